@@ -1,0 +1,137 @@
+/**
+ * The v1 context API's response shapes (PRODUCT.md "HTTP API"), shared by the server (which
+ * builds them) and the extension (which validates every answer before trusting it).
+ * Imports nothing from the rest of src.
+ */
+import * as v from 'valibot';
+
+export const MATCH_KINDS = ['email', 'domain', 'org', 'none'] as const;
+export type MatchKind = (typeof MATCH_KINDS)[number];
+
+export const IMPACT_LEVELS = ['contact', 'team', 'company', 'society', 'teammate'] as const;
+export type ImpactLevel = (typeof IMPACT_LEVELS)[number];
+
+export const LOCALES = ['ja', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export const StageRefSchema = v.object({
+  id: v.string(),
+  label: v.string(),
+});
+export type StageRef = v.InferOutput<typeof StageRefSchema>;
+
+/** A person on the relay. Empty strings where the config has no value. */
+export const PersonSchema = v.object({
+  id: v.string(),
+  name: v.string(),
+  email: v.string(),
+  title: v.string(),
+  chat: v.string(),
+  /** How many thanks this person has received (issue "pass the baton"); 0 until then. */
+  thanks: v.optional(v.number(), 0),
+});
+export type Person = v.InferOutput<typeof PersonSchema>;
+
+export const HandoffSchema = v.object({
+  stage: StageRefSchema,
+  person: v.nullable(PersonSchema),
+  at: v.string(),
+  note: v.string(),
+});
+export type Handoff = v.InferOutput<typeof HandoffSchema>;
+
+export const ImpactSchema = v.object({
+  level: v.picklist(IMPACT_LEVELS),
+  label: v.string(),
+  /** People reached at this level (team members, employees using the product); 0 when unknown. */
+  count: v.number(),
+  /** Only for `teammate`: who takes the account next. `null` on the other levels. */
+  person: v.nullable(PersonSchema),
+  /** Stage of the teammate (e.g. customer-success); null on the other levels. */
+  stage: v.optional(v.nullable(StageRefSchema), null),
+  note: v.string(),
+});
+export type Impact = v.InferOutput<typeof ImpactSchema>;
+
+export const AccountSchema = v.object({
+  id: v.string(),
+  name: v.string(),
+  employees: v.number(),
+  industry: v.string(),
+  society: v.string(),
+});
+export type Account = v.InferOutput<typeof AccountSchema>;
+
+export const ContactSchema = v.object({
+  email: v.string(),
+  name: v.string(),
+  role: v.string(),
+  team: v.nullable(v.object({ name: v.string(), members: v.number() })),
+});
+export type Contact = v.InferOutput<typeof ContactSchema>;
+
+export const NoteSchema = v.object({
+  id: v.string(),
+  text: v.string(),
+  ticket: v.string(),
+  author: v.string(),
+  at: v.string(),
+});
+export type Note = v.InferOutput<typeof NoteSchema>;
+
+export const ContextResponseSchema = v.object({
+  match: v.object({ by: v.picklist(MATCH_KINDS) }),
+  /** The vendor running Baton (config `organization`). */
+  organization: v.optional(v.object({ name: v.string() }), { name: '' }),
+  /** The stage with `side: self` (support): where the "you are here" marker goes. */
+  self: v.optional(v.nullable(StageRefSchema), null),
+  account: v.nullable(AccountSchema),
+  contact: v.nullable(ContactSchema),
+  before: v.array(HandoffSchema),
+  after: v.array(ImpactSchema),
+  /** Latest notes left for the account (issue "pass the baton"); [] until then. */
+  notes: v.optional(v.array(NoteSchema), []),
+  /** Locale the labels are in. */
+  lang: v.optional(v.picklist(LOCALES), 'en'),
+});
+export type ContextResponse = v.InferOutput<typeof ContextResponseSchema>;
+
+/** What the extension asks `/v1/context` with. All optional; at least one of email/domain/org. */
+export interface ContextQuery {
+  email?: string;
+  domain?: string;
+  org?: string;
+  ticket?: string;
+  lang?: Locale;
+}
+
+/** An adapter an admin declares in the config (PRODUCT.md, `adapters:`). */
+export const DeclaredAdapterSchema = v.object({
+  id: v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]*$/, 'an id of lowercase letters, digits and dashes')),
+  label: v.string(),
+  urlPattern: v.string(),
+  selectors: v.object({
+    email: v.optional(v.string()),
+    name: v.optional(v.string()),
+    org: v.optional(v.string()),
+    subject: v.optional(v.string()),
+    /** The element that holds the ticket; the sidebar waits for it. */
+    pane: v.optional(v.string()),
+  }),
+});
+export type DeclaredAdapter = v.InferOutput<typeof DeclaredAdapterSchema>;
+
+export const AdaptersResponseSchema = v.object({ adapters: v.array(DeclaredAdapterSchema) });
+export type AdaptersResponse = v.InferOutput<typeof AdaptersResponseSchema>;
+
+/** `GET /v1/whoami`: what "Test connection" shows. */
+export const WhoAmIResponseSchema = v.object({
+  organization: v.object({ name: v.string() }),
+  token: v.object({ name: v.string(), person: v.optional(v.nullable(v.string()), null) }),
+});
+export type WhoAmIResponse = v.InferOutput<typeof WhoAmIResponseSchema>;
+
+export const ErrorResponseSchema = v.object({
+  error: v.object({ code: v.string(), message: v.string() }),
+});
+export type ErrorResponse = v.InferOutput<typeof ErrorResponseSchema>;

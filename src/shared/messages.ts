@@ -1,0 +1,100 @@
+/**
+ * The typed message protocol between the extension's parts. One map of message name →
+ * request and response. The background is the only part that talks to the API; content
+ * scripts, the options page and the popup talk to it only through these messages.
+ */
+import type { ContextQuery, ContextResponse, DeclaredAdapter, Locale, WhoAmIResponse } from './context';
+
+/** Why a lookup could not give a fresh answer. The sidebar's data-state follows from it. */
+export type LookupErrorKind =
+  | 'unconfigured' // no apiUrl or token yet
+  | 'unauthorized' // 401/403 from the API
+  | 'offline' // network error or timeout, after one retry
+  | 'server' // 5xx or 429
+  | 'bad-response'; // the answer did not match the shared schema
+
+export interface LookupError {
+  kind: LookupErrorKind;
+  message: string;
+  status?: number;
+}
+
+export type LookupResult =
+  | { ok: true; data: ContextResponse; fetchedAt: number; stale: boolean; error?: LookupError }
+  | { ok: false; error: LookupError };
+
+export type LanguageSetting = 'auto' | Locale;
+
+/** Settings as the options page sees them. The token never leaves background/options. */
+export interface Settings {
+  apiUrl: string;
+  token: string;
+  agentName: string;
+  language: LanguageSetting;
+  /** Help desks switched off by the agent, by adapter id. */
+  disabledDesks: string[];
+}
+
+export type SettingKey = 'apiUrl' | 'token' | 'agentName' | 'language';
+
+/** What the content script may know about settings: no token. */
+export interface PublicSettings {
+  configured: boolean;
+  agentName: string;
+  language: LanguageSetting;
+  disabledDesks: string[];
+}
+
+export interface SettingsView {
+  settings: Settings;
+  /** Keys pushed by an administrator (storage.managed); the options page shows them read-only. */
+  managed: SettingKey[];
+}
+
+export type ConnectionTest =
+  | { ok: true; info: WhoAmIResponse }
+  | { ok: false; error: LookupError };
+
+/** Messages to the background: name → [request, response]. */
+export interface BackgroundProtocol {
+  'context:get': [{ query: ContextQuery; force?: boolean }, LookupResult];
+  'settings:public': [Record<string, never>, PublicSettings];
+  'settings:get': [Record<string, never>, SettingsView];
+  'settings:set': [{ settings: Partial<Settings> }, SettingsView];
+  'connection:test': [{ apiUrl?: string; token?: string }, ConnectionTest];
+  'adapters:get': [Record<string, never>, { adapters: DeclaredAdapter[] }];
+  /** Where `thanks:send` and `notes:*` go come with issue "pass the baton". */
+}
+
+/** Status a content script reports for its tab (the popup shows it). */
+export interface TabStatus {
+  desk: { id: string; label: string } | null;
+  customer: { email?: string; name?: string; org?: string; ticket?: string } | null;
+  state: string;
+  collapsed: boolean;
+}
+
+/** Messages from the background or popup to a tab's content script. */
+export interface ContentProtocol {
+  'sidebar:toggle': [Record<string, never>, { collapsed: boolean }];
+  'tab:status': [Record<string, never>, TabStatus];
+}
+
+export type MessageName = keyof BackgroundProtocol;
+export type Request<K extends MessageName> = BackgroundProtocol[K][0];
+export type Response<K extends MessageName> = BackgroundProtocol[K][1];
+export type ContentMessageName = keyof ContentProtocol;
+
+export interface Envelope<K extends string = string, P = unknown> {
+  baton: 1;
+  type: K;
+  payload: P;
+}
+
+export function envelope<K extends MessageName>(type: K, payload: Request<K>): Envelope<K, Request<K>> {
+  return { baton: 1, type, payload };
+}
+
+export function isEnvelope(x: unknown): x is Envelope {
+  return typeof x === 'object' && x !== null && (x as Envelope).baton === 1 && typeof (x as Envelope).type === 'string';
+}
