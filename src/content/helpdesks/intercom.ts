@@ -1,0 +1,33 @@
+/**
+ * Intercom Inbox (`app.intercom.com/a/inbox/<workspace>/inbox/…/conversation/<id>`).
+ *
+ * Sources: URL shape and `[data-inbox-conversation-header-title]`, `span[data-conversation-title]` from
+ * public code (HELPDESKS.md) — weak: Intercom's markup is closed and changes often. The customer's
+ * email comes from the details sidebar's `mailto:` link or any email-looking text in it; company from
+ * a "Company" row of that sidebar. No same-origin JSON was found documented for the agent's session.
+ */
+import { defineAdapter, labelledValue } from './read';
+
+export const adapter = defineAdapter({
+  id: 'intercom',
+  label: 'Intercom',
+  matches: ['https://app.intercom.com/*', 'https://app.eu.intercom.com/*', 'https://app.au.intercom.com/*'],
+  examples: {
+    ticket: [
+      { url: 'https://app.intercom.com/a/inbox/abc123/inbox/shared/all/conversation/215468512345678', id: '215468512345678' },
+      { url: 'https://app.intercom.com/a/apps/abc123/inbox/inbox/conversation/42', id: '42' },
+      { url: 'https://app.intercom.com/a/inbox/abc123/inbox/conversation/77?view=List', id: '77' },
+    ],
+    notTicket: ['https://app.intercom.com/a/inbox/abc123/inbox/shared/all', 'https://app.intercom.com/a/apps/abc123/users/segments/active'],
+  },
+  urls: [/^\/a\/(?:inbox|apps)\/[^/]+\/(?:[^?#]*\/)?conversations?\/(\d+)(?:[/?#]|$)/],
+  detect: ['[data-inbox-conversation-header-title]', 'span[data-conversation-title]', '[data-inbox-details-sidebar]'],
+  fields: {
+    subject: ['[data-inbox-conversation-header-title] span', '[data-inbox-conversation-header-title]'],
+    name: ['[data-inbox-details-sidebar] [data-user-name]', 'span[data-conversation-title]'],
+    email: ['[data-inbox-details-sidebar] [data-user-email]', '[data-inbox-details-sidebar] [data-attribute-name="email"]'],
+    org: ['[data-inbox-details-sidebar] [data-company-name]'],
+    customerPanel: ['[data-inbox-details-sidebar]'],
+  },
+  extra: (pane) => ({ org: labelledValue(pane, /^(company|会社)$/i, { labelSel: '[data-inbox-details-sidebar] dt, [data-inbox-details-sidebar] [data-attribute-label]' }) }),
+});

@@ -1,0 +1,39 @@
+/**
+ * osTicket staff panel (`/scp/tickets.php?id=<internal id>`; pjax swaps `#pjax-container`).
+ *
+ * Sources: osTicket's own source `include/staff/ticket-view.inc.php` (search tool) — sure:
+ * `h2 a[href="tickets.php?id=…"]` "Ticket #<number>" (the number people see; the URL id is
+ * internal), subject `.tixTitle h3`, user `#user-<id>-name` / `#user-<id>-email` in
+ * `table.ticket_info`, and an "Organization:" `th` whose `td` holds the name (its own text; the
+ * cell also holds a counter link and a dropdown). The reply select `#emailreply` lists
+ * `Name <email>`. No JSON for the staff session (osTicket's API takes API keys only).
+ */
+import { defineAdapter, labelledValue } from './read';
+
+export const adapter = defineAdapter({
+  id: 'osticket',
+  label: 'osTicket',
+  matches: [],
+  examples: {
+    ticket: [
+      { url: 'https://help.example.com/scp/tickets.php?id=42', id: '42' },
+      { url: 'https://help.example.com/support/scp/tickets.php?a=edit&id=7', id: '7' },
+      { url: 'http://127.0.0.1:8080/scp/tickets.php?id=3#reply', id: '3' },
+    ],
+    notTicket: ['https://help.example.com/scp/tickets.php', 'https://help.example.com/scp/tickets.php?status=open', 'https://help.example.com/scp/tickets.php?a=search&uid=5', 'https://help.example.com/scp/users.php?id=3'],
+  },
+  urls: [/\/scp\/tickets\.php\?(?:[^#]*&)?id=(\d+)(?:[&#]|$)/],
+  detect: ['.tixTitle', 'table.ticket_info', '#pjax-container #ticket_thread'],
+  activePane: (doc) => (doc.querySelector('.tixTitle, table.ticket_info') ? doc.getElementById('pjax-container') ?? doc.body : null),
+  fields: {
+    subject: ['.tixTitle h3', '.tixTitle'],
+    ticket: ['h2 a[href*="tickets.php?id="]'],
+    name: ['table.ticket_info [id^="user-"][id$="-name"]'],
+    email: ['table.ticket_info [id^="user-"][id$="-email"]'],
+    requester: ['select#emailreply option[value="1"]'],
+    customerPanel: ['table.ticket_info'],
+  },
+  extra: (pane) => ({
+    org: labelledValue(pane, /^(organi[sz]ation|組織)\s*:?$/i, { labelSel: 'table.ticket_info th', own: true }),
+  }),
+});
