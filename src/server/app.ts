@@ -1,0 +1,193 @@
+/**
+ * The context API as a Hono app: `createApp(config, store)`. Tests drive it with
+ * `app.request()`; serve.ts puts it on a port. Every error leaves through one onError as
+ * `{ "error": { "code", "message" } }`.
+ */
+import { basename } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AdaptersResponse, ErrorResponse, WhoAmIResponse } from '../shared/context';
+import type { LoadedConfig, TokenEntry } from './config';
+import { formatConfigError } from './config';
+import { buildContext, isLocale, localeFromAcceptLanguage } from './context';
+import { ApiError, codeForStatus } from './errors';
+import { fixedSource, isConfigSource, type ConfigSource } from './holder';
+import { silentLogger, type Logger } from './log';
+import { matchQuery } from './match';
+import { openApiDocument } from './openapi';
+import { bearerToken, findToken, logHash, RateLimiter } from './security';
+import type { Store } from './store';
+
+export interface AppOptions {
+  log?: Logger;
+  /** Clock for the rate limiter, in ms (tests). */
+  now?: () => number;
+  /** Served as static files under /demo/, without auth. */
+  demoDir?: string;
+  /** Largest request body accepted, in bytes (default 64 KiB). */
+  maxBodyBytes?: number;
+}
+
+const errorBody = (code: string, message: string): ErrorResponse => ({ error: { code, message } });
+
+type Env = { Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string } };
+
+/** Longest accepted value per query parameter. */
+const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200 } as const;
+
+/** chrome-extension://<id> and moz-extension://<uuid> only. */
+const EXTENSION_ORIGIN = /^(?:chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/;
+
+export function createApp(config: ConfigSource | LoadedConfig, store: Store, opts: AppOptions = {}): Hono<Env> {
+  const source = isConfigSource(config) ? config : fixedSource(config);
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  const limiter = new RateLimiter();
+  const app = new Hono<Env>();
+
+  // One snapshot of the config per request (a reload never changes a request in flight), a log line after.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('loaded', source.current());
+    c.set('logNote', '');
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    const token = c.get('token');
+    log.info(
+      `${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms${token ? ` token=${token.name}` : ''}${c.get('logNote')}`,
+    );
+  });
+
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      exposeHeaders: ['Retry-After'],
+      maxAge: 600,
+    }),
+  );
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: opts.maxBodyBytes ?? 64 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `request body over ${opts.maxBodyBytes ?? 64 * 1024} bytes`);
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => {
+    const loaded = c.get('loaded');
+    const failed = source.lastReloadError ?? null;
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      status: 'ok',
+      config: { file: basename(loaded.file), hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
+      lastReloadError: failed ? { at: failed.at, errors: failed.errors.map(formatConfigError) } : null,
+      store: { schemaVersion: store.schemaVersion },
+    });
+  });
+
+  if (opts.demoDir) {
+    const root = opts.demoDir;
+    app.get('/', (c) => c.redirect('/demo/'));
+    app.get('/demo', (c) => c.redirect('/demo/'));
+    app.use('/demo/*', serveStatic({ root, rewriteRequestPath: (p) => p.replace(/^\/demo/, '') || '/' }));
+  }
+
+  // Bearer token, then the token's rate limit.
+  app.use('/v1/*', async (c, next) => {
+    const presented = bearerToken(c.req.header('Authorization'));
+    const challenge = { 'WWW-Authenticate': 'Bearer realm="baton"' };
+    if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
+    const token = findToken(c.get('loaded').tokens, presented);
+    if (!token) throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+    c.set('token', token);
+    const { perSecond, burst } = c.get('loaded').config.rateLimit;
+    const decision = limiter.take(token.digest.toString('hex'), perSecond, burst, now());
+    if (!decision.ok) {
+      throw new ApiError(429, 'rate_limited', `too many requests for token "${token.name}": wait ${decision.retryAfter}s`, {
+        'Retry-After': String(decision.retryAfter),
+      });
+    }
+    await next();
+  });
+
+  app.get('/v1/context', (c) => {
+    const q: Record<string, string | undefined> = {};
+    for (const [name, max] of Object.entries(QUERY_LIMITS)) {
+      const value = c.req.query(name);
+      if (value !== undefined && value.length > max) throw new ApiError(400, 'bad_request', `${name} is longer than ${max} characters`);
+      q[name] = value?.trim() || undefined;
+    }
+    const langParam = c.req.query('lang');
+    if (langParam !== undefined && langParam !== '' && !isLocale(langParam)) {
+      throw new ApiError(400, 'bad_request', 'lang must be ja or en');
+    }
+    if (!q.email && !q.domain && !q.org) {
+      throw new ApiError(400, 'bad_request', 'give at least one of email, domain, org');
+    }
+    const loaded = c.get('loaded');
+    const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(c.req.header('Accept-Language')) ?? loaded.config.organization.defaultLocale;
+    const match = matchQuery(loaded.index, q);
+    const body = buildContext(loaded, match, lang);
+
+    const token = c.get('token');
+    try {
+      store.recordLookup({ token: token.name, accountId: match.account?.id ?? null, matchBy: match.by, ticket: q.ticket ?? '' });
+    } catch (err) {
+      log.error(`audit write failed: ${(err as Error).message}`);
+    }
+    c.set('logNote', ` match=${match.by}${match.account ? ` account=${match.account.id}` : ''}${q.email ? ` email=${logHash(q.email)}` : ''}`);
+    c.header('Cache-Control', 'no-store');
+    c.header('Content-Language', lang);
+    c.header('Vary', 'Authorization, Accept-Language');
+    return c.json(body);
+  });
+
+  app.get('/v1/adapters', (c) => {
+    const body: AdaptersResponse = { adapters: c.get('loaded').config.adapters };
+    return c.json(body);
+  });
+
+  app.get('/v1/whoami', (c) => {
+    const token = c.get('token');
+    const body: WhoAmIResponse = {
+      organization: { name: c.get('loaded').config.organization.name },
+      token: { name: token.name, person: token.person },
+    };
+    return c.json(body);
+  });
+
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
+
+  // Known paths, other methods.
+  for (const path of ['/healthz', '/v1/context', '/v1/adapters', '/v1/whoami', '/v1/openapi.json']) {
+    app.all(path, () => {
+      throw new ApiError(405, 'method_not_allowed', 'this route answers GET only', { Allow: 'GET, HEAD' });
+    });
+  }
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      const code = err instanceof ApiError ? err.code : codeForStatus(status);
+      if (err instanceof ApiError) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(errorBody(code, err.message || code.replace(/_/g, ' ')), status);
+    }
+    log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? String(err)}`);
+    return c.json(errorBody('internal', 'internal error'), 500);
+  });
+
+  return app;
+}

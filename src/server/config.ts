@@ -1,0 +1,383 @@
+/**
+ * Loading the config file: parse (js-yaml), validate (valibot, src/shared/config.ts), check
+ * references and duplicates, and point every error at file:line:col and a field path
+ * (`baton.config.yaml:14:27 accounts[0].relay[0].person: no person "kurodaa" (did you mean
+ * "kuroda"?)`). All errors are reported at once. A good file becomes a LoadedConfig: the config
+ * plus what requests need ready-made (matching index, id maps, token digests).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import yaml from 'js-yaml';
+import * as v from 'valibot';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import {
+  ConfigSchema,
+  type BatonConfig,
+  type PersonConfig,
+  type StageConfig,
+  type StageSide,
+} from '../shared/config';
+import { buildIndex, type MatchIndex } from './match';
+import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
+import { didYouMean } from './suggest';
+
+export type PathKey = string | number;
+
+export interface ConfigError {
+  file: string;
+  line: number;
+  col: number;
+  /** Field path like accounts[0].relay[0].person; '' for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+export interface ConfigCounts {
+  stages: number;
+  people: number;
+  accounts: number;
+  contacts: number;
+  teams: number;
+  tokens: number;
+  adapters: number;
+}
+
+export interface TokenEntry {
+  name: string;
+  person: string | null;
+  digest: Buffer;
+}
+
+export interface LoadedConfig {
+  file: string;
+  /** SHA-256 of the file's bytes. */
+  hash: string;
+  loadedAt: string;
+  config: BatonConfig;
+  index: MatchIndex;
+  stages: Map<string, StageConfig>;
+  people: Map<string, PersonConfig>;
+  selfStage: StageConfig | null;
+  tokens: TokenEntry[];
+  counts: ConfigCounts;
+}
+
+export type LoadResult = { ok: true; loaded: LoadedConfig } | { ok: false; errors: ConfigError[] };
+
+/** Thrown where a config must load (server start). */
+export class ConfigLoadError extends Error {
+  constructor(readonly errors: ConfigError[]) {
+    super(`${errors.length} error${errors.length === 1 ? '' : 's'} in the config:\n${errors.map(formatConfigError).join('\n')}`);
+    this.name = 'ConfigLoadError';
+  }
+}
+
+export function formatPath(path: readonly PathKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? key : `.${key}`;
+  return out;
+}
+
+export function formatConfigError(e: ConfigError): string {
+  return `${e.file}:${e.line}:${e.col} ${e.path ? `${e.path}: ` : ''}${e.message}`;
+}
+
+/** js-yaml's core schema (dates stay text, so they can be checked as written) plus `<<` merges. */
+const YAML_SCHEMA = yaml.CORE_SCHEMA.extend([(yaml as unknown as { types: { merge: yaml.Type } }).types.merge]);
+
+/** Finds line:col of a field path in the source, parsing positions only when an error needs them. */
+class Locator {
+  private doc: Document | undefined;
+  private readonly lines = new LineCounter();
+  constructor(private readonly text: string) {}
+
+  private document(): Document {
+    this.doc ??= parseDocument(this.text, { lineCounter: this.lines, merge: true, uniqueKeys: false, prettyErrors: false });
+    return this.doc;
+  }
+
+  /** Position of the value at `path` (or of its key, with `key`); the nearest existing parent otherwise. */
+  at(path: readonly PathKey[], key = false): { line: number; col: number } {
+    const doc = this.document();
+    if (key && path.length > 0) {
+      const parent = doc.getIn(path.slice(0, -1), true);
+      const last = path[path.length - 1];
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
+        if (pair && isScalar(pair.key) && pair.key.range) return this.lines.linePos(pair.key.range[0]);
+      }
+    }
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) return this.lines.linePos(range[0]);
+    }
+    return { line: 1, col: 1 };
+  }
+
+  line(path: readonly PathKey[]): number {
+    return this.at(path).line;
+  }
+}
+
+interface Problem {
+  path: PathKey[];
+  message: string;
+  /** Point at the key rather than the value (unknown fields). */
+  key?: boolean;
+}
+
+type SchemaNode = { type: string; wrapped?: SchemaNode; entries?: Record<string, SchemaNode>; item?: SchemaNode };
+
+/** The schema at a path, for listing the fields a map allows. */
+function schemaAt(path: readonly PathKey[]): SchemaNode | undefined {
+  let s: SchemaNode | undefined = ConfigSchema as unknown as SchemaNode;
+  const unwrap = (x: SchemaNode | undefined) => {
+    while (x?.wrapped) x = x.wrapped;
+    return x;
+  };
+  for (const key of path) {
+    s = unwrap(s);
+    if (!s) return undefined;
+    if (s.entries) s = s.entries[String(key)];
+    else if (s.item) s = s.item;
+    else return undefined;
+  }
+  return unwrap(s);
+}
+
+function schemaProblems(issues: readonly v.BaseIssue<unknown>[]): Problem[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? []).map((p) => p.key as PathKey);
+    if (issue.expected === 'never' && path.length > 0) {
+      const name = String(path[path.length - 1]);
+      const allowed = Object.keys(schemaAt(path.slice(0, -1))?.entries ?? {});
+      const hint = didYouMean(name, allowed) || (allowed.length ? ` (fields here: ${allowed.join(', ')})` : '');
+      return { path, key: true, message: `unknown field "${name}"${hint}` };
+    }
+    return { path, message: issue.message };
+  });
+}
+
+// ——— cross-references and duplicates, on the raw parsed data (so they run even when the
+// schema found problems elsewhere). Values of the wrong type are skipped: the schema names them.
+
+type Raw = Record<string, unknown>;
+const isMapValue = (x: unknown): x is Raw => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date);
+const itemsOf = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const textOf = (x: unknown): string | undefined => (typeof x === 'string' && x.trim() !== '' ? x.trim() : undefined);
+
+function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Problem[] {
+  const problems: Problem[] = [];
+  const report = (path: PathKey[], message: string) => problems.push({ path, message });
+  const where = (path: readonly PathKey[]) => `${formatPath(path)}, line ${lineOf(path)}`;
+
+  /** Registers `value` under `seen`, reporting a second use. */
+  const once = <T>(seen: Map<string, { path: PathKey[]; owner: T }>, value: string, path: PathKey[], owner: T, describe: (first: { path: PathKey[]; owner: T }) => string) => {
+    const first = seen.get(value);
+    if (first) report(path, describe(first));
+    else seen.set(value, { path, owner });
+  };
+
+  // Stages
+  const stages = new Map<string, { path: PathKey[]; owner: StageSide | undefined }>();
+  let selfStage: { id: string; path: PathKey[] } | undefined;
+  itemsOf(raw.stages).forEach((s, i) => {
+    if (!isMapValue(s)) return;
+    const id = textOf(s.id);
+    const side = typeof s.side === 'string' ? (s.side as StageSide) : undefined;
+    if (id) once(stages, id, ['stages', i, 'id'], side, (f) => `stage id "${id}" is used twice (first at ${where(f.path)})`);
+    if (side === 'self' && id) {
+      if (selfStage) report(['stages', i, 'side'], `a second stage with side: self; "${selfStage.id}" (${where(selfStage.path)}) is already support's stage: keep one`);
+      else selfStage = { id, path: ['stages', i, 'id'] };
+    }
+  });
+  const stageRef = (path: PathKey[], value: unknown) => {
+    const id = textOf(value);
+    if (id && !stages.has(id)) report(path, `no stage "${id}"${didYouMean(id, stages.keys())}`);
+  };
+
+  // People
+  const people = new Map<string, { path: PathKey[]; owner: null }>();
+  itemsOf(raw.people).forEach((p, i) => {
+    if (!isMapValue(p)) return;
+    const id = textOf(p.id);
+    if (id) once(people, id, ['people', i, 'id'], null, (f) => `person id "${id}" is used twice (first at ${where(f.path)})`);
+  });
+  itemsOf(raw.people).forEach((p, i) => {
+    if (isMapValue(p) && p.stage !== undefined) stageRef(['people', i, 'stage'], p.stage);
+  });
+  const personRef = (path: PathKey[], value: unknown) => {
+    const id = textOf(value);
+    if (id && !people.has(id)) report(path, `no person "${id}"${didYouMean(id, people.keys())}`);
+  };
+
+  // Accounts
+  const accountIds = new Map<string, { path: PathKey[]; owner: null }>();
+  const domains = new Map<string, { path: PathKey[]; owner: string }>();
+  const names = new Map<string, { path: PathKey[]; owner: string }>();
+  const emails = new Map<string, { path: PathKey[]; owner: string }>();
+  itemsOf(raw.accounts).forEach((a, i) => {
+    if (!isMapValue(a)) return;
+    const base: PathKey[] = ['accounts', i];
+    const id = textOf(a.id) ?? `accounts[${i}]`;
+    if (textOf(a.id)) once(accountIds, id, [...base, 'id'], null, (f) => `account id "${id}" is used twice (first at ${where(f.path)})`);
+
+    itemsOf(a.domains).forEach((d, j) => {
+      const domain = textOf(d) && normalizeDomain(textOf(d)!);
+      if (!domain) return;
+      once(domains, domain, [...base, 'domains', j], id, (f) =>
+        f.owner === id
+          ? `domain "${domain}" is listed twice in this account (first at ${where(f.path)})`
+          : `domain "${domain}" is claimed by two accounts: "${f.owner}" has it already (${where(f.path)})`,
+      );
+    });
+
+    const companyNames: [PathKey[], unknown][] = [[[...base, 'name'], a.name], ...itemsOf(a.aliases).map((n, j): [PathKey[], unknown] => [[...base, 'aliases', j], n])];
+    const ownKeys = new Set<string>();
+    for (const [path, value] of companyNames) {
+      const name = textOf(value);
+      const key = name && normalizeCompany(name);
+      if (!key || ownKeys.has(key)) continue;
+      ownKeys.add(key);
+      once(names, key, path, id, (f) => `company name "${name}" reads the same as a name of account "${f.owner}" (${where(f.path)}): matching by company could not tell them apart`);
+    }
+
+    itemsOf(a.relay).forEach((h, j) => {
+      if (!isMapValue(h)) return;
+      stageRef([...base, 'relay', j, 'stage'], h.stage);
+      personRef([...base, 'relay', j, 'person'], h.person);
+    });
+    itemsOf(a.next).forEach((n, j) => {
+      if (!isMapValue(n)) return;
+      stageRef([...base, 'next', j, 'stage'], n.stage);
+      personRef([...base, 'next', j, 'person'], n.person);
+    });
+
+    const teams = new Map<string, { path: PathKey[]; owner: null }>();
+    itemsOf(a.teams).forEach((t, j) => {
+      const teamId = isMapValue(t) ? textOf(t.id) : undefined;
+      if (teamId) once(teams, teamId, [...base, 'teams', j, 'id'], null, (f) => `team id "${teamId}" is used twice in this account (first at ${where(f.path)})`);
+    });
+    itemsOf(a.contacts).forEach((c, j) => {
+      if (!isMapValue(c)) return;
+      const email = textOf(c.email);
+      if (email) {
+        once(emails, normalizeEmail(email), [...base, 'contacts', j, 'email'], id, (f) =>
+          `contact "${email}" is listed twice (first at ${where(f.path)}${f.owner === id ? '' : `, account "${f.owner}"`}): an email can belong to one contact only`,
+        );
+      }
+      const team = textOf(c.team);
+      if (team && !teams.has(team)) {
+        report(
+          [...base, 'contacts', j, 'team'],
+          teams.size === 0
+            ? `no team "${team}": account "${id}" has no teams (add them under its teams:)`
+            : `no team "${team}" in account "${id}"${didYouMean(team, teams.keys())}`,
+        );
+      }
+    });
+  });
+
+  // Tokens
+  const tokenNames = new Map<string, { path: PathKey[]; owner: null }>();
+  const digests = new Map<string, { path: PathKey[]; owner: string }>();
+  itemsOf(raw.tokens).forEach((t, i) => {
+    if (!isMapValue(t)) return;
+    const name = textOf(t.name);
+    if (name) once(tokenNames, name, ['tokens', i, 'name'], null, (f) => `token name "${name}" is used twice (first at ${where(f.path)})`);
+    const sha = textOf(t.sha256)?.toLowerCase();
+    if (sha && /^[0-9a-f]{64}$/.test(sha)) once(digests, sha, ['tokens', i, 'sha256'], name ?? '', (f) => `the same token hash as token "${f.owner}" (${where(f.path)}): give each token its own secret`);
+    if (t.person !== undefined) personRef(['tokens', i, 'person'], t.person);
+  });
+
+  // Adapters
+  const adapterIds = new Map<string, { path: PathKey[]; owner: null }>();
+  itemsOf(raw.adapters).forEach((ad, i) => {
+    const id = isMapValue(ad) ? textOf(ad.id) : undefined;
+    if (id) once(adapterIds, id, ['adapters', i, 'id'], null, (f) => `adapter id "${id}" is used twice (first at ${where(f.path)})`);
+  });
+
+  return problems;
+}
+
+function prepare(config: BatonConfig, file: string, hash: string): LoadedConfig {
+  const stages = new Map(config.stages.map((s) => [s.id, s]));
+  const people = new Map(config.people.map((p) => [p.id, p]));
+  const counts: ConfigCounts = {
+    stages: config.stages.length,
+    people: config.people.length,
+    accounts: config.accounts.length,
+    contacts: config.accounts.reduce((n, a) => n + a.contacts.length, 0),
+    teams: config.accounts.reduce((n, a) => n + a.teams.length, 0),
+    tokens: config.tokens.length,
+    adapters: config.adapters.length,
+  };
+  return {
+    file,
+    hash,
+    loadedAt: new Date().toISOString(),
+    config,
+    index: buildIndex(config),
+    stages,
+    people,
+    selfStage: config.stages.find((s) => s.side === 'self') ?? null,
+    tokens: config.tokens.map((t) => ({ name: t.name, person: t.person ?? null, digest: Buffer.from(t.sha256, 'hex') })),
+    counts,
+  };
+}
+
+/** Parses and checks config text. `file` is the name errors carry. */
+export function parseConfig(text: string, file: string): LoadResult {
+  const hash = createHash('sha256').update(text).digest('hex');
+  const at = (line: number, col: number, path: string, message: string): ConfigError => ({ file, line, col, path, message });
+
+  let raw: unknown;
+  try {
+    raw = yaml.load(text, { schema: YAML_SCHEMA, filename: file });
+  } catch (err) {
+    if (err instanceof yaml.YAMLException) {
+      return { ok: false, errors: [at(err.mark.line + 1, err.mark.column + 1, '', `YAML syntax: ${err.reason}`)] };
+    }
+    throw err;
+  }
+  if (!isMapValue(raw)) {
+    return { ok: false, errors: [at(1, 1, '', 'the file should be a map of fields (version:, organization:, stages:, …), but it is ' + (raw == null ? 'empty' : 'not'))] };
+  }
+
+  const locator = new Locator(text);
+  const result = v.safeParse(ConfigSchema, raw, { abortEarly: false, abortPipeEarly: true });
+  const problems = [...(result.success ? [] : schemaProblems(result.issues)), ...crossCheck(raw, (p) => locator.line(p))];
+  if (result.success && problems.length === 0) return { ok: true, loaded: prepare(result.output, file, hash) };
+
+  const seen = new Set<string>();
+  const errors: ConfigError[] = [];
+  for (const p of problems) {
+    const path = formatPath(p.path);
+    if (seen.has(path)) continue; // one message per field: the first (the schema's) is the cause
+    seen.add(path);
+    const pos = locator.at(p.path, p.key);
+    errors.push(at(pos.line, pos.col, path, p.message));
+  }
+  errors.sort((a, b) => a.line - b.line || a.col - b.col);
+  return { ok: false, errors };
+}
+
+/** Reads and checks a config file; a missing or unreadable file is an error like any other. */
+export async function loadConfigFile(path: string, displayName = path): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : String((err as Error).message);
+    return { ok: false, errors: [{ file: displayName, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` }] };
+  }
+  return parseConfig(text.replace(/^\uFEFF/, ''), displayName);
+}
+
+/** "8 stages, 12 people, 8 accounts, 19 contacts" */
+export function describeCounts(c: ConfigCounts): string {
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  return `${n(c.stages, 'stage', 'stages')}, ${n(c.people, 'person', 'people')}, ${n(c.accounts, 'account', 'accounts')}, ${n(c.contacts, 'contact', 'contacts')}`;
+}

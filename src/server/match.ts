@@ -1,0 +1,76 @@
+/**
+ * The matching index, built once per config load: every lookup is a few Map gets, no scans.
+ * Order (PRODUCT.md): contact email → the email's domain and its parents → the `domain`
+ * parameter and its parents → company name → none.
+ */
+import type { MatchKind } from '../shared/context';
+import type { AccountConfig, BatonConfig, ContactConfig } from '../shared/config';
+import { domainAndParents, emailDomain, normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
+
+export interface MatchIndex {
+  byEmail: Map<string, { account: AccountConfig; contact: ContactConfig }>;
+  byDomain: Map<string, AccountConfig>;
+  byOrg: Map<string, AccountConfig>;
+}
+
+export interface MatchQuery {
+  email?: string | undefined;
+  domain?: string | undefined;
+  org?: string | undefined;
+}
+
+export interface MatchResult {
+  by: MatchKind;
+  account: AccountConfig | null;
+  contact: ContactConfig | null;
+}
+
+/** Builds the index. The config has been validated: no duplicate emails, domains or names. */
+export function buildIndex(config: BatonConfig): MatchIndex {
+  const index: MatchIndex = { byEmail: new Map(), byDomain: new Map(), byOrg: new Map() };
+  for (const account of config.accounts) {
+    for (const contact of account.contacts) index.byEmail.set(normalizeEmail(contact.email), { account, contact });
+    for (const domain of account.domains) {
+      const key = normalizeDomain(domain);
+      if (key) index.byDomain.set(key, account);
+    }
+    for (const name of [account.name, ...account.aliases]) {
+      const key = normalizeCompany(name);
+      if (key && !index.byOrg.has(key)) index.byOrg.set(key, account);
+    }
+  }
+  return index;
+}
+
+function byDomain(index: MatchIndex, domain: string): AccountConfig | undefined {
+  for (const candidate of domainAndParents(domain)) {
+    const hit = index.byDomain.get(candidate);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+export function matchQuery(index: MatchIndex, q: MatchQuery): MatchResult {
+  const email = q.email?.trim();
+  if (email) {
+    const hit = index.byEmail.get(normalizeEmail(email));
+    if (hit) return { by: 'email', account: hit.account, contact: hit.contact };
+    const domain = emailDomain(email);
+    const account = domain ? byDomain(index, domain) : undefined;
+    if (account) return { by: 'domain', account, contact: null };
+  }
+  const domainParam = q.domain?.trim();
+  if (domainParam) {
+    // Tolerate "user@host" or a URL-ish value in the domain parameter: keep the host part.
+    const host = domainParam.includes('@') ? emailDomain(domainParam) : normalizeDomain(domainParam.replace(/^[a-z]+:\/\//i, '').split(/[/:?#]/)[0] ?? '');
+    const account = host ? byDomain(index, host) : undefined;
+    if (account) return { by: 'domain', account, contact: null };
+  }
+  const org = q.org?.trim();
+  if (org) {
+    const key = normalizeCompany(org);
+    const account = key ? index.byOrg.get(key) : undefined;
+    if (account) return { by: 'org', account, contact: null };
+  }
+  return { by: 'none', account: null, contact: null };
+}

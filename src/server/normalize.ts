@@ -1,0 +1,97 @@
+/**
+ * How the matching index compares names, emails and domains. Pure functions, no I/O.
+ */
+import { domainToASCII } from 'node:url';
+
+/** Japanese legal-entity words, removed wherever they appear in a company name (after NFKC). */
+const JA_LEGAL = [
+  '特定非営利活動法人',
+  '一般社団法人',
+  '一般財団法人',
+  '公益社団法人',
+  '公益財団法人',
+  '社会福祉法人',
+  '独立行政法人',
+  '株式会社',
+  '有限会社',
+  '合同会社',
+  '合名会社',
+  '合資会社',
+  '医療法人',
+  '学校法人',
+  '宗教法人',
+  'npo法人',
+  '(株)',
+  '(有)',
+  '(同)',
+  '(医)',
+  '(学)',
+  '(社)',
+  '(財)',
+];
+
+/** English (and a few European) legal-entity words, removed as whole words. */
+const EN_LEGAL = new Set([
+  'inc',
+  'incorporated',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'ltd',
+  'limited',
+  'llc',
+  'llp',
+  'plc',
+  'lp',
+  'gmbh',
+  'ag',
+  'sa',
+  'bv',
+  'nv',
+  'kk',
+  'pty',
+  'pte',
+]);
+
+/**
+ * A company name as the index keys it: Unicode NFKC (full-width ↔ half-width, ㈱ → (株)),
+ * lower case, legal-entity words dropped, spaces and punctuation dropped.
+ * "株式会社アクメ", "(株)アクメ", "ｱｸﾒ 株式会社" and "アクメ" all give "アクメ".
+ */
+export function normalizeCompany(name: string): string {
+  let s = name.normalize('NFKC').toLowerCase().trim();
+  for (const word of JA_LEGAL) s = s.split(word).join(' ');
+  // "K.K." and "S.A." style abbreviations: drop the dots between single letters.
+  s = s.replace(/\b(\p{L})\.(?=\p{L}\b)/gu, '$1');
+  const words = s.split(/[\s\p{P}\p{S}]+/u).filter(Boolean);
+  const kept = words.filter((w) => !EN_LEGAL.has(w));
+  const result = (kept.length > 0 ? kept : words).join('');
+  return result;
+}
+
+/** A domain as the index keys it: IDNA ASCII, lower case, no trailing dot. '' if it is not one. */
+export function normalizeDomain(domain: string): string {
+  const trimmed = domain.trim().replace(/\.$/, '').toLowerCase();
+  if (trimmed === '') return '';
+  return domainToASCII(trimmed) || '';
+}
+
+/** An email as the index keys it: trimmed, lower case (local part too, as people expect). */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFKC').toLowerCase();
+}
+
+/** The domain of an email address, normalised; '' when there is none. */
+export function emailDomain(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 0 ? '' : normalizeDomain(email.slice(at + 1));
+}
+
+/** The domain and its parents, longest first, down to two labels: a.b.example.jp → … → example.jp. */
+export function domainAndParents(domain: string): string[] {
+  const labels = domain.split('.').filter(Boolean);
+  const out: string[] = [];
+  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join('.'));
+  return out;
+}

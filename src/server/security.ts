@@ -1,0 +1,56 @@
+/**
+ * Bearer tokens (checked against SHA-256 digests in constant time), the per-token rate limit,
+ * and hashing for logs (nothing logs a token or a full email).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TokenEntry } from './config';
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The token entry whose digest matches; every entry is compared, in constant time each. */
+export function findToken(tokens: readonly TokenEntry[], presented: string): TokenEntry | undefined {
+  const digest = createHash('sha256').update(presented, 'utf8').digest();
+  let found: TokenEntry | undefined;
+  for (const t of tokens) {
+    if (t.digest.length === digest.length && timingSafeEqual(t.digest, digest) && !found) found = t;
+  }
+  return found;
+}
+
+/** The token from `Authorization: Bearer <token>`; undefined when absent or malformed. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header) : null;
+  return m?.[1];
+}
+
+/** A short, stable stand-in for an email or other identifier in logs. */
+export function logHash(value: string): string {
+  return `#${sha256Hex(value.trim().toLowerCase()).slice(0, 12)}`;
+}
+
+export interface RateDecision {
+  ok: boolean;
+  /** Whole seconds until one request is allowed again (only when !ok). */
+  retryAfter: number;
+  remaining: number;
+}
+
+/** Token buckets, one per key: `burst` requests at once, refilled at `perSecond`. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  take(key: string, perSecond: number, burst: number, nowMs: number): RateDecision {
+    const bucket = this.buckets.get(key) ?? { tokens: burst, at: nowMs };
+    const elapsed = Math.max(0, nowMs - bucket.at) / 1000;
+    bucket.tokens = Math.min(burst, bucket.tokens + elapsed * perSecond);
+    bucket.at = nowMs;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { ok: true, retryAfter: 0, remaining: Math.floor(bucket.tokens) };
+    }
+    return { ok: false, retryAfter: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)), remaining: 0 };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Puts the context API on a port: load the config (or fail with its errors), open the store,
+ * prune the audit trail (now and daily), watch the config file, serve.
+ * Used by `npx baton serve` and by `npm start` (with demoDir: the demo help desk at /demo/).
+ */
+import type { AddressInfo } from 'node:net';
+import { relative, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import { ConfigLoadError, describeCounts, loadConfigFile } from './config';
+import { ConfigHolder, type ReloadResult } from './holder';
+import { createLogger } from './log';
+import { openStore } from './store';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DB = '.baton/baton.db';
+
+export interface ServerOptions {
+  configPath: string;
+  /** 0 picks a free port. Default 8787. */
+  port?: number;
+  host?: string;
+  /** SQLite file; default .baton/baton.db (relative to the working directory). */
+  dbPath?: string;
+  /** Served as static files under /demo/ without auth. */
+  demoDir?: string;
+  /** No request or reload log lines on stdout (warnings and errors still go to stderr). */
+  quiet?: boolean;
+  /** Config watch timings (tests may shorten them). */
+  watch?: { debounceMs?: number; pollMs?: number };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  /** Re-reads the config now (the watcher does it by itself on change). */
+  reload(): Promise<ReloadResult>;
+  close(): Promise<void>;
+}
+
+/** How a path reads in messages: relative to the working directory when it is inside it. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel && !rel.startsWith('..') ? rel : resolve(path);
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = createLogger({ quiet: opts.quiet ?? false });
+  const configPath = resolve(opts.configPath);
+  const result = await loadConfigFile(configPath, displayPath(opts.configPath));
+  if (!result.ok) throw new ConfigLoadError(result.errors);
+  const loaded = result.loaded;
+
+  const store = openStore(opts.dbPath === ':memory:' ? ':memory:' : resolve(opts.dbPath ?? DEFAULT_DB));
+  const prune = () => {
+    try {
+      const removed = store.pruneAudit(holder.current().config.audit.retentionDays);
+      if (removed > 0) log.info(`audit: pruned ${removed} lookup(s) older than ${holder.current().config.audit.retentionDays} days`);
+    } catch (err) {
+      log.error(`audit prune failed: ${(err as Error).message}`);
+    }
+  };
+  const holder = new ConfigHolder(configPath, loaded, log);
+  prune();
+  const daily = setInterval(prune, 86_400_000);
+  daily.unref();
+  const stopWatching = holder.watch(opts.watch);
+
+  const app = createApp(holder, store, { log, ...(opts.demoDir ? { demoDir: resolve(opts.demoDir) } : {}) });
+  const host = opts.host ?? DEFAULT_HOST;
+
+  let server: ReturnType<typeof serve>;
+  const info = await new Promise<AddressInfo>((resolveListen, reject) => {
+    server = serve({ fetch: app.fetch, port: opts.port ?? DEFAULT_PORT, hostname: host }, (i) => resolveListen(i));
+    server.once('error', reject);
+  }).catch((err: unknown) => {
+    clearInterval(daily);
+    stopWatching();
+    store.close();
+    throw err;
+  });
+
+  const urlHost = info.family === 'IPv6' || host.includes(':') ? `[${info.address}]` : host;
+  const url = `http://${urlHost}:${info.port}`;
+  log.info(`Baton context API on ${url} — ${loaded.file}: ${describeCounts(loaded.counts)}; store ${store.path}`);
+  if (opts.demoDir) log.info(`demo help desk: ${url}/demo/`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: info.port,
+    host,
+    reload: () => holder.reload(),
+    close() {
+      closing ??= new Promise<void>((done) => {
+        clearInterval(daily);
+        stopWatching();
+        const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+        // Requests in flight finish; idle keep-alive connections close now, stragglers after 3s.
+        const force = setTimeout(() => http.closeAllConnections?.(), 3000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          store.close();
+          done();
+        });
+        http.closeIdleConnections?.();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * The config file's shape (PRODUCT.md "Config file"), as a valibot schema. Every message is
+ * written for the admin who edits the YAML: the server prefixes it with file:line:col and the
+ * field path (`baton.config.yaml:14:27 accounts[0].relay[0].person: …`).
+ *
+ * Cross-references (stage, person and team ids), duplicates and the like are checked by the
+ * server after this schema passes each item (src/server/config.ts). Imports only src/shared.
+ */
+import * as v from 'valibot';
+import { LOCALES } from './context';
+
+export const CONFIG_VERSION = 1;
+export const STAGE_SIDES = ['before', 'self', 'after'] as const;
+export type StageSide = (typeof STAGE_SIDES)[number];
+
+export const DEFAULT_RATE_LIMIT = { perSecond: 20, burst: 40 } as const;
+export const DEFAULT_AUDIT = { retentionDays: 90 } as const;
+
+/** How a value reads in an error message. */
+export function showValue(x: unknown): string {
+  if (x === null) return 'empty';
+  if (typeof x === 'string') return x === '' ? 'empty text' : JSON.stringify(x);
+  if (Array.isArray(x)) return 'a list';
+  if (x instanceof Date) return x.toISOString().slice(0, 10);
+  if (typeof x === 'object') return 'a map';
+  return String(x);
+}
+
+type AnyIssue = { input: unknown };
+/** "is missing" when absent, else "should be WHAT, not VALUE". */
+const want = (what: string) => (issue: AnyIssue) =>
+  issue.input === undefined ? 'is missing' : `should be ${what}, not ${showValue(issue.input)}`;
+
+const text = (what = 'text') => v.string(want(what));
+const nonEmptyText = (what = 'text') => v.pipe(text(what), v.trim(), v.minLength(1, 'should not be empty'));
+/** Optional free text; an empty value is '', a bare number (note: 2025) reads as text. */
+const optText = () =>
+  v.optional(
+    v.pipe(
+      v.nullable(v.union([v.string(), v.number()], want('text'))),
+      v.transform((s) => (s === null ? '' : String(s).trim())),
+    ),
+    '',
+  );
+const wholeNumber = (what: string) =>
+  v.pipe(
+    v.number(want(what)),
+    v.integer(want(what)),
+    v.minValue(0, (i) => `should be 0 or more, not ${showValue(i.input)}`),
+  );
+const list = <T extends v.GenericSchema>(item: T) => v.array(item, want('a list (one "- item" per line)'));
+const optList = <T extends v.GenericSchema>(item: T) =>
+  v.optional(v.pipe(v.nullable(list(item)), v.transform((x) => x ?? [])), []);
+const map = <T extends v.ObjectEntries>(entries: T) => v.strictObject(entries, want('a map of fields'));
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const idSchema = v.pipe(
+  text('an id'),
+  v.regex(ID_PATTERN, (i) => `${showValue(i.input)} is not an id: use letters, digits, ".", "_" or "-" (like customer-success)`),
+);
+
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const emailSchema = v.pipe(
+  text('an email address'),
+  v.trim(),
+  v.regex(EMAIL_PATTERN, (i) => `${showValue(i.input)} is not an email address`),
+);
+
+export const DOMAIN_PATTERN = /^(?=.{1,253}$)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+\.?$/u;
+export const domainSchema = v.pipe(
+  text('a domain'),
+  v.trim(),
+  v.check(
+    (s) => DOMAIN_PATTERN.test(s),
+    (i) =>
+      `${showValue(i.input)} is not a domain: write it like acme.example.jp (no https://, no @, no path)`,
+  ),
+);
+
+/** `https:` or `mailto:` links only: the sidebar never opens anything else. */
+export const linkSchema = v.pipe(
+  text('a link'),
+  v.trim(),
+  v.check((s) => {
+    if (s === '') return true;
+    try {
+      const u = new URL(s);
+      return u.protocol === 'https:' || u.protocol === 'mailto:';
+    } catch {
+      return false;
+    }
+  }, (i) => `${showValue(i.input)} is not an https:// or mailto: link`),
+);
+
+/** A calendar date: 2024-06-15, 2024-06 or 2024 (YAML dates stay text: the loader reads them so). */
+export function isValidDate(s: string): boolean {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(s);
+  if (!m) return false;
+  const [, y, mo, d] = m;
+  if (mo === undefined) return true;
+  const month = Number(mo);
+  if (month < 1 || month > 12) return false;
+  if (d === undefined) return true;
+  const day = Number(d);
+  const last = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+  return day >= 1 && day <= last;
+}
+export const dateSchema = v.pipe(
+  v.union([v.string(), v.number()], want('a date like 2024-06-15')),
+  v.transform((x) => String(x).trim()),
+  v.check(isValidDate, (i) => `${showValue(i.input)} is not a date: write it like 2024-06-15 (or 2024-06)`),
+);
+
+export const SHA256_PATTERN = /^[0-9a-fA-F]{64}$/;
+export const sha256Schema = v.pipe(
+  v.string((i) =>
+    i.input === undefined
+      ? 'is missing'
+      : `should be quoted text of 64 hex characters (put it in quotes: '…'), not ${showValue(i.input)}`,
+  ),
+  v.trim(),
+  v.check(
+    (s) => SHA256_PATTERN.test(s),
+    (i) => {
+      const s = String(i.input);
+      return `should be 64 hex characters (the SHA-256 of the token, from \`npx baton hash-token\`), not ${s.length} characters${/[^0-9a-fA-F]/.test(s) ? ' with non-hex ones' : ''}`;
+    },
+  ),
+  v.toLowerCase(),
+);
+
+export const LabelSchema = v.pipe(
+  v.union(
+    [
+      v.pipe(v.string(), v.trim(), v.minLength(1)),
+      v.strictObject({ en: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))), ja: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))) }),
+    ],
+    (i) =>
+      i.input === undefined
+        ? 'is missing'
+        : `should be text, or { en: …, ja: … } with at least one of them, not ${showValue(i.input)}`,
+  ),
+  v.transform((l) => (typeof l === 'string' ? { en: l, ja: l } : l)),
+  v.check((l) => !!(l.en || l.ja), 'should have at least one of en, ja'),
+);
+
+export const StageConfigSchema = map({
+  id: idSchema,
+  side: v.picklist(STAGE_SIDES, want('one of before, self, after')),
+  label: LabelSchema,
+  /** Optional colour for the sidebar's relay dot, like '#3b82f6'. */
+  color: v.optional(
+    v.pipe(text('a colour'), v.regex(/^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$/, (i) => `${showValue(i.input)} is not a colour like '#3b82f6' (quote it)`)),
+  ),
+});
+
+export const PersonConfigSchema = map({
+  id: idSchema,
+  name: nonEmptyText('a name'),
+  email: v.optional(emailSchema),
+  stage: v.optional(idSchema),
+  title: optText(),
+  chat: v.optional(linkSchema, ''),
+});
+
+export const HandoffConfigSchema = map({
+  stage: idSchema,
+  person: v.optional(idSchema),
+  at: v.optional(dateSchema, ''),
+  note: optText(),
+});
+
+export const NextConfigSchema = map({
+  stage: idSchema,
+  person: idSchema,
+  note: optText(),
+});
+
+export const TeamConfigSchema = map({
+  id: idSchema,
+  name: nonEmptyText('a team name'),
+  members: v.optional(wholeNumber('a whole number of people'), 0),
+});
+
+export const ContactConfigSchema = map({
+  email: emailSchema,
+  name: optText(),
+  team: v.optional(idSchema),
+  role: optText(),
+});
+
+export const AccountConfigSchema = map({
+  id: idSchema,
+  name: nonEmptyText('a company name'),
+  aliases: optList(nonEmptyText('a company name')),
+  domains: optList(domainSchema),
+  employees: v.optional(wholeNumber('a whole number of people (like 1200, without commas)'), 0),
+  industry: optText(),
+  society: optText(),
+  relay: optList(HandoffConfigSchema),
+  next: optList(NextConfigSchema),
+  teams: optList(TeamConfigSchema),
+  contacts: optList(ContactConfigSchema),
+});
+
+export const TokenConfigSchema = map({
+  name: nonEmptyText('a token name'),
+  sha256: sha256Schema,
+  /** The person (people[].id) who uses this token, shown by "Test connection". */
+  person: v.optional(idSchema),
+});
+
+export const AdapterConfigSchema = map({
+  id: v.pipe(
+    text('an id'),
+    v.regex(/^[a-z0-9][a-z0-9-]*$/, (i) => `${showValue(i.input)} is not an adapter id: lowercase letters, digits and dashes`),
+  ),
+  label: nonEmptyText('a label'),
+  urlPattern: v.pipe(
+    nonEmptyText('a regular expression'),
+    v.check(
+      (s) => {
+        try {
+          new RegExp(s);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      (i) => `${showValue(i.input)} is not a valid regular expression`,
+    ),
+  ),
+  selectors: map({
+    email: v.optional(nonEmptyText('a CSS selector')),
+    name: v.optional(nonEmptyText('a CSS selector')),
+    org: v.optional(nonEmptyText('a CSS selector')),
+    subject: v.optional(nonEmptyText('a CSS selector')),
+    pane: v.optional(nonEmptyText('a CSS selector')),
+  }),
+});
+
+export const ConfigSchema = map({
+  version: v.literal(CONFIG_VERSION, (i) =>
+    i.input === undefined
+      ? `is missing: add "version: ${CONFIG_VERSION}" at the top`
+      : `${showValue(i.input)} is not supported: this Baton reads version ${CONFIG_VERSION}`,
+  ),
+  organization: map({
+    name: nonEmptyText('a name'),
+    defaultLocale: v.optional(v.picklist(LOCALES, want('ja or en')), 'en'),
+  }),
+  stages: list(StageConfigSchema),
+  people: optList(PersonConfigSchema),
+  accounts: optList(AccountConfigSchema),
+  tokens: optList(TokenConfigSchema),
+  rateLimit: v.optional(
+    map({
+      perSecond: v.optional(
+        v.pipe(v.number(want('a number of requests')), v.gtValue(0, 'should be more than 0')),
+        DEFAULT_RATE_LIMIT.perSecond,
+      ),
+      burst: v.optional(
+        v.pipe(wholeNumber('a whole number of requests'), v.minValue(1, 'should be 1 or more')),
+        DEFAULT_RATE_LIMIT.burst,
+      ),
+    }),
+    { ...DEFAULT_RATE_LIMIT },
+  ),
+  audit: v.optional(
+    map({
+      retentionDays: v.optional(
+        v.pipe(wholeNumber('a whole number of days'), v.minValue(1, 'should be 1 or more')),
+        DEFAULT_AUDIT.retentionDays,
+      ),
+    }),
+    { ...DEFAULT_AUDIT },
+  ),
+  adapters: optList(AdapterConfigSchema),
+});
+
+export type BatonConfig = v.InferOutput<typeof ConfigSchema>;
+export type StageConfig = v.InferOutput<typeof StageConfigSchema>;
+export type PersonConfig = v.InferOutput<typeof PersonConfigSchema>;
+export type AccountConfig = v.InferOutput<typeof AccountConfigSchema>;
+export type ContactConfig = v.InferOutput<typeof ContactConfigSchema>;
+export type TeamConfig = v.InferOutput<typeof TeamConfigSchema>;
+export type TokenConfig = v.InferOutput<typeof TokenConfigSchema>;
