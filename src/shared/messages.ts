@@ -64,6 +64,43 @@ export interface BackgroundProtocol {
   'connection:test': [{ apiUrl?: string; token?: string }, ConnectionTest];
   'adapters:get': [Record<string, never>, { adapters: DeclaredAdapter[] }];
   /** Where `thanks:send` and `notes:*` go come with issue "pass the baton". */
+  /** Everything a content script needs to start, in one round trip (no token inside). */
+  'content:init': [{ origin: string }, ContentInit];
+  /** The sidebar's per-site state (collapsed, width). */
+  'ui:save': [{ origin: string; ui: Partial<SidebarUi> }, { ok: true }];
+  /** What the agent typed on the not-found state, remembered per ticket. */
+  'override:get': [{ key: string }, { override: LookupOverride | null }];
+  'override:set': [{ key: string; override: LookupOverride | null }, { ok: true }];
+  /** UI strings for a language setting (the extension's own _locales). */
+  'messages:get': [{ language?: LanguageSetting }, UiStrings];
+  'options:open': [Record<string, never>, { ok: true }];
+}
+
+/** The sidebar's per-site state. */
+export interface SidebarUi {
+  collapsed: boolean;
+  /** Width in CSS pixels while expanded. */
+  width: number;
+}
+
+/** An email or company the agent typed when the page's customer matched nothing. */
+export interface LookupOverride {
+  email?: string;
+  org?: string;
+}
+
+/** Resolved UI language and its strings (message name → text with $1… placeholders). */
+export interface UiStrings {
+  lang: Locale;
+  messages: Record<string, string>;
+}
+
+export interface ContentInit {
+  settings: PublicSettings;
+  strings: UiStrings;
+  ui: SidebarUi;
+  /** Adapters declared in the server config (`GET /v1/adapters`); [] when unavailable. */
+  adapters: DeclaredAdapter[];
 }
 
 /** Status a content script reports for its tab (the popup shows it). */
@@ -77,6 +114,8 @@ export interface TabStatus {
 /** Messages from the background or popup to a tab's content script. */
 export interface ContentProtocol {
   'sidebar:toggle': [Record<string, never>, { collapsed: boolean }];
+  /** Settings changed (options page): re-read and look up again. */
+  'settings:changed': [Record<string, never>, { ok: true }];
   'tab:status': [Record<string, never>, TabStatus];
 }
 
@@ -92,6 +131,13 @@ export interface Envelope<K extends string = string, P = unknown> {
 }
 
 export function envelope<K extends MessageName>(type: K, payload: Request<K>): Envelope<K, Request<K>> {
+  return { baton: 1, type, payload };
+}
+
+export function contentEnvelope<K extends ContentMessageName>(
+  type: K,
+  payload: ContentProtocol[K][0],
+): Envelope<K, ContentProtocol[K][0]> {
   return { baton: 1, type, payload };
 }
 

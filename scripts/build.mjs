@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * Build the extension: one Vite build per browser from manifest.json.
+ *
+ *   node scripts/build.mjs [--browser chrome|firefox|all] [--out DIR] [--zip] [--lint]
+ *
+ * Writes DIR/chrome and DIR/firefox (DIR defaults to dist). --zip packs each with
+ * `web-ext build` into DIR/packages (Chrome Web Store and addons.mozilla.org); --lint runs
+ * `web-ext lint` on the Firefox build and fails on errors. Env: BATON_SHADOW=open opens the
+ * sidebar's shadow root (tests); BATON_DEMO=1 bakes the local demo API address and token.
+ * `npm run build` = production: --zip --lint, closed shadow root, no demo defaults.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { parseArgs } from 'node:util';
+import { build } from 'vite';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildExtension({ browsers = ['chrome', 'firefox'], out = 'dist', quiet = false } = {}) {
+  const outRoot = resolve(root, out);
+  const results = [];
+  for (const browser of browsers) {
+    const outDir = join(outRoot, browser);
+    process.env.BATON_BROWSER = browser;
+    process.env.BATON_OUT_DIR = outDir;
+    await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn', mode: 'production' });
+    const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
+    const content = manifest.content_scripts?.[0]?.js?.[0];
+    const code = content ? readFileSync(join(outDir, content)) : Buffer.alloc(0);
+    results.push({ browser, outDir, contentScript: content, bytes: code.length, gzip: gzipSync(code).length });
+  }
+  return results;
+}
+
+function webExt(args) {
+  const bin = join(root, 'node_modules', '.bin', 'web-ext');
+  const r = spawnSync(bin, args, { cwd: root, encoding: 'utf8' });
+  return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+async function cli() {
+  const { values } = parseArgs({
+    options: {
+      browser: { type: 'string', default: 'all' },
+      out: { type: 'string', default: 'dist' },
+      zip: { type: 'boolean', default: false },
+      lint: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  const browsers = values.browser === 'all' ? ['chrome', 'firefox'] : [values.browser];
+  if (!browsers.every((b) => b === 'chrome' || b === 'firefox')) {
+    console.error(`--browser must be chrome, firefox or all (got ${values.browser})`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  const results = await buildExtension({ browsers, out: values.out, quiet: values.quiet });
+  let failed = false;
+  for (const r of results) {
+    const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+    console.log(`✓ ${r.browser}: ${r.outDir} (content script ${r.contentScript}: ${kb(r.bytes)}, ${kb(r.gzip)} gzip)`);
+    if (r.gzip > 20 * 1024) {
+      console.error(`✗ ${r.browser}: the content script is ${kb(r.gzip)} gzip, over the 20 KB budget`);
+      failed = true;
+    }
+  }
+  const shadow = process.env.BATON_SHADOW === 'open' ? 'open (test build)' : 'closed';
+  console.log(`  shadow root: ${shadow}${process.env.BATON_DEMO === '1' ? ', demo API defaults baked in' : ''}`);
+  if (values.lint && browsers.includes('firefox')) {
+    const dir = results.find((r) => r.browser === 'firefox').outDir;
+    const lint = webExt(['lint', '--source-dir', dir, '--no-input', '--output', 'json']);
+    let report;
+    try {
+      report = JSON.parse(lint.out.slice(lint.out.indexOf('{')));
+    } catch {
+      console.error(lint.out);
+      process.exit(1);
+    }
+    const { errors = [], warnings = [] } = report;
+    for (const w of warnings) console.log(`  web-ext lint warning: ${w.code} ${w.message}${w.file ? ` (${w.file})` : ''}`);
+    for (const e of errors) console.error(`✗ web-ext lint error: ${e.code} ${e.message}${e.file ? ` (${e.file})` : ''}`);
+    console.log(`${errors.length ? '✗' : '✓'} web-ext lint (firefox): ${errors.length} errors, ${warnings.length} warnings`);
+    if (errors.length) failed = true;
+  }
+  if (values.zip) {
+    const artifacts = resolve(root, values.out, 'packages');
+    for (const r of results) {
+      const name = `baton-${r.browser}-{version}.zip`;
+      const target = join(artifacts, name.replace('{version}', JSON.parse(readFileSync(join(r.outDir, 'manifest.json'), 'utf8')).version));
+      if (existsSync(target)) rmSync(target);
+      const z = webExt(['build', '--source-dir', r.outDir, '--artifacts-dir', artifacts, '--filename', name, '--overwrite-dest', '--no-input']);
+      if (z.status !== 0) {
+        console.error(z.out);
+        failed = true;
+      } else {
+        console.log(`✓ ${r.browser} package: ${target} (${(statSync(target).size / 1024).toFixed(1)} KB)`);
+      }
+    }
+  }
+  console.log(`${failed ? 'Build failed' : 'Built'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (failed) process.exit(1);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await cli();
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: build the extension for Chrome and Firefox with the demo API address and token
+ * baked in, start the context API with the demo config (baton.config.yaml) and the demo help
+ * desk at /demo/, then say what to do next.
+ *
+ *   npm start [-- --port 8787] [--no-build]
+ */
+import { parseArgs } from 'node:util';
+import { resolve, relative, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.PORT ?? '8787' },
+    config: { type: 'string', default: 'baton.config.yaml' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const port = Number(values.port);
+if (port !== 8787) console.warn(`Note: the demo build expects the API on 127.0.0.1:8787; on port ${port}, set the API address in the extension's settings.`);
+
+if (!values['no-build']) {
+  process.env.BATON_DEMO = '1';
+  const { buildExtension } = await import('./build.mjs');
+  const results = await buildExtension({ quiet: true });
+  for (const r of results) console.log(`✓ built ${r.browser}: ${relative(process.cwd(), r.outDir)}/`);
+}
+
+const { startServer } = await tsImport(resolve(root, 'src/server/serve.ts'), import.meta.url);
+const server = await startServer({
+  configPath: resolve(root, values.config),
+  port,
+  host: '127.0.0.1',
+  demoDir: resolve(root, 'demo/desk'),
+});
+const rel = (p) => relative(process.cwd(), resolve(root, p)) || '.';
+console.log(`
+Baton is running.
+
+  1. Load the extension:
+       Chrome/Chromium: chrome://extensions → Developer mode → Load unpacked → ${rel('dist/chrome')}
+       Firefox:         about:debugging#/runtime/this-firefox → Load Temporary Add-on → ${rel('dist/firefox/manifest.json')}
+  2. Open the demo help desk: ${server.url}/demo/tickets/1
+     The sidebar opens on the right. The demo build is already set to ${server.url}
+     with the token baton-demo-token (Baton settings → "Test connection" checks it).
+
+Edit ${values.config} and save: the API reloads it. Ctrl+C stops.
+`);
+const stop = async () => {
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

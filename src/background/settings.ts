@@ -1,0 +1,82 @@
+/**
+ * Settings = managed values (enterprise policy, storage.managed) over the agent's own
+ * (storage.local) over defaults. A build made by `npm start` (BATON_DEMO=1) defaults to the
+ * local demo API and its token; production builds default to nothing.
+ */
+import type { KeyValueArea } from './cache';
+import type { LanguageSetting, PublicSettings, SettingKey, Settings, SettingsView } from '../shared/messages';
+
+export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language'];
+const LOCAL_KEYS = [...SETTING_KEYS, 'disabledDesks'];
+const LANGS: LanguageSetting[] = ['auto', 'ja', 'en'];
+
+export function buildDefaults(): Settings {
+  return {
+    apiUrl: typeof __BATON_DEMO_API__ === 'string' ? __BATON_DEMO_API__ : '',
+    token: typeof __BATON_DEMO_TOKEN__ === 'string' ? __BATON_DEMO_TOKEN__ : '',
+    agentName: '',
+    language: 'auto',
+    disabledDesks: [],
+  };
+}
+
+/** Keep only well-typed values of known keys. */
+export function sanitize(raw: Record<string, unknown>): Partial<Settings> {
+  const out: Partial<Settings> = {};
+  for (const k of ['apiUrl', 'token', 'agentName'] as const) {
+    if (typeof raw[k] === 'string') out[k] = (raw[k] as string).trim();
+  }
+  if (typeof raw.language === 'string' && LANGS.includes(raw.language as LanguageSetting)) {
+    out.language = raw.language as LanguageSetting;
+  }
+  if (Array.isArray(raw.disabledDesks)) out.disabledDesks = raw.disabledDesks.filter((d): d is string => typeof d === 'string');
+  return out;
+}
+
+/** Merge in order of strength: defaults < local < managed. */
+export function mergeSettings(defaults: Settings, local: Record<string, unknown>, managed: Record<string, unknown>): SettingsView {
+  const m = sanitize(managed);
+  const managedKeys = SETTING_KEYS.filter((k) => m[k] !== undefined && !(k !== 'language' && m[k] === ''));
+  const settings: Settings = { ...defaults, ...sanitize(local) };
+  for (const k of managedKeys) (settings as unknown as Record<string, unknown>)[k] = m[k];
+  if (m.disabledDesks) settings.disabledDesks = [...new Set([...settings.disabledDesks, ...m.disabledDesks])];
+  return { settings, managed: managedKeys };
+}
+
+export function publicSettings(s: Settings): PublicSettings {
+  return {
+    configured: !!(s.apiUrl && s.token),
+    agentName: s.agentName,
+    language: s.language,
+    disabledDesks: s.disabledDesks,
+  };
+}
+
+export interface SettingsStore {
+  read(): Promise<SettingsView>;
+  write(patch: Partial<Settings>): Promise<SettingsView>;
+}
+
+export function settingsStore(local: KeyValueArea, managed: { get(k: null): Promise<Record<string, unknown>> } | undefined, defaults = buildDefaults()): SettingsStore {
+  const readManaged = async () => {
+    try {
+      return (await managed?.get(null)) ?? {};
+    } catch {
+      return {}; // no policy (Firefox rejects when there is no managed-storage manifest)
+    }
+  };
+  const read = async () => mergeSettings(defaults, await local.get(LOCAL_KEYS), await readManaged());
+  return {
+    read,
+    async write(patch) {
+      const view = await read();
+      const clean = sanitize(patch as Record<string, unknown>);
+      for (const k of view.managed) delete clean[k]; // policy wins; never shadow it locally
+      await local.set(clean);
+      return read();
+    },
+  };
+}
+
+/** Whether a change in storage.local/managed touches settings (the cache is cleared then). */
+export const isSettingsChange = (keys: string[]) => keys.some((k) => LOCAL_KEYS.includes(k));

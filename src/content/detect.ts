@@ -1,0 +1,101 @@
+/** Which adapter handles this page: hosted desks by host pattern, loopback by URL and markup. */
+import { clean, firstEmail, firstText } from './helpdesks/read';
+import type { CustomerRead, HelpdeskAdapter } from './helpdesks/types';
+import type { DeclaredAdapter } from '../shared/context';
+
+export function isLoopback(url: URL): boolean {
+  return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+}
+
+/** Whether a manifest match pattern (`https://*.zendesk.com/*`) matches the URL. */
+export function matchPattern(pattern: string, url: URL): boolean {
+  const m = /^(\*|https?):\/\/(\*|\*\.[^/]+|[^/*]+)(\/.*)$/.exec(pattern);
+  if (!m) return false;
+  const [, scheme, host, path] = m as unknown as [string, string, string, string];
+  const proto = url.protocol.slice(0, -1);
+  if (scheme === '*' ? proto !== 'http' && proto !== 'https' : proto !== scheme) return false;
+  const h = url.hostname;
+  if (host !== '*') {
+    if (host.startsWith('*.')) {
+      const base = host.slice(2);
+      if (h !== base && !h.endsWith('.' + base)) return false;
+    } else if (h !== host) return false;
+  }
+  const re = new RegExp('^' + path.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(url.pathname + url.search);
+}
+
+/** An adapter from a `adapters:` entry of the server config (runs on loopback and granted origins). */
+export function fromDeclared(d: DeclaredAdapter): HelpdeskAdapter | null {
+  let re: RegExp;
+  try {
+    re = new RegExp(d.urlPattern);
+  } catch {
+    return null;
+  }
+  const s = d.selectors;
+  return {
+    id: `config:${d.id}`,
+    label: d.label,
+    matches: [],
+    examples: { ticket: [], notTicket: [] },
+    ticketFromUrl(url) {
+      const m = re.exec(url.href);
+      if (!m) return null;
+      return m.groups?.ticket ?? m[1] ?? url.pathname;
+    },
+    detect: (doc) => !s.pane || !!doc.querySelector(s.pane),
+    activePane: (doc) => (s.pane ? doc.querySelector(s.pane) : doc),
+    read(pane): CustomerRead {
+      const out: CustomerRead = {};
+      const email = s.email ? firstEmail(pane, [s.email]) : undefined;
+      const name = s.name ? firstText(pane, [s.name]) : undefined;
+      const org = s.org ? firstText(pane, [s.org]) : undefined;
+      const subject = s.subject ? clean(firstText(pane, [s.subject])) : undefined;
+      if (email) out.email = email;
+      if (name) out.name = name;
+      if (org) out.org = org;
+      if (subject) out.subject = subject;
+      return out;
+    },
+  };
+}
+
+export interface Candidate {
+  adapter: HelpdeskAdapter;
+  ticket: string;
+  /** Hosted desks are known by host; loopback ones must also show their markup. */
+  needsMarkup: boolean;
+}
+
+/** Adapters whose ticket URL this is, in the order to try them (enabled ones only). */
+export function candidates(url: URL, adapters: HelpdeskAdapter[], disabled: string[]): Candidate[] {
+  const loop = isLoopback(url);
+  const out: Candidate[] = [];
+  for (const adapter of adapters) {
+    if (disabled.includes(adapter.id)) continue;
+    const hosted = adapter.matches.some((p) => matchPattern(p, url));
+    if (!hosted && !loop && !adapter.id.startsWith('config:')) continue;
+    let ticket: string | null = null;
+    try {
+      ticket = adapter.ticketFromUrl(url);
+    } catch {
+      ticket = null;
+    }
+    if (ticket) out.push({ adapter, ticket, needsMarkup: !hosted });
+  }
+  return out;
+}
+
+/** The first candidate whose markup is on the page (hosted ones need none). */
+export function pick(cands: Candidate[], doc: Document): Candidate | null {
+  for (const c of cands) {
+    if (!c.needsMarkup) return c;
+    try {
+      if (c.adapter.detect(doc)) return c;
+    } catch {
+      /* a broken adapter is skipped */
+    }
+  }
+  return null;
+}

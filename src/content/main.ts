@@ -1,0 +1,218 @@
+/**
+ * The content script: pick the adapter for the page, read the customer, ask the background for
+ * the relay and show it in the sidebar. Follows in-app navigation; each ticket's work runs
+ * under its own AbortSignal and switching tickets aborts the last. Nothing runs on import.
+ */
+import { builtinAdapters } from './helpdesks/index';
+import type { CustomerRead, HelpdeskAdapter, ReadContext } from './helpdesks/types';
+import { candidates, fromDeclared, pick } from './detect';
+import { listen, send } from './ext';
+import { waitFor, watchUrl } from './wait';
+import { HOST_ID, mountSidebar, type SidebarHandle } from '../sidebar/mount';
+import { withResult, type SidebarModel } from '../sidebar/model';
+import type { ContextQuery } from '../shared/context';
+import type { ContentInit, LookupOverride, TabStatus } from '../shared/messages';
+
+const STARTED = Symbol.for('baton.content.started');
+
+export interface MainOptions {
+  win?: Window;
+  /** Adapters to try (default: every built-in one). */
+  adapters?: HelpdeskAdapter[];
+  /** How long to wait for a late-rendering desk (ms). */
+  waitMs?: number;
+}
+
+export interface ContentApp {
+  /** Re-run detection and lookup for the current URL (also called on navigation). */
+  refresh(): Promise<void>;
+  status(): TabStatus;
+  sidebar(): SidebarHandle | null;
+  stop(): void;
+}
+
+export function domainOf(email: string | undefined): string | undefined {
+  const at = email?.lastIndexOf('@') ?? -1;
+  return email && at > 0 ? email.slice(at + 1).toLowerCase() : undefined;
+}
+
+/** The question for the API: the agent's override when there is one, else what the page says. */
+export function queryFor(c: CustomerRead, override: LookupOverride | null, ticket: string, lang: ContextQuery['lang']): ContextQuery | null {
+  const src = override ?? c;
+  const q: ContextQuery = { ticket, lang };
+  if (src.email) q.email = src.email;
+  const domain = domainOf(src.email);
+  if (domain) q.domain = domain;
+  if (src.org) q.org = src.org;
+  return q.email || q.org ? q : null;
+}
+
+async function readCustomer(adapter: HelpdeskAdapter, pane: ParentNode, ctx: ReadContext, win: Window, signal: AbortSignal, waitMs: number): Promise<CustomerRead> {
+  if (adapter.fetchCustomer) {
+    try {
+      const c = await adapter.fetchCustomer({ ...ctx, signal, fetch: win.fetch.bind(win) });
+      if (c && (c.email || c.org)) return { ticket: ctx.ticket, ...c };
+    } catch (e) {
+      if (signal.aborted) throw e;
+    }
+  }
+  const read = () => {
+    try {
+      return adapter.read(pane, ctx);
+    } catch {
+      return {};
+    }
+  };
+  const found = await waitFor(() => {
+    const c = read();
+    return c.email || c.org ? c : null;
+  }, { signal, timeoutMs: waitMs });
+  return { ticket: ctx.ticket, ...(found ?? read()) };
+}
+
+/** Start the content script on this page; returns null where it must not run (frames, twice). */
+export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
+  const win = opts.win ?? window;
+  const doc = win.document;
+  const flags = win as unknown as Record<symbol, boolean>;
+  if (win.top !== win || flags[STARTED] || doc.getElementById(HOST_ID)) return null;
+  flags[STARTED] = true;
+  const waitMs = opts.waitMs ?? 10_000;
+  const builtins = opts.adapters ?? builtinAdapters;
+  const origin = win.location.origin;
+
+  let init: ContentInit = await send('content:init', { origin });
+  let declared = init.adapters.map(fromDeclared).filter((a): a is HelpdeskAdapter => !!a);
+  let sidebar: SidebarHandle | null = null;
+  let current: AbortController | null = null;
+  let session: { adapter: HelpdeskAdapter; ticket: string; key: string; customer: CustomerRead; signal: AbortSignal } | null = null;
+  const life = new AbortController();
+
+  const set = (patch: Partial<SidebarModel>) => sidebar?.update(patch);
+
+  async function lookup(force: boolean): Promise<void> {
+    const s = session;
+    if (!s || !sidebar) return;
+    const { override } = await send('override:get', { key: s.key });
+    if (s.signal.aborted) return;
+    const query = queryFor(s.customer, override, s.ticket, init.strings.lang);
+    set({ override, query });
+    if (!query) {
+      set({ state: 'not-found', data: null, fetchedAt: null, error: null });
+      return;
+    }
+    if (!sidebar.model.data || force) set({ state: 'loading' });
+    const r = await send('context:get', { query, force });
+    if (s.signal.aborted || s !== session) return;
+    sidebar.setModel(withResult(sidebar.model, r));
+    if (r.ok && r.stale && !r.error && !force) await lookup(true); // stale-while-revalidate
+  }
+
+  const ensureSidebar = (): SidebarHandle => {
+    if (sidebar) return sidebar;
+    sidebar = mountSidebar({
+      doc,
+      strings: init.strings,
+      ui: init.ui,
+      actions: {
+        retry: () => void lookup(true),
+        search: (o) => {
+          const s = session;
+          if (!s) return;
+          void send('override:set', { key: s.key, override: o }).then(() => lookup(true));
+        },
+        clearOverride: () => {
+          const s = session;
+          if (!s) return;
+          void send('override:set', { key: s.key, override: null }).then(() => lookup(false));
+        },
+        openOptions: () => void send('options:open', {}),
+        toggle,
+        resize: (width, done) => {
+          sidebar?.setUi({ width: Math.min(640, Math.max(280, Math.round(width))) });
+          if (done && sidebar) void send('ui:save', { origin, ui: { width: sidebar.ui.width } });
+        },
+      },
+    });
+    return sidebar;
+  };
+
+  function toggle(): void {
+    if (!sidebar) return;
+    const collapsed = !sidebar.ui.collapsed;
+    sidebar.setUi({ collapsed });
+    void send('ui:save', { origin, ui: { collapsed } });
+  }
+
+  async function refresh(): Promise<void> {
+    current?.abort();
+    const ac = new AbortController();
+    current = ac;
+    const { signal } = ac;
+    session = null;
+    try {
+      const url = new URL(win.location.href);
+      const cands = candidates(url, [...builtins, ...declared], init.settings.disabledDesks);
+      const chosen = cands.length ? await waitFor(() => pick(cands, doc), { signal, timeoutMs: waitMs }) : null;
+      if (!chosen) {
+        sidebar?.show(false);
+        return;
+      }
+      const { adapter, ticket } = chosen;
+      const sb = ensureSidebar();
+      sb.setModel({ ...sb.model, state: 'loading', desk: { id: adapter.id, label: adapter.label }, customer: null, data: null, fetchedAt: null, error: null, query: null, override: null });
+      sb.show(true);
+      const pane = (await waitFor(() => adapter.activePane(doc, ticket), { signal, timeoutMs: waitMs })) ?? doc;
+      const customer = await readCustomer(adapter, pane, { url, ticket, doc }, win, signal, waitMs);
+      if (signal.aborted) return;
+      sb.update({ customer });
+      session = { adapter, ticket, key: `${url.origin}|${adapter.id}|${ticket}`, customer, signal };
+      await lookup(false);
+    } catch (e) {
+      if (signal.aborted) return; // the next ticket took over
+      set({ state: 'error', error: { kind: 'server', message: String((e as Error)?.message ?? e) } });
+    }
+  }
+
+  function status(): TabStatus {
+    const m = sidebar?.model;
+    const visible = !!session || (m?.desk && sidebar?.host.style.display !== 'none');
+    return {
+      desk: visible && m?.desk ? m.desk : null,
+      customer: visible && m?.customer ? { ...m.customer } : null,
+      state: visible && m ? m.state : 'no-desk',
+      collapsed: sidebar?.ui.collapsed ?? false,
+    };
+  }
+
+  const unlisten = listen({
+    'sidebar:toggle': () => {
+      toggle();
+      return { collapsed: sidebar?.ui.collapsed ?? false };
+    },
+    'tab:status': () => status(),
+    'settings:changed': async () => {
+      init = await send('content:init', { origin });
+      declared = init.adapters.map(fromDeclared).filter((a): a is HelpdeskAdapter => !!a);
+      sidebar?.setStrings(init.strings);
+      void refresh();
+      return { ok: true };
+    },
+  });
+  watchUrl(win, () => void refresh(), life.signal);
+  const app: ContentApp = {
+    refresh,
+    status,
+    sidebar: () => sidebar,
+    stop() {
+      life.abort();
+      current?.abort();
+      unlisten();
+      sidebar?.destroy();
+      sidebar = null;
+      flags[STARTED] = false;
+    },
+  };
+  await refresh();
+  return app;
+}

@@ -1,0 +1,337 @@
+/**
+ * The sidebar: who passed the baton (before) and who the answer reaches (after), around the
+ * customer of the ticket on the page. Pure rendering from a SidebarModel; the content script
+ * owns the data and passes actions in.
+ */
+import type { Impact, ImpactLevel, Person } from '../shared/context';
+import type { LookupOverride, SidebarUi } from '../shared/messages';
+import { formatAge, formatDate, formatNumber, type T } from './i18n';
+import { isEmail, mailtoHref, safeHref } from './links';
+import type { SidebarModel } from './model';
+
+export interface SidebarActions {
+  retry(): void;
+  search(o: LookupOverride): void;
+  clearOverride(): void;
+  openOptions(): void;
+  toggle(): void;
+  /** `done` when the drag or key press ends (then the width is saved). */
+  resize(width: number, done: boolean): void;
+}
+
+export interface SidebarProps {
+  model: SidebarModel;
+  t: T;
+  ui: SidebarUi;
+  now: number;
+  actions: SidebarActions;
+}
+
+const LEVEL_ORDER: ImpactLevel[] = ['contact', 'team', 'company', 'society', 'teammate'];
+
+/** A stable hue per stage id, so a stage keeps its colour everywhere. */
+export function stageHue(id: string): number {
+  let h = 0;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return (h * 137) % 360;
+}
+
+const Icon = ({ d }: { d: string }) => (
+  <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false">
+    <path d={d} fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+  </svg>
+);
+const MAIL = 'M3 6h18v12H3zM3 7l9 6 9-6';
+const CHAT = 'M4 5h16v10H9l-5 4z';
+const GEAR = 'M4 7h10M18 7h2M4 17h2M10 17h10M16 5v4M8 15v4';
+
+function PersonLinks({ person, t }: { person: Person; t: T }) {
+  const mail = mailtoHref(person.email);
+  const chat = safeHref(person.chat);
+  if (!mail && !chat) return null;
+  return (
+    <span class="links">
+      {mail && (
+        <a href={mail} title={t('mailPerson', person.name)} aria-label={t('mailPerson', person.name)}>
+          <Icon d={MAIL} />
+        </a>
+      )}
+      {chat && (
+        <a href={chat} target="_blank" rel="noopener noreferrer" title={t('chatPerson', person.name)} aria-label={t('chatPerson', person.name)}>
+          <Icon d={CHAT} />
+        </a>
+      )}
+    </span>
+  );
+}
+
+/** One runner on the relay: a hand-off before support or a teammate after it. */
+function Step({ stage, at, person, note, t, attrs }: { stage: { id: string; label: string }; at?: string; person: Person | null; note: string; t: T; attrs: Record<string, string> }) {
+  return (
+    <li {...attrs} style={{ '--hue': String(stageHue(stage.id)) }}>
+      <span class="dot" aria-hidden="true" />
+      <div class="row">
+        <span class="stage">{stage.label}</span>
+        {at && <time dateTime={at}>{formatDate(at, t.lang)}</time>}
+      </div>
+      {person && (
+        <div class="row person">
+          <span>
+            <strong>{person.name}</strong>
+            {person.title && <span class="muted"> · {person.title}</span>}
+          </span>
+          <PersonLinks person={person} t={t} />
+        </div>
+      )}
+      {note && <p class="note">{note}</p>}
+    </li>
+  );
+}
+
+function ImpactItem({ i, t }: { i: Impact; t: T }) {
+  if (i.level === 'teammate') {
+    const stage = i.stage ?? { id: 'teammate', label: i.label };
+    return <Step stage={stage} person={i.person} note={i.note} t={t} attrs={{ 'data-part': 'impact', 'data-level': 'teammate' }} />;
+  }
+  return (
+    <li data-part="impact" data-level={i.level}>
+      <span class={`ring ring-${i.level}`} aria-hidden="true" />
+      <div>
+        <div class="row">
+          <span class="level">{t(`level_${i.level}`)}</span>
+          {i.count > 0 && i.level !== 'contact' && <span class="count">{t('peopleCount', formatNumber(i.count, t.lang))}</span>}
+        </div>
+        <div class="label">{i.label}</div>
+        {i.note && <p class="note">{i.note}</p>}
+      </div>
+    </li>
+  );
+}
+
+function Skeleton({ t }: { t: T }) {
+  return (
+    <div class="skeleton" aria-busy="true">
+      <p class="sr">{t('loading')}</p>
+      {[70, 90, 55, 80, 60].map((w) => (
+        <div class="bone" style={{ width: `${w}%` }} />
+      ))}
+    </div>
+  );
+}
+
+function SearchForm({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'actions'>) {
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const v = String(new FormData(e.currentTarget as HTMLFormElement).get('search') ?? '').trim();
+    if (v) actions.search(isEmail(v) ? { email: v } : { org: v });
+  };
+  return (
+    <form class="search" data-part="search-form" onSubmit={submit} key={model.customer?.ticket}>
+      <label for="baton-search">{t('searchLabel')}</label>
+      <div class="row">
+        <input id="baton-search" name="search" defaultValue={model.override?.email ?? model.override?.org ?? ''} placeholder={t('searchPlaceholder')} autocomplete="off" />
+        <button type="submit">{t('searchButton')}</button>
+      </div>
+      {model.override && (
+        <button type="button" class="link" onClick={actions.clearOverride}>
+          {t('searchReset')}
+        </button>
+      )}
+    </form>
+  );
+}
+
+function searched(model: SidebarModel, t: T): string {
+  const q = model.query;
+  const parts = [q?.email, q?.org && !q.email ? q.org : undefined, !q?.email && !q?.org ? q?.domain : undefined].filter(Boolean);
+  return parts.length ? parts.join(' · ') : t('nothingOnPage');
+}
+
+function Message({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'actions'>) {
+  const s = model.state;
+  const detail = model.error?.message;
+  return (
+    <div class="message" role={s === 'loading' ? undefined : 'status'}>
+      <h3>{t(`state_${s.replace('-', '_')}_title`)}</h3>
+      {s === 'not-found' ? (
+        <>
+          <p>{t('state_not_found_body', searched(model, t))}</p>
+          <SearchForm model={model} t={t} actions={actions} />
+        </>
+      ) : (
+        <p>{t(`state_${s.replace('-', '_')}_body`)}</p>
+      )}
+      {detail && s !== 'not-found' && s !== 'unconfigured' && <p class="muted small">{detail}</p>}
+      {(s === 'unconfigured' || s === 'unauthorized') && (
+        <button type="button" class="primary" onClick={actions.openOptions}>
+          {t('openOptions')}
+        </button>
+      )}
+      {(s === 'offline' || s === 'error') && (
+        <button type="button" class="primary" onClick={actions.retry}>
+          {t('retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
+  const d = model.data!;
+  const after = [...d.after].sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level));
+  const rings = after.filter((i) => i.level !== 'teammate');
+  const next = after.filter((i) => i.level === 'teammate');
+  const self = d.self;
+  return (
+    <>
+      {model.state === 'stale' && (
+        <p class="banner" role="status">
+          {t(model.error ? 'staleOffline' : 'staleCached', model.fetchedAt ? formatAge(model.fetchedAt, now, t.lang) : '')}
+          {model.error && (
+            <button type="button" class="link" onClick={actions.retry}>
+              {t('retry')}
+            </button>
+          )}
+        </p>
+      )}
+      <section data-part="before" aria-labelledby="baton-before">
+        <h3 id="baton-before">
+          {t('beforeTitle')} <span class="sub">{t('beforeSub')}</span>
+        </h3>
+        {d.before.length ? (
+          <ol class="timeline">
+            {d.before.map((h) => (
+              <Step stage={h.stage} at={h.at} person={h.person} note={h.note} t={t} attrs={{ 'data-part': 'handoff', 'data-stage': h.stage.id }} />
+            ))}
+            <li class="you" data-part="you" style={{ '--hue': String(stageHue(self?.id ?? 'support')) }}>
+              <span class="dot" aria-hidden="true" />
+              <div class="row">
+                <strong>{t('youAreHere')}</strong>
+                <span class="stage">{self?.label || t('support')}</span>
+              </div>
+            </li>
+          </ol>
+        ) : (
+          <p class="muted">{t('noBefore')}</p>
+        )}
+      </section>
+      <section data-part="after" aria-labelledby="baton-after">
+        <h3 id="baton-after">
+          {t('afterTitle')} <span class="sub">{t('afterSub')}</span>
+        </h3>
+        {rings.length ? (
+          <ol class="rings">
+            {rings.map((i) => (
+              <ImpactItem i={i} t={t} />
+            ))}
+          </ol>
+        ) : (
+          <p class="muted">{t('noAfter')}</p>
+        )}
+        {next.length > 0 && (
+          <>
+            <h4>{t('nextTitle')}</h4>
+            <ol class="timeline next">
+              {next.map((i) => (
+                <ImpactItem i={i} t={t} />
+              ))}
+            </ol>
+          </>
+        )}
+      </section>
+    </>
+  );
+}
+
+function Header({ model, t }: Pick<SidebarProps, 'model' | 't'>) {
+  const d = model.data;
+  const c = model.customer;
+  const name = d?.contact?.name || c?.name || d?.contact?.email || c?.email || '';
+  const sub = [d?.contact?.team?.name, d?.contact?.role, d?.account?.name || (d ? '' : c?.org)].filter(Boolean);
+  const by = model.override && d ? 'typed' : d?.match.by;
+  return (
+    <div class="customer">
+      {name && <div class="name">{name}</div>}
+      {sub.length > 0 && <div class="muted">{sub.join(' · ')}</div>}
+      {by && by !== 'none' && <span class="badge" data-match={by}>{t(`matchBy_${by}`)}</span>}
+    </div>
+  );
+}
+
+/** The one drag in progress (there is one sidebar per page). */
+let drag: { x: number; w: number } | null = null;
+
+function ResizeHandle({ ui, t, actions }: Pick<SidebarProps, 'ui' | 't' | 'actions'>) {
+  const widthAt = (x: number) => drag!.w + (drag!.x - x);
+  return (
+    <div
+      class="resize"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label={t('resize')}
+      aria-valuenow={ui.width}
+      aria-valuemin={280}
+      aria-valuemax={640}
+      tabIndex={0}
+      onPointerDown={(e) => {
+        drag = { x: e.clientX, w: ui.width };
+        (e.currentTarget as HTMLElement).setPointerCapture?.(e.pointerId);
+      }}
+      onPointerMove={(e) => drag && actions.resize(widthAt(e.clientX), false)}
+      onPointerUp={(e) => {
+        if (drag) actions.resize(widthAt(e.clientX), true);
+        drag = null;
+      }}
+      onKeyDown={(e) => {
+        const step = e.shiftKey ? 64 : 16;
+        if (e.key === 'ArrowLeft') actions.resize(ui.width + step, true);
+        else if (e.key === 'ArrowRight') actions.resize(ui.width - step, true);
+        else return;
+        e.preventDefault();
+      }}
+    />
+  );
+}
+
+export function Sidebar({ model, t, ui, now, actions }: SidebarProps) {
+  const hasRelay = (model.state === 'ready' || model.state === 'stale') && model.data;
+  if (ui.collapsed) {
+    return (
+      <aside class="baton collapsed" aria-label={t('sidebarLabel')} data-state={model.state}>
+        <button type="button" class="tab" aria-expanded="false" aria-controls="baton-panel" onClick={actions.toggle} title={t('expand')}>
+          <span class={`pip pip-${model.state}`} aria-hidden="true" />
+          <span class="tab-text">Baton</span>
+          <span class="sr">{t('expand')}</span>
+        </button>
+      </aside>
+    );
+  }
+  return (
+    <aside class="baton" id="baton-panel" aria-label={t('sidebarLabel')} data-state={model.state} aria-busy={model.state === 'loading'}>
+      <ResizeHandle ui={ui} t={t} actions={actions} />
+      <header class="top">
+        <h2>
+          <span class="logo" aria-hidden="true" />
+          Baton
+        </h2>
+        <button type="button" class="icon" aria-expanded="true" aria-controls="baton-panel" onClick={actions.toggle} title={t('collapse')} aria-label={t('collapse')}>
+          <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+            <path d="M9 6l6 6-6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+          </svg>
+        </button>
+      </header>
+      <div class="scroll">
+        <Header model={model} t={t} />
+        {model.state === 'loading' ? <Skeleton t={t} /> : hasRelay ? <Relay model={model} t={t} now={now} actions={actions} /> : <Message model={model} t={t} actions={actions} />}
+      </div>
+      <footer class="foot">
+        <span class="muted small">
+          {model.fetchedAt && hasRelay ? t('updated', formatAge(model.fetchedAt, now, t.lang)) : model.desk ? model.desk.label : ''}
+        </span>
+        <button type="button" class="icon" onClick={actions.openOptions} title={t('settings')} aria-label={t('settings')}>
+          <Icon d={GEAR} />
+        </button>
+      </footer>
+    </aside>
+  );
+}
