@@ -6,7 +6,7 @@
  * Detection: the `app.frontapp.com` host or Front's own asset/manifest links — weak by nature; there is
  * no documented same-origin JSON for the agent's session.
  */
-import { defineAdapter, hasAny } from './read';
+import { defineAdapter, hostOrMarkup } from './read';
 
 const MARKERS = ['link[href*="frontapp.com"]', 'script[src*="frontapp.com"]', 'meta[name="application-name"][content="Front"]'];
 
@@ -23,7 +23,7 @@ export const adapter = defineAdapter({
   },
   urls: [/^\/open\/(cnv_[0-9a-z]+)(?:[/?#]|$)/, /\/(cnv_[0-9a-z]+)(?:[/?#]|$)/],
   detect: MARKERS,
-  detectFn: (doc) => /(^|\.)frontapp\.com$/.test(doc.location?.hostname ?? '') || hasAny(doc, MARKERS),
+  detectFn: hostOrMarkup(/(^|\.)frontapp\.com$/, MARKERS),
   ready: ['main', '[role="main"]'],
   fields: {
     subject: ['[role="main"] h1', 'main h1', '[data-testid="conversation-subject"]'],

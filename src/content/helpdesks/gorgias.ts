@@ -7,7 +7,7 @@
  * it answers the agent's browser session (it documents Basic auth with an API key), so it is not used.
  * Detection: the `*.gorgias.com` host or Gorgias's own asset links.
  */
-import { defineAdapter, hasAny } from './read';
+import { defineAdapter, hostOrMarkup } from './read';
 
 const MARKERS = ['link[href*="gorgias"]', 'script[src*="gorgias"]', 'meta[name="application-name"][content="Gorgias"]'];
 
@@ -24,7 +24,7 @@ export const adapter = defineAdapter({
   },
   urls: [/^\/app\/ticket\/(\d+)(?:[/?#]|$)/],
   detect: MARKERS,
-  detectFn: (doc) => /(^|\.)gorgias\.com$/.test(doc.location?.hostname ?? '') || hasAny(doc, MARKERS),
+  detectFn: hostOrMarkup(/(^|\.)gorgias\.com$/, MARKERS),
   ready: ['main', '#root', '[role="main"]'],
   fields: {
     subject: ['[data-testid="ticket-subject"]', 'input[name="subject"]', '[role="main"] h1', 'main h1'],

@@ -334,7 +334,7 @@ export function defineAdapter(spec: AdapterSpec): HelpdeskAdapter {
     examples: spec.examples,
     ticketFromUrl: ticketFromPatterns(spec.urls),
     detect: spec.detectFn ?? ((doc) => hasAny(doc, spec.detect)),
-    activePane: spec.activePane ?? ((doc) => (hasAny(doc, ready) ? doc.body : null)),
+    activePane: spec.activePane ?? ((doc) => (spec.deep ? ready.some((sel) => deepQuery(doc, sel)) : hasAny(doc, ready)) ? doc.body : null),
     read(pane, ctx) {
       return mergeReads<CustomerRead>(
         readFields(pane, spec.fields, spec.deep),
@@ -348,3 +348,11 @@ export function defineAdapter(spec: AdapterSpec): HelpdeskAdapter {
 }
 
 export type { FetchContext };
+
+/**
+ * detect() for desks with hashed class names (Front, Gorgias): the desk's own host, or its asset /
+ * manifest links when it runs elsewhere (loopback captures).
+ */
+export function hostOrMarkup(host: RegExp, markers: readonly string[]): (doc: Document) => boolean {
+  return (doc) => host.test(doc.location?.hostname ?? '') || hasAny(doc, markers);
+}

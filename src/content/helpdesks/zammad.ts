@@ -9,6 +9,8 @@
  * from HELPDESKS.md — fairly sure. JSON: `/api/v1/tickets/{id}?expand=true` (title, number,
  * customer_id, organization name) and `/api/v1/users/{id}` (email, firstname, lastname) per
  * Zammad's API docs; the web app itself calls /api/v1 with the session cookie — sure.
+ * The new desktop UI (Vue, `app/frontend/apps/desktop`) has utility classes only: there the URL and the
+ * JSON carry the read, and detect() (markup) only knows the legacy UI.
  * Zammad keeps several tickets open as tasks: only the active task is read. The URL id is internal;
  * the ticket number shown (e.g. 31001) is read from the page or the JSON.
  */
@@ -54,7 +56,10 @@ export const adapter = defineAdapter({
     const byKey = doc.getElementById(`content_permanent_Ticket-${ticket}`);
     if (byKey) return byKey;
     const active = doc.querySelector('.content_permanent.active, .content.active');
-    return active?.querySelector('.ticketZoom, .ticket-title-update') ? active : null;
+    if (active?.querySelector('.ticketZoom, .ticket-title-update')) return active;
+    // New desktop UI (Vue, utility classes only): no markup to scope to; the JSON carries the read.
+    const app = doc.getElementById('app');
+    return /^\/(?:desktop\/|mobile\/)?tickets\/\d+/.test(doc.location?.pathname ?? '') && app?.firstElementChild ? app : null;
   },
   fields: {
     subject: ['.ticket-title-update', '.ticketZoom-header .ticket-title'],

@@ -5,7 +5,8 @@
  * (Zendesk's documented side-loading; read with the agent's session by the public userscript
  * holatuwol/liferay-zendesk-userscript and alffox/helper-center) — sure. Markup selectors
  * (`data-test-id` attributes, `.ticket-panes-grid-layout[data-is-active]`) come from public extensions'
- * code collected in HELPDESKS.md — fairly sure for subject / requester / organization; the requester's
+ * code collected in HELPDESKS.md and public userscripts/time trackers (Toggl, TMetric: `omni-header-subject`,
+ * `ticket-pane-subject`, `ticket-pane-header-id`) — fairly sure for subject / requester / organization; the requester's
  * email in markup is unverified (Zendesk shows it in a hover card), so the JSON and the `mailto:`
  * fallback carry the email. Zendesk keeps one pane per open tab in the DOM: only the active one is read.
  */
@@ -51,7 +52,8 @@ export const adapter = defineAdapter({
     );
   },
   fields: {
-    subject: ['input[data-test-id="omni-header-subject"]', '[data-test-id="omni-header-subject"]', 'input[name="subject"]'],
+    subject: ['input[data-test-id="omni-header-subject"]', '[data-test-id="omni-header-subject"]', 'input[data-test-id="ticket-pane-subject"]', 'input[name="subject"]'],
+    ticket: ['[data-test-id="ticket-pane-header-id"]'],
     requester: ['[data-test-id="ticket-system-field-requester-select"]', '[data-test-id="ticket-system-field-requester"]'],
     email: ['[data-test-id="ticket-system-field-requester-email"]', '[data-test-id="user-profile-email"]'],
     org: ['[data-test-id="ticket-system-field-organization-value"]', '[data-test-id="ticket-system-field-organization-select"]'],

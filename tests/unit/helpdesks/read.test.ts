@@ -50,6 +50,7 @@ const cases: Record<string, Case> = {
   zoho: {
     url: 'https://desk.zoho.com/agent/acme/acme-support/tickets/details/123456000000654321',
     expected: { email: 'lars.berg@vandelay.example', name: 'Lars Berg', org: 'Vandelay Industries', subject: 'Cannot invite new users', ticket: '2087' },
+    inactive: 'prev@kramerica.example',
   },
   front: {
     url: 'https://app.frontapp.com/open/cnv_55c8c149',
