@@ -155,8 +155,20 @@ function schemaProblems(issues: readonly v.BaseIssue<unknown>[]): Problem[] {
       const hint = didYouMean(name, allowed) || (allowed.length ? ` (fields here: ${allowed.join(', ')})` : '');
       return { path, key: true, message: `unknown field "${name}"${hint}` };
     }
+    if (issue.input === undefined && path.length === 1 && path[0] === 'version') {
+      return { path, message: 'is missing: add "version: 1" at the top of the file' };
+    }
     return { path, message: issue.message };
   });
+}
+
+/** " (did you mean …?)", else the ids there are when they are few. */
+function hint(word: string, ids: Iterable<string>): string {
+  const list = [...ids];
+  const guess = didYouMean(word, list);
+  if (guess) return guess;
+  if (list.length === 0) return ': there are none yet';
+  return list.length <= 10 ? ` (there are: ${list.join(', ')})` : '';
 }
 
 // ——— cross-references and duplicates, on the raw parsed data (so they run even when the
@@ -188,13 +200,13 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
     const side = typeof s.side === 'string' ? (s.side as StageSide) : undefined;
     if (id) once(stages, id, ['stages', i, 'id'], side, (f) => `stage id "${id}" is used twice (first at ${where(f.path)})`);
     if (side === 'self' && id) {
-      if (selfStage) report(['stages', i, 'side'], `a second stage with side: self; "${selfStage.id}" (${where(selfStage.path)}) is already support's stage: keep one`);
+      if (selfStage) report(['stages', i, 'side'], `only one stage can be side: self (support's own stage), and "${selfStage.id}" already is (${where(selfStage.path)})`);
       else selfStage = { id, path: ['stages', i, 'id'] };
     }
   });
   const stageRef = (path: PathKey[], value: unknown) => {
     const id = textOf(value);
-    if (id && !stages.has(id)) report(path, `no stage "${id}"${didYouMean(id, stages.keys())}`);
+    if (id && !stages.has(id)) report(path, `no stage "${id}"${hint(id, stages.keys())}`);
   };
 
   // People
@@ -209,7 +221,7 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
   });
   const personRef = (path: PathKey[], value: unknown) => {
     const id = textOf(value);
-    if (id && !people.has(id)) report(path, `no person "${id}"${didYouMean(id, people.keys())}`);
+    if (id && !people.has(id)) report(path, `no person "${id}"${hint(id, people.keys())}`);
   };
 
   // Accounts
