@@ -53,11 +53,18 @@ async function fetchCustomer(ctx: FetchContext): Promise<CustomerRead | null> {
   };
 }
 
-/** The contact panel: the nearest ancestor of the contact's mailto link that also holds the name `h3`. */
+/**
+ * The contact panel: a `mailto:` link with the name `h3` a few levels up (ContactInfo.vue nests the
+ * email row three levels under the block holding the `h3`); links in message bubbles are further away.
+ */
 function contactPanel(pane: ParentNode): Element | null {
-  let el = pane.querySelector('a[href^="mailto:" i]')?.parentElement ?? null;
-  while (el && !el.querySelector('h3')) el = el.parentElement;
-  return el;
+  for (const a of pane.querySelectorAll('a[href^="mailto:" i]')) {
+    let el: Element | null = a.parentElement;
+    for (let depth = 0; el && depth < 4; depth++, el = el.parentElement) {
+      if (el.querySelector('h3')) return el;
+    }
+  }
+  return null;
 }
 
 export const adapter = defineAdapter({

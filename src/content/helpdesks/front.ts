@@ -28,6 +28,5 @@ export const adapter = defineAdapter({
   fields: {
     subject: ['[role="main"] h1', 'main h1', '[data-testid="conversation-subject"]'],
     requester: ['[data-testid="recipient"]', '[role="main"] [title*="@"]'],
-    customerPanel: ['[data-testid="contact-details"]', 'aside'],
   },
 });

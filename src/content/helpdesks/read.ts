@@ -295,21 +295,27 @@ export function readFields(pane: ParentNode, f: FieldSelectors, deep = false): P
   );
 }
 
-/** The last resort: the first `mailto:` link in the customer panel, else anywhere in the pane. */
+/**
+ * The last resort: the first `mailto:` link inside the customer panel. Only where a desk names no
+ * panel (hashed markup: Front) is the whole pane searched — a thread's mailto links can be anyone's.
+ */
 export function panelMailto(pane: ParentNode, panels: readonly string[] = [], deep = false): string | undefined {
+  const find = (root: ParentNode) => mailtoEmail(root) ?? (deep ? deepMailto(root, ['a[href^="mailto:" i]']) : undefined);
+  if (!panels.length) return find(pane);
   for (const sel of panels) {
-    const panel = deep ? deepQuery(pane, sel) : safeQuery(pane, sel);
-    const mail = panel ? mailtoEmail(panel) ?? (deep ? deepMailto(panel, ['a[href^="mailto:" i]']) : undefined) : undefined;
-    if (mail) return mail;
+    for (const panel of deep ? deepQueryAll(pane, sel) : safeQueryAll(pane, sel)) {
+      const mail = find(panel);
+      if (mail) return mail;
+    }
   }
-  return mailtoEmail(pane) ?? (deep ? deepMailto(pane, ['a[href^="mailto:" i]']) : undefined);
+  return undefined;
 }
 
-function safeQuery(root: ParentNode, sel: string): Element | null {
+function safeQueryAll(root: ParentNode, sel: string): Element[] {
   try {
-    return root.querySelector(sel);
+    return [...root.querySelectorAll(sel)];
   } catch {
-    return null;
+    return [];
   }
 }
 

@@ -80,10 +80,11 @@ describe('fallbacks', () => {
     });
   });
 
-  it('the mailto last resort prefers the customer panel over the rest of the page', () => {
+  it('the mailto last resort reads the customer panel, never the thread, where a desk names a panel', () => {
     const doc = parse('<div class="thread"><a href="mailto:someone@else.example">x</a></div><aside class="cust"><a href="mailto:Real%40Customer.example?subject=hi">c</a></aside>');
-    expect(panelMailto(doc, ['.cust'])).toBe('Real@Customer.example');
-    expect(panelMailto(doc, ['.nope'])).toBe('someone@else.example');
+    expect(panelMailto(doc, ['.nope', '.cust'])).toBe('Real@Customer.example');
+    expect(panelMailto(doc, ['.nope'])).toBeUndefined();
+    expect(panelMailto(doc)).toBe('someone@else.example');
   });
 
   it('defineAdapter: selectors, then desk-specific reads, then mailto, then the URL id', () => {
