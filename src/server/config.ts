@@ -83,7 +83,7 @@ export function formatConfigError(e: ConfigError): string {
 }
 
 /** js-yaml's core schema (dates stay text, so they can be checked as written) plus `<<` merges. */
-const YAML_SCHEMA = yaml.CORE_SCHEMA.extend([(yaml as unknown as { types: { merge: yaml.Type } }).types.merge]);
+const YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
 
 /** Finds line:col of a field path in the source, parsing positions only when an error needs them. */
 class Locator {

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { buildIndex, matchQuery } from '../../../src/server/match';
+import { domainAndParents, emailDomain, normalizeCompany, normalizeDomain, normalizeEmail } from '../../../src/server/normalize';
+import { parseConfig } from '../../../src/server/config';
+
+describe('normalizeCompany', () => {
+  it.each([
+    ['株式会社アクメ', 'アクメ'],
+    ['アクメ株式会社', 'アクメ'],
+    ['(株)アクメ', 'アクメ'],
+    ['（株）アクメ', 'アクメ'],
+    ['㈱アクメ', 'アクメ'],
+    ['ｱｸﾒ', 'アクメ'],
+    ['ア ク メ', 'アクメ'],
+    ['医療法人さくら会', 'さくら会'],
+    ['有限会社 山田商店', '山田商店'],
+    ['Northwind Trading Ltd.', 'northwindtrading'],
+    ['NORTHWIND TRADING CO., LTD.', 'northwindtrading'],
+    ['Ｎｏｒｔｈｗｉｎｄ　Ｔｒａｄｉｎｇ', 'northwindtrading'],
+    ['BluePeak Software, Inc.', 'bluepeaksoftware'],
+    ['Minato K.K.', 'minato'],
+    ['Acme GmbH', 'acme'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeCompany(input)).toBe(expected);
+  });
+
+  it('keeps a name made only of legal words rather than emptying it', () => {
+    expect(normalizeCompany('The Company Ltd.')).toBe('the');
+    expect(normalizeCompany('Company Ltd.')).toBe('companyltd');
+  });
+
+  it('does not remove legal words inside other words', () => {
+    expect(normalizeCompany('Costco Inc.')).toBe('costco');
+    expect(normalizeCompany('Coltd Systems')).toBe('coltdsystems');
+  });
+});
+
+describe('emails and domains', () => {
+  it('normalises emails and domains', () => {
+    expect(normalizeEmail('  Aiko.Tanaka@ACME.example.jp ')).toBe('aiko.tanaka@acme.example.jp');
+    expect(normalizeDomain('ACME.Example.JP.')).toBe('acme.example.jp');
+    expect(normalizeDomain('例え.jp')).toBe('xn--r8jz45g.jp');
+    expect(emailDomain('a@b@Sub.Example.com')).toBe('sub.example.com');
+    expect(emailDomain('no-at-sign')).toBe('');
+  });
+
+  it('lists a domain and its parents down to two labels', () => {
+    expect(domainAndParents('a.b.example.co.jp')).toEqual(['a.b.example.co.jp', 'b.example.co.jp', 'example.co.jp', 'co.jp']);
+    expect(domainAndParents('example.com')).toEqual(['example.com']);
+    expect(domainAndParents('localhost')).toEqual([]);
+  });
+});
+
+describe('matchQuery', () => {
+  const text = `version: 1
+organization: { name: V }
+stages: [ { id: support, side: self, label: S } ]
+accounts:
+  - id: acme
+    name: 株式会社アクメ
+    aliases: [Acme Corp.]
+    domains: [acme.example.jp]
+    contacts: [ { email: Aiko@acme.example.jp } ]
+  - id: acme-lab
+    name: アクメ研究所
+    domains: [lab.acme.example.jp, 例え.jp]
+`;
+  const r = parseConfig(text, 'x');
+  if (!r.ok) throw new Error('fixture should load');
+  const index = buildIndex(r.loaded.config);
+
+  it('indexes emails, domains and names without scanning', () => {
+    expect([...index.byEmail.keys()]).toEqual(['aiko@acme.example.jp']);
+    expect([...index.byDomain.keys()].sort()).toEqual(['acme.example.jp', 'lab.acme.example.jp', 'xn--r8jz45g.jp']);
+    expect([...index.byOrg.keys()].sort()).toEqual(['acme', 'アクメ', 'アクメ研究所']);
+  });
+
+  it.each([
+    [{ email: 'AIKO@ACME.EXAMPLE.JP' }, 'email', 'acme'],
+    [{ email: 'x@acme.example.jp' }, 'domain', 'acme'],
+    [{ email: 'x@deep.lab.acme.example.jp' }, 'domain', 'acme-lab'],
+    [{ email: 'x@other.acme.example.jp' }, 'domain', 'acme'],
+    [{ email: 'x@例え.jp' }, 'domain', 'acme-lab'],
+    [{ domain: 'LAB.acme.example.jp' }, 'domain', 'acme-lab'],
+    [{ domain: 'https://www.acme.example.jp/path' }, 'domain', 'acme'],
+    [{ domain: 'someone@acme.example.jp' }, 'domain', 'acme'],
+    [{ org: 'ACME CORP' }, 'org', 'acme'],
+    [{ org: '㈱アクメ' }, 'org', 'acme'],
+    [{ email: 'x@gmail.example', domain: 'nowhere.example', org: 'アクメ研究所' }, 'org', 'acme-lab'],
+    [{ email: 'x@gmail.example' }, 'none', null],
+    [{ org: '   ' }, 'none', null],
+  ] as const)('%j → %s %s', (query, by, account) => {
+    const m = matchQuery(index, query);
+    expect(m.by).toBe(by);
+    expect(m.account?.id ?? null).toBe(account);
+    expect(m.contact !== null).toBe(by === 'email');
+  });
+});
