@@ -149,7 +149,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     c.set('logNote', ` match=${match.by}${match.account ? ` account=${match.account.id}` : ''}${q.email ? ` email=${logHash(q.email)}` : ''}`);
     c.header('Cache-Control', 'no-store');
     c.header('Content-Language', lang);
-    c.header('Vary', 'Authorization, Accept-Language');
+    c.header('Vary', 'Authorization, Accept-Language', { append: true });
     return c.json(body);
   });
 

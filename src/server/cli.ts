@@ -132,19 +132,13 @@ async function serveCommand(args: string[], io: CliIO): Promise<number> {
 /** Runs one command; resolves with the exit code (serve resolves once listening). */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || ['help', '--help', '-h'].includes(command) || rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(HELP);
+    return command === undefined ? 2 : 0;
+  }
   try {
     switch (command) {
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout(HELP);
-        return command === undefined ? 2 : 0;
       case 'check': {
-        if (rest.includes('--help') || rest.includes('-h')) {
-          io.stdout(HELP);
-          return 0;
-        }
         const file = rest.find((a) => !a.startsWith('-'));
         if (!file) {
           io.stderr('check: which file? npx baton check baton.config.yaml\n');
@@ -153,16 +147,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await check(file, io);
       }
       case 'serve':
-        if (rest.includes('--help') || rest.includes('-h')) {
-          io.stdout(HELP);
-          return 0;
-        }
         return await serveCommand(rest, io);
       case 'hash-token':
-        if (rest.includes('--help') || rest.includes('-h')) {
-          io.stdout(HELP);
-          return 0;
-        }
         return await hashToken(io);
       default:
         io.stderr(`baton: unknown command "${command}"\n\n${HELP}`);

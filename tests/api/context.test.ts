@@ -165,6 +165,8 @@ describe('GET /v1/context — language', () => {
     const body = (await res.json()) as ContextResponse;
     expect(body.lang).toBe('en');
     expect(res.headers.get('content-language')).toBe('en');
+    expect(res.headers.get('vary')).toMatch(/Accept-Language/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(body.before[1]!.stage.label).toBe('Sales');
   });
 
