@@ -1,0 +1,191 @@
+// Baton in Debian's Chromium, end to end: the test build of the extension, the real context
+// API (src/server) on a free port, a real Request Tracker 5, and the demo help desk.
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expectedRelay, startApi, type Api } from './support/api';
+import { launchChromium, type LaunchedBrowser } from './support/browsers';
+import { e2eContext, rtTicketUrl, type E2eContext } from './support/context';
+import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, sameDocument } from './support/pages';
+import { axeOnSidebar, sidebarSnapshot, waitForSidebarState } from './support/sidebar';
+
+const AIKO = 'aiko.tanaka@acme.example.jp';
+const EMMA = 'emma.clark@northwind.example.com';
+const KENJI = 'kenji.ota@minato-denki.example.jp'; // demo desk ticket 3
+
+describe('Chromium: configured on the options page', () => {
+  let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
+  let api: Api;
+  let chromium: LaunchedBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    ctx = e2eContext({ extension: true, rt: true });
+    [api, chromium] = await Promise.all([startApi(), launchChromium({ extensionDir: ctx.extension.chrome })]);
+    page = await chromium.browser.newPage();
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await api?.close();
+  });
+
+  const optionsUrl = () => `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`;
+
+  test('an agent saves the API address and token on the options page; an RT 5 ticket shows the relay in order', async () => {
+    await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: api.token });
+
+    for (const [email, id] of [[AIKO, ctx.rt.tickets.aiko], [EMMA, ctx.rt.tickets.emma]] as const) {
+      await page.goto(rtTicketUrl(ctx.rt, id), { waitUntil: 'domcontentloaded' });
+      // The RT page really is the ticket (logged in, not the login form).
+      await page.waitForSelector('body#comp-Ticket-Display', { timeout: 20_000 });
+      const want = expectedRelay(email);
+      const got = await waitForSidebarState(page, 'ready');
+      expect(got.stages, `hand-offs for ${email}`).toEqual(want.stages);
+      expect(got.levels, `impact levels for ${email}`).toEqual(want.levels);
+    }
+  });
+
+  test('on the demo desk, clicking to another ticket (no page load) switches the sidebar to the new customer', async () => {
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 1);
+    const first = await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+    expect(first.stages).toEqual(expectedRelay(AIKO).stages);
+
+    const mark = await markDocument(page);
+    await clickDemoTicket(page, 2);
+    const second = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+    expect(await sameDocument(page, mark), 'the desk navigated client-side').toBe(true);
+    expect(second.stages).toEqual(expectedRelay(EMMA).stages);
+    expect(second.levels).toEqual(expectedRelay(EMMA).levels);
+    expect(second.text).not.toContain('田中 愛子');
+  });
+
+  test('the sidebar passes an axe-core scan, leaves the reply box uncovered, and is photographed for the README', async () => {
+    await page.setViewport({ width: 1400, height: 900 });
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 1);
+    await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+
+    const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    const violations = await axeOnSidebar(page, axe);
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious, JSON.stringify(serious, null, 2)).toEqual([]);
+
+    const r = await rects(page, 'form.reply textarea');
+    expect(r.sidebar, 'the sidebar is on the page').not.toBeNull();
+    expect(r.other, 'the demo desk has its reply box').not.toBeNull();
+    expect(overlaps(r.sidebar!, r.other!), `sidebar ${JSON.stringify(r.sidebar)} covers the reply box ${JSON.stringify(r.other)}`).toBe(false);
+    expect(r.sidebar!.w).toBeGreaterThanOrEqual(280);
+
+    mkdirSync(join(ctx.root, 'docs'), { recursive: true });
+    const png = await page.screenshot({ path: join(ctx.root, 'docs/sidebar.png') as `${string}.png` });
+    expect(png.byteLength).toBeGreaterThan(10_000);
+  });
+
+  test('with the API stopped: a cached ticket still shows its relay (stale once it is old), an uncached one is offline; Retry recovers', async () => {
+    // Visit 1 and 2 while the API is up, so both answers are cached.
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 1);
+    await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+    await clickDemoTicket(page, 2);
+    await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+
+    await api.stop();
+    // Back to a cached ticket: its relay is there without the API.
+    await clickDemoTicket(page, 1);
+    const cached = await waitForSidebarState(page, ['ready', 'stale'], { containing: '田中 愛子' });
+    expect(cached.stages).toEqual(expectedRelay(AIKO).stages);
+
+    // A ticket never looked up: nothing cached, the API unreachable.
+    await clickDemoTicket(page, 3);
+    await waitForSidebarState(page, 'offline');
+
+    // An answer older than the 5 fresh minutes, asked while the API is down, is shown as stale.
+    // Time passing is simulated by ageing the cached answers in the extension's own storage and
+    // restarting the extension (its memory copy goes with the old service worker).
+    const aged = await ageCachedAnswers(chromium, 6 * 60_000);
+    expect(aged).toBeGreaterThan(0);
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 2);
+    const stale = await waitForSidebarState(page, 'stale', { containing: 'Emma Clark' });
+    expect(stale.stages).toEqual(expectedRelay(EMMA).stages);
+
+    // The API comes back; Retry on the offline ticket brings its relay.
+    await clickDemoTicket(page, 3);
+    await waitForSidebarState(page, 'offline');
+    await api.start();
+    await clickSidebarButton(page, /^(retry|再試行)/i);
+    const back = await waitForSidebarState(page, 'ready', { containing: '太田 健二' });
+    expect(back.stages).toEqual(expectedRelay(KENJI).stages);
+  });
+
+  test('a wrong token shows unauthorized', async () => {
+    await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: 'not-the-token' });
+    await page.goto(rtTicketUrl(ctx.rt, ctx.rt.tickets.aiko), { waitUntil: 'domcontentloaded' });
+    await waitForSidebarState(page, 'unauthorized');
+    const snap = await sidebarSnapshot(page);
+    expect(snap?.stages).toEqual([]);
+  });
+});
+
+describe('Chromium: configured by a managed policy', () => {
+  let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
+  let api: Api;
+  let chromium: LaunchedBrowser;
+
+  beforeAll(async () => {
+    ctx = e2eContext({ extension: true, rt: true });
+    api = await startApi({ demo: false });
+    chromium = await launchChromium({ extensionDir: ctx.extension.chrome, policy: { apiUrl: api.url, token: api.token } });
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await api?.close();
+  });
+
+  test('with only the policy (no options page), an RT 5 ticket shows the relay', async () => {
+    const page = await chromium.browser.newPage();
+    await page.goto(rtTicketUrl(ctx.rt, ctx.rt.tickets.emma), { waitUntil: 'domcontentloaded' });
+    const got = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+    expect(got.stages).toEqual(expectedRelay(EMMA).stages);
+    expect(got.levels).toEqual(expectedRelay(EMMA).levels);
+  });
+});
+
+/** Clicks the sidebar button whose text matches, as a person would. */
+async function clickSidebarButton(page: Page, text: RegExp): Promise<void> {
+  const handle = await page.waitForFunction(
+    `(() => { const r = document.getElementById('baton-sidebar')?.shadowRoot; if (!r) return null;
+      return Array.from(r.querySelectorAll('button')).find((b) => new RegExp(${JSON.stringify(text.source)}, ${JSON.stringify(text.flags)}).test(b.textContent.trim())) || null; })()`,
+    { timeout: 10_000, polling: 100 },
+  );
+  await (handle as unknown as { click(): Promise<void> }).click();
+}
+
+/**
+ * Moves every cached answer `ms` into the past in the extension's storage.local, then reloads
+ * the extension so no in-memory copy survives. Returns how many answers were aged.
+ */
+async function ageCachedAnswers(b: LaunchedBrowser, ms: number): Promise<number> {
+  const isWorker = (t: { type(): string; url(): string }) =>
+    t.type() === 'service_worker' && t.url().startsWith(`${b.extensionOrigin}/`);
+  const target = await b.browser.waitForTarget(isWorker, { timeout: 10_000 });
+  const worker = await target.worker();
+  if (!worker) throw new Error('no extension service worker');
+  const n = (await worker.evaluate(`(async () => {
+    const all = await chrome.storage.local.get(null);
+    const aged = {};
+    for (const [k, v] of Object.entries(all)) {
+      if (k.startsWith('cache:') && v && typeof v.fetchedAt === 'number') aged[k] = { ...v, fetchedAt: v.fetchedAt - ${ms} };
+    }
+    await chrome.storage.local.set(aged);
+    return Object.keys(aged).length;
+  })()`)) as number;
+  await worker.evaluate('chrome.runtime.reload()').catch(() => {}); // the worker goes away mid-call
+  await b.browser.waitForTarget((t) => isWorker(t) && t !== target, { timeout: 15_000 });
+  return n;
+}

@@ -1,0 +1,81 @@
+// Vitest globalSetup of the `e2e` project: once per run, build the test extension
+// (`node scripts/build.mjs --out dist/test` with BATON_SHADOW=open) and start one Request
+// Tracker 5 with a ticket per demo contact. Test files get both through `inject('e2e')`.
+// A failure here does not abort the run: it is handed to the tests, which fail with it.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { RT_TICKETS, type E2eContext } from './context';
+import { startRt, type RtServer } from './rt';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+export const TEST_BUILD_DIR = join(ROOT, 'dist/test');
+
+function buildExtension(): Promise<{ ok: true } | { ok: false; error: string }> {
+  // BATON_E2E_PREBUILT=1: use dist/test as it is (a developer iterating on tests only).
+  if (process.env.BATON_E2E_PREBUILT === '1') {
+    const missing = ['chrome', 'firefox'].filter((b) => !existsSync(join(TEST_BUILD_DIR, b, 'manifest.json')));
+    return Promise.resolve(missing.length ? { ok: false, error: `BATON_E2E_PREBUILT=1 but dist/test has no ${missing.join(', ')} build` } : { ok: true });
+  }
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['scripts/build.mjs', '--out', 'dist/test', '--quiet'], {
+      cwd: ROOT,
+      env: { ...process.env, BATON_SHADOW: 'open' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (e) => done({ ok: false, error: String(e) }));
+    child.on('exit', (code) => {
+      if (code !== 0) return done({ ok: false, error: `build exited ${code}:\n${out.slice(-4000)}` });
+      for (const b of ['chrome', 'firefox']) {
+        if (!existsSync(join(TEST_BUILD_DIR, b, 'manifest.json'))) {
+          return done({ ok: false, error: `build left no ${b}/manifest.json in dist/test:\n${out.slice(-2000)}` });
+        }
+      }
+      done({ ok: true });
+    });
+  });
+}
+
+async function startRtWithTickets(): Promise<{ rt: RtServer; tickets: Record<string, number> }> {
+  const rt = await startRt({ verbose: process.env.BATON_RT_VERBOSE === '1' });
+  try {
+    const tickets: Record<string, number> = {};
+    for (const [key, t] of Object.entries(RT_TICKETS)) tickets[key] = await rt.createTicket(t);
+    return { rt, tickets };
+  } catch (e) {
+    await rt.stop();
+    throw e;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const t0 = Date.now();
+  // The build (CPU) and RT's start (mostly waiting on Perl) overlap.
+  const [built, rtResult] = await Promise.allSettled([buildExtension(), startRtWithTickets()]);
+  const ctx: E2eContext = {
+    root: ROOT,
+    extension: { chrome: join(TEST_BUILD_DIR, 'chrome'), firefox: join(TEST_BUILD_DIR, 'firefox') },
+    extensionError:
+      built.status === 'rejected' ? String(built.reason) : built.value.ok ? null : built.value.error,
+    rt: null,
+    rtError: null,
+  };
+  let rt: RtServer | undefined;
+  if (rtResult.status === 'fulfilled') {
+    rt = rtResult.value.rt;
+    ctx.rt = { url: rt.url, password: rt.password, tickets: rtResult.value.tickets };
+  } else {
+    ctx.rtError = rtResult.reason instanceof Error ? rtResult.reason.message : String(rtResult.reason);
+  }
+  project.provide('e2e', ctx);
+  if (process.env.BATON_E2E_VERBOSE === '1') {
+    console.log(`e2e setup: ${Date.now() - t0} ms (extension ${ctx.extensionError ? 'FAILED' : 'built'}, RT ${rt ? rt.url : 'FAILED'})`);
+  }
+  return async () => {
+    await rt?.stop();
+  };
+}

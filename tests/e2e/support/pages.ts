@@ -1,0 +1,91 @@
+// Page-level helpers shared by the e2e tests: the options page as a person uses it, the demo
+// desk's client-side links, and a check that a navigation stayed in the same document.
+import type { Browser, Page } from 'puppeteer-core';
+import { readManifest } from './browsers';
+
+/** The options page path the build declares (manifest `options_ui.page` or `options_page`). */
+export function optionsPath(extensionDir: string): string {
+  const m = readManifest(extensionDir);
+  const p: unknown = m.options_ui?.page ?? m.options_page;
+  if (typeof p !== 'string') throw new Error(`${extensionDir}/manifest.json declares no options page`);
+  return p.replace(/^\//, '');
+}
+
+/** Clears an input and types into it like a person. */
+export async function typeInto(page: Page, selector: string, text: string): Promise<void> {
+  const input = await page.waitForSelector(selector, { visible: true, timeout: 15_000 });
+  if (!input) throw new Error(`no ${selector}`);
+  await input.click({ count: 3 });
+  await page.keyboard.press('Backspace');
+  await page.evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (e.value) { e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true })); } })()`);
+  await input.type(text);
+}
+
+/**
+ * Opens the options page, fills `apiUrl` and `token`, submits, then reopens the page until it
+ * shows the saved values (saving is asynchronous).
+ */
+export async function configureThroughOptions(
+  browser: Browser,
+  optionsUrl: string,
+  settings: { apiUrl: string; token: string },
+): Promise<void> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(optionsUrl, { waitUntil: 'load' });
+    await typeInto(page, 'form input[name=apiUrl]', settings.apiUrl);
+    await typeInto(page, 'form input[name=token]', settings.token);
+    const submit = await page.waitForSelector('form [type=submit]', { visible: true });
+    await submit!.click();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await page.goto(optionsUrl, { waitUntil: 'load' });
+      await page.waitForSelector('form input[name=apiUrl]', { visible: true });
+      const saved = (await page.waitForFunction(
+        `(() => { const a = document.querySelector('form input[name=apiUrl]'); const t = document.querySelector('form input[name=token]');
+          return a && t && a.value === ${JSON.stringify(settings.apiUrl)} && t.value === ${JSON.stringify(settings.token)}; })()`,
+        { timeout: 3_000, polling: 100 },
+      ).then(() => true, () => false));
+      if (saved) return;
+      if (Date.now() > deadline) throw new Error(`the options page did not keep apiUrl=${settings.apiUrl} and the token after submit`);
+    }
+  } finally {
+    await page.close();
+  }
+}
+
+/** Marks the document so a later check can tell it was not reloaded. */
+export async function markDocument(page: Page): Promise<string> {
+  const mark = `m${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(`document.documentElement.dataset.batonTestMark = ${JSON.stringify(mark)}`);
+  return mark;
+}
+
+export async function sameDocument(page: Page, mark: string): Promise<boolean> {
+  return (await page.evaluate(`document.documentElement.dataset.batonTestMark === ${JSON.stringify(mark)}`)) as boolean;
+}
+
+/** Clicks a client-side link of the demo desk (the inbox list) and waits for the URL to change. */
+export async function clickDemoTicket(page: Page, id: number): Promise<void> {
+  const link = await page.waitForSelector(`#ticket-list a[href="/demo/tickets/${id}"]`, { visible: true, timeout: 15_000 });
+  await link!.click();
+  await page.waitForFunction(`location.pathname === '/demo/tickets/${id}'`, { timeout: 10_000, polling: 50 });
+}
+
+/** Rectangles of the sidebar host and an element of the page (to check they do not overlap). */
+export async function rects(page: Page, selector: string) {
+  return (await page.evaluate(`(() => {
+    const r = (e) => { if (!e) return null; const b = e.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+    const host = document.getElementById('baton-sidebar');
+    const panel = host && host.shadowRoot && host.shadowRoot.querySelector('[data-state]');
+    return { sidebar: r(panel || host), other: r(document.querySelector(${JSON.stringify(selector)})), viewport: { w: innerWidth, h: innerHeight } };
+  })()`)) as {
+    sidebar: { x: number; y: number; w: number; h: number } | null;
+    other: { x: number; y: number; w: number; h: number } | null;
+    viewport: { w: number; h: number };
+  };
+}
+
+export function overlaps(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}

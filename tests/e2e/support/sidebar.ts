@@ -1,0 +1,84 @@
+// Reaching into Baton's sidebar from a test: the host `#baton-sidebar` has an OPEN shadow root
+// in test builds (BATON_SHADOW=open); one element inside carries `data-state`. Everything here
+// waits on conditions in the page (waitForFunction polling), never on time.
+//
+// In-page code is passed as strings so no transpiler helper can leak into the page.
+import type { Page } from 'puppeteer-core';
+
+export type SidebarState =
+  | 'loading'
+  | 'ready'
+  | 'stale'
+  | 'offline'
+  | 'not-found'
+  | 'unauthorized'
+  | 'unconfigured'
+  | 'error';
+
+export interface SidebarSnapshot {
+  state: string | null;
+  /** data-stage of each [data-part=handoff] inside [data-part=before], in DOM order. */
+  stages: string[];
+  /** data-level of each [data-part=impact] inside [data-part=after], in DOM order. */
+  levels: string[];
+  /** The shadow root's visible text (header: customer, company). */
+  text: string;
+}
+
+const ROOT_EXPR = `(document.getElementById('baton-sidebar') && document.getElementById('baton-sidebar').shadowRoot)`;
+const STATE_EXPR = `(() => { const r = ${ROOT_EXPR}; const e = r && r.querySelector('[data-state]'); return e ? e.getAttribute('data-state') : null; })()`;
+const SNAPSHOT_EXPR = `(() => {
+  const r = ${ROOT_EXPR};
+  if (!r) return null;
+  const s = r.querySelector('[data-state]');
+  const attrs = (sel, name) => Array.from(r.querySelectorAll(sel)).map((e) => e.getAttribute(name));
+  return {
+    state: s ? s.getAttribute('data-state') : null,
+    stages: attrs('[data-part=before] [data-part=handoff]', 'data-stage'),
+    levels: attrs('[data-part=after] [data-part=impact]', 'data-level'),
+    text: (s || r).textContent.replace(/\\s+/g, ' ').trim(),
+  };
+})()`;
+
+export async function sidebarState(page: Page): Promise<string | null> {
+  return (await page.evaluate(STATE_EXPR)) as string | null;
+}
+
+export async function sidebarSnapshot(page: Page): Promise<SidebarSnapshot | null> {
+  return (await page.evaluate(SNAPSHOT_EXPR)) as SidebarSnapshot | null;
+}
+
+/** Waits until the sidebar's data-state is one of `states`; the error says what it was instead. */
+export async function waitForSidebarState(
+  page: Page,
+  states: SidebarState | SidebarState[],
+  opts: { timeout?: number; containing?: string } = {},
+): Promise<SidebarSnapshot> {
+  const want = Array.isArray(states) ? states : [states];
+  const containing = opts.containing ?? '';
+  const expr = `(() => { const s = ${SNAPSHOT_EXPR}; return !!s && ${JSON.stringify(want)}.includes(s.state) && s.text.includes(${JSON.stringify(containing)}); })()`;
+  try {
+    await page.waitForFunction(expr, { timeout: opts.timeout ?? 20_000, polling: 100 });
+  } catch (e) {
+    const now = await sidebarSnapshot(page).catch(() => null);
+    throw new Error(
+      `sidebar never reached data-state=${want.join('|')}${containing ? ` containing "${containing}"` : ''} on ${page.url()}; ` +
+        `last seen: ${now ? `state=${now.state} text="${now.text.slice(0, 300)}"` : 'no #baton-sidebar with an open shadow root'}` +
+        ` (${e instanceof Error ? e.message.split('\n')[0] : e})`,
+    );
+  }
+  return (await sidebarSnapshot(page))!;
+}
+
+/** Runs axe-core (already injected into the page) on the sidebar's shadow content. */
+export async function axeOnSidebar(page: Page, axeSource: string): Promise<Array<{ id: string; impact: string | null; help: string; nodes: string[] }>> {
+  await page.evaluate(axeSource);
+  return (await page.evaluate(`(async () => {
+    const host = document.getElementById('baton-sidebar');
+    const res = await window.axe.run(
+      { include: [['#baton-sidebar']] },
+      { resultTypes: ['violations'] },
+    );
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  })()`)) as Array<{ id: string; impact: string | null; help: string; nodes: string[] }>;
+}
