@@ -15,6 +15,7 @@ import {
   type BatonConfig,
   type PersonConfig,
   type StageConfig,
+  type TeamConfig,
   type StageSide,
 } from '../shared/config';
 import { buildIndex, type MatchIndex } from './match';
@@ -57,6 +58,8 @@ export interface LoadedConfig {
   index: MatchIndex;
   stages: Map<string, StageConfig>;
   people: Map<string, PersonConfig>;
+  /** account id → team id → team. */
+  teams: Map<string, Map<string, TeamConfig>>;
   selfStage: StageConfig | null;
   tokens: TokenEntry[];
   counts: ConfigCounts;
@@ -333,6 +336,7 @@ function prepare(config: BatonConfig, file: string, hash: string): LoadedConfig 
     index: buildIndex(config),
     stages,
     people,
+    teams: new Map(config.accounts.map((a) => [a.id, new Map(a.teams.map((t) => [t.id, t]))])),
     selfStage: config.stages.find((s) => s.side === 'self') ?? null,
     tokens: config.tokens.map((t) => ({ name: t.name, person: t.person ?? null, digest: Buffer.from(t.sha256, 'hex') })),
     counts,

@@ -55,7 +55,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
   const { account, contact } = match;
   if (!account) return { match: { by: 'none' }, ...base, account: null, contact: null, before: [], after: [] };
 
-  const team = contact?.team ? account.teams.find((t) => t.id === contact.team) : undefined;
+  const team = contact?.team ? loaded.teams.get(account.id)?.get(contact.team) : undefined;
 
   const before: Handoff[] = account.relay.map((h) => ({
     stage: stageRef(h.stage),
