@@ -177,6 +177,8 @@ describe('startServer', () => {
     const demo = join(dir, 'demo');
     mkdirSync(demo, { recursive: true });
     writeFileSync(join(demo, 'index.html'), '<!doctype html><title>Demo desk</title>');
+    mkdirSync(join(demo, 'tickets', '3'), { recursive: true });
+    writeFileSync(join(demo, 'tickets', '3', 'index.html'), '<!doctype html><title>Ticket 3</title>');
     writeFileSync(join(dir, 'secret.txt'), 'do not serve');
     server = await startServer({ configPath: join(FIXTURES, 'valid.yaml'), port: 0, dbPath: join(dir, 'demo.db'), demoDir: demo, quiet: true });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -185,6 +187,7 @@ describe('startServer', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('Demo desk');
     expect((await fetch(`${server.url}/demo`, { redirect: 'manual' })).headers.get('location')).toBe('/demo/');
+    expect(await (await fetch(`${server.url}/demo/tickets/3`)).text()).toContain('Ticket 3');
     const escape = await fetch(`${server.url}/demo/..%2fsecret.txt`);
     expect(escape.status).toBe(404);
     expect(await escape.text()).not.toContain('do not serve');
