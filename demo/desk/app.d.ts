@@ -1,0 +1,2 @@
+/** demo/desk/app.js renders the desk on import; it exports nothing. */
+export {};

@@ -1,0 +1,182 @@
+/**
+ * The background's handlers end to end against the real demo API: settings (managed over
+ * local), lookups through the cache (fresh, stale-while-revalidate, offline fallback), the
+ * per-site sidebar state, per-ticket overrides and UI strings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackground, resolveLanguage, type BackgroundDeps } from '../../../src/background/handlers';
+import { FRESH_MS, USABLE_MS } from '../../../src/background/cache';
+import { DEMO_TOKEN, MemoryArea, loadLocale, startDemoApi, type RunningApi } from './helpers';
+
+let api: RunningApi;
+beforeAll(async () => {
+  api = await startDemoApi();
+});
+afterAll(() => api.close());
+
+function setup(opts: { local?: Record<string, unknown>; managed?: Record<string, unknown> | 'throws'; now?: () => number } = {}) {
+  const local = new MemoryArea();
+  for (const [k, v] of Object.entries(opts.local ?? { apiUrl: api.url, token: DEMO_TOKEN })) local.data.set(k, v);
+  let opened = 0;
+  const deps: BackgroundDeps = {
+    local,
+    managed: {
+      get: async () => {
+        if (opts.managed === 'throws') throw new Error('Managed storage manifest not found');
+        return opts.managed ?? {};
+      },
+    },
+    loadLocale,
+    uiLanguage: () => 'ja-JP',
+    openOptions: async () => void opened++,
+    api: { backoffMs: 5, timeoutMs: 1000 },
+    ...(opts.now ? { now: opts.now } : {}),
+  };
+  const bg = createBackground(deps);
+  return { bg, h: bg.handlers, local, opened: () => opened };
+}
+
+const aiko = { email: 'aiko.tanaka@acme.example.jp', domain: 'acme.example.jp', lang: 'ja' as const };
+
+describe('settings', () => {
+  it('managed values win over local ones and are reported as managed', async () => {
+    const { h } = setup({ local: { apiUrl: 'http://local.example', token: 'mine', agentName: 'Ken' }, managed: { apiUrl: api.url, token: DEMO_TOKEN } });
+    const view = await h['settings:get']({});
+    expect(view.settings).toMatchObject({ apiUrl: api.url, token: DEMO_TOKEN, agentName: 'Ken', language: 'auto' });
+    expect(view.managed.sort()).toEqual(['apiUrl', 'token']);
+  });
+
+  it('writing does not shadow a managed value', async () => {
+    const { h, local } = setup({ local: {}, managed: { token: DEMO_TOKEN } });
+    const view = await h['settings:set']({ settings: { apiUrl: ` ${api.url} `, token: 'typed', language: 'en' } });
+    expect(view.settings).toMatchObject({ apiUrl: api.url, token: DEMO_TOKEN, language: 'en' });
+    expect(local.data.has('token')).toBe(false);
+  });
+
+  it('no policy (Firefox rejects) reads as none; ill-typed values are ignored', async () => {
+    const { h } = setup({ local: { apiUrl: 42, language: 'fr', disabledDesks: ['zendesk', 3] }, managed: 'throws' });
+    const view = await h['settings:get']({});
+    expect(view).toMatchObject({ settings: { apiUrl: '', language: 'auto', disabledDesks: ['zendesk'] }, managed: [] });
+  });
+
+  it('content scripts get settings without the token', async () => {
+    const { h } = setup();
+    const pub = await h['settings:public']({});
+    expect(pub).toEqual({ configured: true, agentName: '', language: 'auto', disabledDesks: [] });
+    expect(JSON.stringify(await h['content:init']({ origin: 'http://127.0.0.1:8787' }))).not.toContain(DEMO_TOKEN);
+  });
+});
+
+describe('context:get', () => {
+  it('unconfigured without address and token', async () => {
+    const { h } = setup({ local: {} });
+    expect(await h['context:get']({ query: aiko })).toMatchObject({ ok: false, error: { kind: 'unconfigured' } });
+  });
+
+  it('asks the API once, then serves from the cache while fresh', async () => {
+    let now = 1_000;
+    const { h, local } = setup({ now: () => now });
+    const first = await h['context:get']({ query: aiko });
+    expect(first).toMatchObject({ ok: true, stale: false, data: { match: { by: 'email' }, account: { name: '株式会社アクメ' } } });
+    // Prove the second answer comes from the cache: point the settings at nothing.
+    await local.set({ apiUrl: 'http://127.0.0.1:9' });
+    now += FRESH_MS - 1;
+    const second = await h['context:get']({ query: { ...aiko, ticket: '2' } });
+    expect(second).toMatchObject({ ok: true, stale: false, fetchedAt: 1_000 });
+  });
+
+  it('serves a stale answer at once, and refreshes when asked with force', async () => {
+    let now = 1_000;
+    const { h } = setup({ now: () => now });
+    await h['context:get']({ query: aiko });
+    now += FRESH_MS + 1;
+    expect(await h['context:get']({ query: aiko })).toMatchObject({ ok: true, stale: true, fetchedAt: 1_000 });
+    const fresh = await h['context:get']({ query: aiko, force: true });
+    expect(fresh).toMatchObject({ ok: true, stale: false, fetchedAt: now });
+  });
+
+  it('keeps the stale answer, marked, when the API is down; nothing after 24 h', async () => {
+    let now = 1_000;
+    const { h, local } = setup({ now: () => now });
+    await h['context:get']({ query: aiko });
+    await local.set({ apiUrl: 'http://127.0.0.1:9' }); // nothing listens on port 9
+    now += FRESH_MS + 1;
+    const r = await h['context:get']({ query: aiko, force: true });
+    expect(r).toMatchObject({ ok: true, stale: true, fetchedAt: 1_000, error: { kind: 'offline' } });
+    now += USABLE_MS;
+    expect(await h['context:get']({ query: aiko, force: true })).toMatchObject({ ok: false, error: { kind: 'offline' } });
+  });
+
+  it('a refused token is unauthorized even with a cached answer', async () => {
+    let now = 1_000;
+    const { h, local } = setup({ now: () => now });
+    await h['context:get']({ query: aiko });
+    await local.set({ token: 'revoked' });
+    now += FRESH_MS + 1;
+    expect(await h['context:get']({ query: aiko, force: true })).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+  });
+
+  it('changing settings clears the cache', async () => {
+    const { h, bg, local } = setup();
+    await h['context:get']({ query: aiko });
+    await h['settings:set']({ settings: { agentName: 'Ken' } });
+    expect([...local.data.keys()].some((k) => k.startsWith('cache:'))).toBe(false);
+    await bg.settingsChanged();
+  });
+
+  it('tells a match by domain and no match apart', async () => {
+    const { h } = setup();
+    const domain = await h['context:get']({ query: { email: 'someone@acme.example.jp', domain: 'acme.example.jp' } });
+    expect(domain.ok && domain.data.match.by).toBe('domain');
+    const none = await h['context:get']({ query: { email: 'x@nowhere.example', domain: 'nowhere.example' } });
+    expect(none.ok && none.data.match.by).toBe('none');
+  });
+});
+
+describe('sidebar state, overrides, strings, options', () => {
+  it('remembers collapsed and width per site, clamping the width', async () => {
+    const { h } = setup();
+    await h['ui:save']({ origin: 'https://a.example', ui: { collapsed: true } });
+    await h['ui:save']({ origin: 'https://a.example', ui: { width: 9999 } });
+    const a = await h['content:init']({ origin: 'https://a.example' });
+    const b = await h['content:init']({ origin: 'https://b.example' });
+    expect(a.ui).toEqual({ collapsed: true, width: 640 });
+    expect(b.ui).toEqual({ collapsed: false, width: 340 });
+  });
+
+  it('remembers what the agent typed for a ticket, and forgets it on request', async () => {
+    const { h } = setup();
+    await h['override:set']({ key: 't1', override: { email: ' emma.clark@northwind.example.com ' } });
+    expect(await h['override:get']({ key: 't1' })).toEqual({ override: { email: 'emma.clark@northwind.example.com' } });
+    expect(await h['override:get']({ key: 't2' })).toEqual({ override: null });
+    await h['override:set']({ key: 't1', override: null });
+    expect(await h['override:get']({ key: 't1' })).toEqual({ override: null });
+  });
+
+  it('strings follow the language setting, auto following the browser', async () => {
+    const { h } = setup();
+    expect((await h['messages:get']({})).lang).toBe('ja');
+    const en = await h['messages:get']({ language: 'en' });
+    expect(en.lang).toBe('en');
+    expect(en.messages.beforeTitle).toBe('Before');
+    expect(resolveLanguage('auto', 'en-US')).toBe('en');
+  });
+
+  it('opens the options page', async () => {
+    const { h, opened } = setup();
+    await h['options:open']({});
+    expect(opened()).toBe(1);
+  });
+
+  it('tests a connection with typed values before they are saved', async () => {
+    const { h } = setup({ local: {} });
+    expect(await h['connection:test']({ apiUrl: api.url, token: DEMO_TOKEN })).toMatchObject({ ok: true, info: { organization: { name: 'Hibiki Survey' } } });
+    expect(await h['connection:test']({ apiUrl: api.url, token: 'nope' })).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+  });
+
+  it('lists the adapters declared in the config', async () => {
+    const { h } = setup();
+    const { adapters } = await h['adapters:get']({});
+    expect(adapters.map((a) => a.id)).toContain('inhouse');
+  });
+});

@@ -1,0 +1,103 @@
+/** Shared parts of the extension's unit tests: the real demo API on a free port, memory storage. */
+import { resolve } from 'node:path';
+import { startServer } from '../../../src/server/serve';
+import type { KeyValueArea } from '../../../src/background/cache';
+import type { Locale } from '../../../src/shared/context';
+
+export const REPO = resolve(import.meta.dirname, '../../..');
+export const DEMO_TOKEN = 'baton-demo-token';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The context API with the demo config (baton.config.yaml), in-memory store, on a free port. */
+export async function startDemoApi(): Promise<RunningApi> {
+  const s = await startServer({ configPath: resolve(REPO, 'baton.config.yaml'), port: 0, host: '127.0.0.1', dbPath: ':memory:', quiet: true });
+  return { url: s.url, close: () => s.close() };
+}
+
+/** storage.local's shape, kept in a Map (what the background sees of it). */
+export class MemoryArea implements KeyValueArea {
+  data = new Map<string, unknown>();
+  async get(keys: string | string[] | null): Promise<Record<string, unknown>> {
+    const list = keys === null ? [...this.data.keys()] : Array.isArray(keys) ? keys : [keys];
+    return Object.fromEntries(list.filter((k) => this.data.has(k)).map((k) => [k, structuredClone(this.data.get(k))]));
+  }
+  async set(items: Record<string, unknown>): Promise<void> {
+    for (const [k, v] of Object.entries(items)) this.data.set(k, structuredClone(v));
+  }
+  async remove(keys: string | string[]): Promise<void> {
+    for (const k of Array.isArray(keys) ? keys : [keys]) this.data.delete(k);
+  }
+}
+
+/** The extension's own _locales files, as the background loads them. */
+export async function loadLocale(lang: Locale): Promise<Record<string, { message: string }>> {
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(resolve(REPO, `public/_locales/${lang}/messages.json`), 'utf8'));
+}
+
+/**
+ * The demo config's answer for a query, built by the server's own matching and response code
+ * (for happy-dom tests, where the HTTP server cannot run: happy-dom replaces Request/Headers).
+ * Validated with the shared schema like the background does.
+ */
+export async function demoContext(query: import('../../../src/shared/context').ContextQuery) {
+  const { loadConfigFile } = await import('../../../src/server/config');
+  const { matchQuery } = await import('../../../src/server/match');
+  const { buildContext } = await import('../../../src/server/context');
+  const v = await import('valibot');
+  const { ContextResponseSchema } = await import('../../../src/shared/context');
+  const r = await loadConfigFile(resolve(REPO, 'baton.config.yaml'));
+  if (!r.ok) throw new Error('demo config does not load');
+  const body = buildContext(r.loaded, matchQuery(r.loaded.index, query), query.lang ?? 'en');
+  return v.parse(ContextResponseSchema, JSON.parse(JSON.stringify(body)));
+}
+
+/**
+ * The demo API in a child process (for happy-dom tests, whose globals the Node server cannot
+ * use). Resolves with its URL once it listens.
+ */
+export async function spawnDemoApi(): Promise<RunningApi> {
+  const { spawn } = await import('node:child_process');
+  const code = `
+    const { startServer } = await import(${JSON.stringify(resolve(REPO, 'src/server/serve.ts'))});
+    const s = await startServer({ configPath: ${JSON.stringify(resolve(REPO, 'baton.config.yaml'))}, port: 0, dbPath: ':memory:', quiet: true });
+    console.log('LISTENING ' + s.url);
+    process.on('SIGTERM', () => s.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    child.once('exit', (code) => rej(new Error(`demo API exited with ${code}`)));
+  });
+  return {
+    url,
+    close: () => new Promise<void>((res) => (child.once('exit', () => res()), child.kill('SIGTERM'))),
+  };
+}
+
+/** A fetch over node:http (happy-dom's own fetch applies page CORS, the background's does not). */
+export const nodeFetch: typeof fetch = async (input, init) => {
+  const { request } = await import('node:http');
+  const url = String(input);
+  const headers = Object.fromEntries(new Headers(init?.headers).entries());
+  return new Promise<Response>((res, rej) => {
+    const req = request(url, { method: init?.method ?? 'GET', headers }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => res(new Response(body, { status: r.statusCode ?? 500, headers: { 'content-type': String(r.headers['content-type'] ?? '') } })));
+    });
+    req.on('error', rej);
+    init?.signal?.addEventListener('abort', () => req.destroy(init.signal!.reason as Error), { once: true });
+    req.end();
+  });
+};
