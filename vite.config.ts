@@ -3,10 +3,10 @@
  * scripts/build.mjs through env: BATON_BROWSER (chrome|firefox), BATON_OUT_DIR,
  * BATON_SHADOW (open for tests), BATON_DEMO (1: bake the demo API address and token).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
-import { defineConfig, runnerImport, type UserConfig } from 'vite';
+import { build, defineConfig, runnerImport, type Plugin, type UserConfig } from 'vite';
 
 export type Browser = 'chrome' | 'firefox';
 type Manifest = Record<string, any>;
@@ -43,6 +43,77 @@ async function adapterMatches(root: string): Promise<string[]> {
   return module.builtinAdapters.flatMap((a) => a.matches);
 }
 
+/**
+ * Adapters carry example URLs for their unit tests (`examples`); pages never need them. This
+ * drops that property from the adapter files so they do not count against the content
+ * script's size budget.
+ */
+export function stripAdapterExamples(): Plugin {
+  return {
+    name: 'baton:strip-adapter-examples',
+    transform(code, id) {
+      if (!/\/src\/content\/helpdesks\/[^/]+\.ts$/.test(id) || !code.includes('examples')) return null;
+      const cuts: Array<[number, number]> = [];
+      const walk = (n: unknown): void => {
+        if (!n || typeof n !== 'object') return;
+        if (Array.isArray(n)) return n.forEach(walk);
+        const node = n as { type?: string; computed?: boolean; key?: { name?: string; value?: string }; start: number; end: number };
+        if (node.type === 'Property' && !node.computed && (node.key?.name === 'examples' || node.key?.value === 'examples')) {
+          cuts.push([node.start, node.end]);
+          return;
+        }
+        for (const v of Object.values(n)) walk(v);
+      };
+      walk(this.parse(code));
+      if (!cuts.length) return null;
+      let out = code;
+      for (const [a, b] of cuts.sort((x, y) => y[0] - x[0])) out = `${out.slice(0, a)}examples: { ticket: [], notTicket: [] }${out.slice(b)}`;
+      return { code: out, map: null };
+    },
+  };
+}
+
+/**
+ * crxjs builds the content script as a standalone IIFE (contentScripts.standaloneFiles) in a
+ * sub-build that takes no plugins; this rebuilds that same entry, same defines and target,
+ * with the examples stripped, and writes it over crxjs's file once the bundle is written.
+ */
+function leanContentScript(define: Record<string, string>, target: string): Plugin {
+  let outDir = '';
+  let root = '';
+  return {
+    name: 'baton:lean-content-script',
+    apply: 'build',
+    configResolved(c) {
+      outDir = c.build.outDir;
+      root = c.root;
+    },
+    async closeBundle() {
+      const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as Manifest;
+      const file: string | undefined = manifest.content_scripts?.[0]?.js?.[0];
+      if (!file) return;
+      const result = await build({
+        configFile: false,
+        root,
+        logLevel: 'warn',
+        define,
+        plugins: [stripAdapterExamples()],
+        build: {
+          write: false,
+          emptyOutDir: false,
+          minify: true,
+          target,
+          lib: { entry: resolve(root, CONTENT_ENTRY), formats: ['iife'], name: 'batonContent', fileName: () => file },
+        },
+      });
+      const outputs = (Array.isArray(result) ? result : [result]) as Array<{ output: Array<{ type: string; isEntry?: boolean; code?: string }> }>;
+      const chunk = outputs.flatMap((r) => r.output).find((o) => o.type === 'chunk' && o.isEntry);
+      if (!chunk?.code) throw new Error(`lean content script build produced no ${file}`);
+      writeFileSync(join(outDir, file), chunk.code);
+    },
+  };
+}
+
 export default defineConfig(async (): Promise<UserConfig> => {
   const root = import.meta.dirname;
   const browser = (process.env.BATON_BROWSER === 'firefox' ? 'firefox' : 'chrome') as Browser;
@@ -50,21 +121,23 @@ export default defineConfig(async (): Promise<UserConfig> => {
   const demo = process.env.BATON_DEMO === '1';
   const base = JSON.parse(readFileSync(resolve(root, 'manifest.json'), 'utf8')) as Manifest;
   const manifest = composeManifest(base, browser, await adapterMatches(root));
+  const define = {
+    __BATON_SHADOW__: JSON.stringify(process.env.BATON_SHADOW === 'open' ? 'open' : 'closed'),
+    __BATON_DEMO_API__: JSON.stringify(demo ? 'http://127.0.0.1:8787' : ''),
+    __BATON_DEMO_TOKEN__: JSON.stringify(demo ? 'baton-demo-token' : ''),
+    __BATON_BROWSER__: JSON.stringify(browser),
+  };
+  const target = browser === 'firefox' ? 'firefox128' : 'chrome120';
   return {
     root,
     publicDir: 'public',
-    define: {
-      __BATON_SHADOW__: JSON.stringify(process.env.BATON_SHADOW === 'open' ? 'open' : 'closed'),
-      __BATON_DEMO_API__: JSON.stringify(demo ? 'http://127.0.0.1:8787' : ''),
-      __BATON_DEMO_TOKEN__: JSON.stringify(demo ? 'baton-demo-token' : ''),
-      __BATON_BROWSER__: JSON.stringify(browser),
-    },
+    define,
     oxc: { jsx: { runtime: 'automatic' as const, importSource: 'preact' } },
     resolve: { alias: { react: 'preact/compat', 'react-dom': 'preact/compat' } },
     build: {
       outDir,
       emptyOutDir: true,
-      target: browser === 'firefox' ? 'firefox128' : 'chrome120',
+      target,
       minify: true,
       sourcemap: false,
       reportCompressedSize: false,
@@ -76,6 +149,7 @@ export default defineConfig(async (): Promise<UserConfig> => {
         browser,
         contentScripts: { standaloneFiles: [CONTENT_ENTRY], injectCss: false },
       }),
+      leanContentScript(define, target),
     ],
   };
 });

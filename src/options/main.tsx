@@ -1,1 +1,175 @@
-import { render } from "preact"; render(<p>options</p>, document.getElementById("app")!);
+/**
+ * Options page: API address and token (masked), agent name, language, help desks on/off, and
+ * "Test connection". Values an administrator pushed (storage.managed) win and show read-only.
+ */
+import { render } from 'preact';
+import { useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
+import { builtinAdapters } from '../content/helpdesks/index';
+import type { LanguageSetting, Settings, SettingKey, SettingsView } from '../shared/messages';
+import type { T } from '../sidebar/i18n';
+import { call, describeError, loadStrings } from './page';
+import './page.css';
+
+type Note = { kind: 'ok' | 'bad' | 'info'; text: string } | null;
+
+const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
+
+/** Ask for access to a non-loopback API origin (must run inside the click/submit handler). */
+function requestOrigin(apiUrl: string): Promise<boolean> {
+  let origin: string;
+  try {
+    origin = new URL(apiUrl).origin;
+  } catch {
+    return Promise.resolve(true);
+  }
+  if (LOOPBACK.test(origin) || !browser.permissions?.request) return Promise.resolve(true);
+  return browser.permissions.request({ origins: [`${origin}/*`] }).catch(() => false);
+}
+
+function Options({ t, initial, onLanguage }: { t: T; initial: SettingsView; onLanguage(l: LanguageSetting): void }) {
+  const [values, setValues] = useState<Settings>(initial.settings);
+  const [managed, setManaged] = useState<SettingKey[]>(initial.managed);
+  const [showToken, setShowToken] = useState(false);
+  const [saveNote, setSaveNote] = useState<Note>(null);
+  const [testNote, setTestNote] = useState<Note>(null);
+  const [busy, setBusy] = useState(false);
+  const isManaged = (k: SettingKey) => managed.includes(k);
+  const set = (k: keyof Settings, v: unknown) => setValues({ ...values, [k]: v });
+  const input = (k: 'apiUrl' | 'token' | 'agentName') => (e: Event) => set(k, (e.target as HTMLInputElement).value);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const granted = requestOrigin(values.apiUrl); // before any await: needs the user's gesture
+    setBusy(true);
+    try {
+      if (!(await granted)) {
+        setSaveNote({ kind: 'bad', text: t('opt_permissionDenied') });
+        return;
+      }
+      const patch: Partial<Settings> = { disabledDesks: values.disabledDesks };
+      for (const k of ['apiUrl', 'token', 'agentName', 'language'] as const) if (!isManaged(k)) (patch as Record<string, unknown>)[k] = values[k];
+      const view = await call('settings:set', { settings: patch });
+      setValues(view.settings);
+      setManaged(view.managed);
+      setSaveNote({ kind: 'ok', text: t('opt_saved') });
+      if (view.settings.language !== initial.settings.language) onLanguage(view.settings.language);
+    } catch (err) {
+      setSaveNote({ kind: 'bad', text: String((err as Error)?.message ?? err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const test = async () => {
+    const granted = requestOrigin(values.apiUrl);
+    setTestNote({ kind: 'info', text: t('opt_testing') });
+    if (!(await granted)) return setTestNote({ kind: 'bad', text: t('opt_permissionDenied') });
+    const r = await call('connection:test', { apiUrl: values.apiUrl, token: values.token });
+    setTestNote(r.ok ? { kind: 'ok', text: t('opt_testOk', r.info.organization.name, r.info.token.name) } : { kind: 'bad', text: describeError(t, r.error) });
+  };
+
+  const managedNote = (k: SettingKey) => isManaged(k) && <span class="managed">{t('opt_managed')}</span>;
+
+  return (
+    <main>
+      <h1>
+        <img src="/icons/icon-48.png" alt="" />
+        {t('opt_title')}
+      </h1>
+      <p class="muted">{t('opt_intro')}</p>
+      <form name="settings" onSubmit={submit}>
+        <section class="card" aria-labelledby="h-conn">
+          <h2 id="h-conn">{t('opt_connection')}</h2>
+          <label for="apiUrl">
+            {t('opt_apiUrl')}
+            {managedNote('apiUrl')}
+          </label>
+          <input id="apiUrl" name="apiUrl" type="url" inputMode="url" placeholder="https://baton.example.com" value={values.apiUrl} readOnly={isManaged('apiUrl')} onInput={input('apiUrl')} autocomplete="off" />
+          <p class="muted small">{t('opt_apiUrlHelp')}</p>
+          <label for="token">
+            {t('opt_token')}
+            {managedNote('token')}
+          </label>
+          <div class="row">
+            <input id="token" name="token" type={showToken && !isManaged('token') ? 'text' : 'password'} value={values.token} readOnly={isManaged('token')} onInput={input('token')} autocomplete="off" spellcheck={false} />
+            {!isManaged('token') && (
+              <button type="button" aria-pressed={showToken} onClick={() => setShowToken(!showToken)}>
+                {t(showToken ? 'opt_hideToken' : 'opt_showToken')}
+              </button>
+            )}
+          </div>
+          <p class="muted small">{t('opt_tokenHelp')}</p>
+          <div class="actions">
+            <button type="button" onClick={test} data-action="test-connection">
+              {t('opt_test')}
+            </button>
+            {testNote && (
+              <span class={testNote.kind} role="status" data-part="test-result">
+                {testNote.text}
+              </span>
+            )}
+          </div>
+        </section>
+        <section class="card" aria-labelledby="h-you">
+          <h2 id="h-you">{t('opt_you')}</h2>
+          <label for="agentName">
+            {t('opt_agentName')}
+            {managedNote('agentName')}
+          </label>
+          <input id="agentName" name="agentName" type="text" value={values.agentName} readOnly={isManaged('agentName')} onInput={input('agentName')} />
+          <label for="language">
+            {t('opt_language')}
+            {managedNote('language')}
+          </label>
+          <select id="language" name="language" value={values.language} disabled={isManaged('language')} onChange={(e) => set('language', (e.target as HTMLSelectElement).value)}>
+            <option value="auto">{t('opt_langAuto')}</option>
+            <option value="ja">日本語</option>
+            <option value="en">English</option>
+          </select>
+        </section>
+        <section class="card" aria-labelledby="h-desks">
+          <h2 id="h-desks">{t('opt_desks')}</h2>
+          <p class="muted small">{t('opt_desksHelp')}</p>
+          <div class="desks">
+            {builtinAdapters.map((a) => (
+              <label>
+                <input
+                  type="checkbox"
+                  name="desk"
+                  value={a.id}
+                  checked={!values.disabledDesks.includes(a.id)}
+                  onChange={(e) => {
+                    const on = (e.target as HTMLInputElement).checked;
+                    set('disabledDesks', on ? values.disabledDesks.filter((d) => d !== a.id) : [...values.disabledDesks, a.id]);
+                  }}
+                />
+                {a.label}
+              </label>
+            ))}
+          </div>
+        </section>
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            {t('opt_save')}
+          </button>
+          {saveNote && (
+            <span class={saveNote.kind} role="status" data-part="save-result">
+              {saveNote.text}
+            </span>
+          )}
+        </div>
+      </form>
+    </main>
+  );
+}
+
+async function start(language?: LanguageSetting): Promise<void> {
+  const [t, view] = await Promise.all([loadStrings(language), call('settings:get', {})]);
+  document.title = t('opt_title');
+  const root = document.getElementById('app')!;
+  render(null, root);
+  render(<Options t={t} initial={view} onLanguage={(l) => void start(l)} />, root);
+}
+
+void start();
