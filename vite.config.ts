@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
-import { build, defineConfig, runnerImport, type Plugin, type UserConfig } from 'vite';
+import { build, defineConfig, parseAst, runnerImport, type Plugin, type UserConfig } from 'vite';
 
 export type Browser = 'chrome' | 'firefox';
 type Manifest = Record<string, any>;
@@ -64,7 +64,7 @@ export function stripAdapterExamples(): Plugin {
         }
         for (const v of Object.values(n)) walk(v);
       };
-      walk(this.parse(code));
+      walk(parseAst(code));
       if (!cuts.length) return null;
       let out = code;
       for (const [a, b] of cuts.sort((x, y) => y[0] - x[0])) out = `${out.slice(0, a)}examples: { ticket: [], notTicket: [] }${out.slice(b)}`;

@@ -27,11 +27,11 @@ function requestOrigin(apiUrl: string): Promise<boolean> {
   return browser.permissions.request({ origins: [`${origin}/*`] }).catch(() => false);
 }
 
-function Options({ t, initial, onLanguage }: { t: T; initial: SettingsView; onLanguage(l: LanguageSetting): void }) {
+function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsView; onLanguage(l: LanguageSetting): void; saved?: boolean }) {
   const [values, setValues] = useState<Settings>(initial.settings);
   const [managed, setManaged] = useState<SettingKey[]>(initial.managed);
   const [showToken, setShowToken] = useState(false);
-  const [saveNote, setSaveNote] = useState<Note>(null);
+  const [saveNote, setSaveNote] = useState<Note>(saved ? { kind: 'ok', text: t('opt_saved') } : null);
   const [testNote, setTestNote] = useState<Note>(null);
   const [busy, setBusy] = useState(false);
   const isManaged = (k: SettingKey) => managed.includes(k);
@@ -132,7 +132,7 @@ function Options({ t, initial, onLanguage }: { t: T; initial: SettingsView; onLa
           <h2 id="h-desks">{t('opt_desks')}</h2>
           <p class="muted small">{t('opt_desksHelp')}</p>
           <div class="desks">
-            {builtinAdapters.map((a) => (
+            {[...builtinAdapters].sort((a, b) => a.label.localeCompare(b.label)).map((a) => (
               <label>
                 <input
                   type="checkbox"
@@ -164,12 +164,13 @@ function Options({ t, initial, onLanguage }: { t: T; initial: SettingsView; onLa
   );
 }
 
+/** Render the page; again in the new language after one is saved. */
 async function start(language?: LanguageSetting): Promise<void> {
   const [t, view] = await Promise.all([loadStrings(language), call('settings:get', {})]);
   document.title = t('opt_title');
   const root = document.getElementById('app')!;
   render(null, root);
-  render(<Options t={t} initial={view} onLanguage={(l) => void start(l)} />, root);
+  render(<Options t={t} initial={view} saved={!!language} onLanguage={(l) => void start(l)} />, root);
 }
 
 void start();

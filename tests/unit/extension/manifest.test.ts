@@ -75,3 +75,16 @@ describe('locales', () => {
     for (const m of JSON.stringify(base).match(/__MSG_(\w+)__/g)!) expect(en).toHaveProperty(m.slice(6, -2));
   });
 });
+
+describe('lean content script', () => {
+  it('drops the adapters’ example URLs and nothing else', async () => {
+    const { stripAdapterExamples } = await import('../../../vite.config');
+    const plugin = stripAdapterExamples() as { transform(code: string, id: string): { code: string } | null };
+    const code = `export const adapter = { id: 'x', examples: { ticket: [{ url: 'https://x.example/t/1', id: '1' }], notTicket: [] }, matches: ['https://x.example/*'] };`;
+    const out = plugin.transform(code, '/repo/src/content/helpdesks/x.ts')!.code;
+    expect(out).not.toContain('x.example/t/1');
+    expect(out).toContain(`matches: ['https://x.example/*']`);
+    expect(out).toContain('examples: { ticket: [], notTicket: [] }');
+    expect(plugin.transform(code, '/repo/src/content/main.ts')).toBeNull();
+  });
+});
