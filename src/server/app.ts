@@ -18,9 +18,11 @@ import { ApiError, codeForStatus } from './errors';
 import { fixedSource, isConfigSource, type ConfigSource } from './holder';
 import { silentLogger, type Logger } from './log';
 import { matchQuery } from './match';
+import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
 import { bearerToken, findToken, logHash, RateLimiter } from './security';
 import type { Store } from './store';
+import { addWriteBack, callerOf, registerWriteBack, WRITE_BACK_ROUTES } from './writeback';
 
 export interface AppOptions {
   log?: Logger;
@@ -30,24 +32,36 @@ export interface AppOptions {
   demoDir?: string;
   /** Largest request body accepted, in bytes (default 64 KiB). */
   maxBodyBytes?: number;
+  /** Sends queued notifications; a new thanks wakes it. Without one, thanks queue until a server runs one. */
+  notifier?: Notifier;
 }
 
 const errorBody = (code: string, message: string): ErrorResponse => ({ error: { code, message } });
 
-type Env = { Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string } };
+export type AppEnv = { Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string } };
 
 /** Longest accepted value per query parameter. */
 const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200 } as const;
 
+/** Methods each read-only route answers; the write-back routes bring their own. */
+const ROUTE_METHODS: Record<string, string> = {
+  '/healthz': 'GET, HEAD',
+  '/v1/context': 'GET, HEAD',
+  '/v1/adapters': 'GET, HEAD',
+  '/v1/whoami': 'GET, HEAD',
+  '/v1/openapi.json': 'GET, HEAD',
+  ...WRITE_BACK_ROUTES,
+};
+
 /** chrome-extension://<id> and moz-extension://<uuid> only. */
 const EXTENSION_ORIGIN = /^(?:chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/;
 
-export function createApp(config: ConfigSource | LoadedConfig, store: Store, opts: AppOptions = {}): Hono<Env> {
+export function createApp(config: ConfigSource | LoadedConfig, store: Store, opts: AppOptions = {}): Hono<AppEnv> {
   const source = isConfigSource(config) ? config : fixedSource(config);
   const log = opts.log ?? silentLogger;
   const now = opts.now ?? Date.now;
   const limiter = new RateLimiter();
-  const app = new Hono<Env>();
+  const app = new Hono<AppEnv>();
 
   // One snapshot of the config per request (a reload never changes a request in flight), a log line after.
   app.use('*', async (c, next) => {
@@ -67,7 +81,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     '*',
     cors({
       origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type'],
       exposeHeaders: ['Retry-After'],
       maxAge: 600,
@@ -92,7 +106,8 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
       status: 'ok',
       config: { file: basename(loaded.file), hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
       lastReloadError: failed ? { at: failed.at, errors: failed.errors.map(formatConfigError) } : null,
-      store: { schemaVersion: store.schemaVersion },
+      store: { schemaVersion: store.schemaVersion, synchronous: store.synchronous },
+      notifications: { webhook: loaded.config.notifications.webhook !== null, ...store.notificationStats() },
     });
   });
 
@@ -138,7 +153,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     const loaded = c.get('loaded');
     const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(c.req.header('Accept-Language')) ?? loaded.config.organization.defaultLocale;
     const match = matchQuery(loaded.index, q);
-    const body = buildContext(loaded, match, lang);
+    const body = addWriteBack(buildContext(loaded, match, lang), store, callerOf(c));
 
     const token = c.get('token');
     try {
@@ -169,10 +184,12 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
 
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
 
+  registerWriteBack(app, { store, now, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
+
   // Known paths, other methods.
-  for (const path of ['/healthz', '/v1/context', '/v1/adapters', '/v1/whoami', '/v1/openapi.json']) {
+  for (const [path, allow] of Object.entries(ROUTE_METHODS)) {
     app.all(path, () => {
-      throw new ApiError(405, 'method_not_allowed', 'this route answers GET only', { Allow: 'GET, HEAD' });
+      throw new ApiError(405, 'method_not_allowed', `this route answers ${allow.replace(', HEAD', '')} only`, { Allow: allow });
     });
   }
 

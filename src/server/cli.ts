@@ -26,6 +26,8 @@ Usage:
       --db FILE        SQLite store (default ${DEFAULT_DB})
       --demo DIR       also serve DIR as static files under /demo/
       --quiet          no request log
+  Environment: BATON_NOTIFY_BASE_MS=N  first webhook retry delay in ms (default 1000;
+                                       doubles per try, at most 30 s)
   npx baton hash-token                 read a token on stdin, print the sha256 for tokens: in the config
   npx baton --help                     this text
 
@@ -98,6 +100,12 @@ async function serveCommand(args: string[], io: CliIO): Promise<number> {
     io.stderr(`serve: --port should be a whole number 0–65535, not "${values.port}"\n`);
     return 2;
   }
+  const base = process.env.BATON_NOTIFY_BASE_MS;
+  const baseMs = base === undefined || base === '' ? undefined : Number(base);
+  if (baseMs !== undefined && !(Number.isInteger(baseMs) && baseMs >= 1)) {
+    io.stderr(`serve: BATON_NOTIFY_BASE_MS should be a whole number of milliseconds (1 or more), not "${base}"\n`);
+    return 2;
+  }
   let server: RunningServer;
   try {
     server = await startServer({
@@ -107,6 +115,7 @@ async function serveCommand(args: string[], io: CliIO): Promise<number> {
       dbPath: values.db ?? DEFAULT_DB,
       ...(values.demo ? { demoDir: values.demo } : {}),
       quiet: values.quiet ?? false,
+      ...(baseMs !== undefined ? { notify: { baseMs } } : {}),
     });
   } catch (err) {
     if (err instanceof ConfigLoadError) {

@@ -6,6 +6,19 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (name: string) => ({ oneOf: [ref(name), { type: 'null' }] });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
+const badRequest = (what: string) => error(`${what}; or the body is not a JSON object.`);
+const jsonBody = (name: string) => ({ required: true, content: { 'application/json': { schema: ref(name) } } });
+const idParam = (description: string) => ({ name: 'id', in: 'path', required: true, schema: str, description });
+const authorParam = {
+  name: 'author',
+  in: 'query',
+  schema: { type: 'string', maxLength: 100 },
+  description: 'The caller\'s name (the extension\'s agentName) when the token names no person: decides `mine`, and who may delete.',
+};
+const writeErrors = {
+  '413': error('The body is over the size limit (64 KiB).'),
+  '415': error('The body is not sent as application/json.'),
+};
 const authErrors = {
   '401': error('Missing or unknown bearer token.'),
   '429': { ...error('Too many requests for this token; see Retry-After.'), headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } } },
@@ -53,6 +66,67 @@ export const openApiDocument = {
     '/v1/whoami': {
       get: { summary: 'Who this token is (the extension\'s "Test connection")', responses: { '200': json(ref('WhoAmI'), 'The organization and the token\'s name.'), ...authErrors } },
     },
+    '/v1/accounts/{id}/notes': {
+      post: {
+        summary: 'Leave a note on an account for whoever takes it next',
+        description:
+          'The author is the token\'s `person` when the config names one (a given `author` is then ignored), else `author`, else the token\'s name. Acknowledged only once the note is on disk.',
+        parameters: [idParam('accounts[].id from the config')],
+        requestBody: jsonBody('NoteRequest'),
+        responses: {
+          '201': json(ref('NoteResponse'), 'The note, stored.'),
+          '400': badRequest('Bad JSON; text empty or over 2,000 characters; ticket or author too long'),
+          '404': error('No such account in the config.'),
+          ...writeErrors,
+          ...authErrors,
+        },
+      },
+      get: {
+        summary: 'An account\'s notes, newest first, a page at a time',
+        parameters: [
+          idParam('accounts[].id from the config'),
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'before', in: 'query', schema: { type: 'string' }, description: 'The `next` of the previous page.' },
+          authorParam,
+        ],
+        responses: {
+          '200': json(ref('NotesPage'), 'One page; `next` is null on the last.'),
+          '400': error('limit or before is not a whole number in range.'),
+          '404': error('No such account in the config.'),
+          ...authErrors,
+        },
+      },
+    },
+    '/v1/notes/{id}': {
+      delete: {
+        summary: 'Delete a note (its author only)',
+        description:
+          'Allowed when the caller is the note\'s writer: the same `person` for tokens that name one; otherwise the same token and the same `author` (as `?author=` or a JSON body `{ "author" }`).',
+        parameters: [idParam('The note\'s id.'), authorParam],
+        responses: {
+          '200': json(ref('NoteDeleted'), 'Deleted.'),
+          '403': error('The caller did not write this note.'),
+          '404': error('No such note.'),
+          ...authErrors,
+        },
+      },
+    },
+    '/v1/thanks': {
+      post: {
+        summary: 'Thank a person on the relay',
+        description:
+          'Stored, counted in `thanks` on the person in /v1/context, and — when the config has `notifications.webhook` — announced there as a Slack-compatible `{ "text" }` naming who thanked whom, the account and the ticket (queued durably, retried with backoff up to 30 s). The same writer thanking the same person for the same ticket again within 60 s gets the first thanks back with 200, counted once.',
+        requestBody: jsonBody('ThanksRequest'),
+        responses: {
+          '201': json(ref('ThanksResponse'), 'A new thanks.'),
+          '200': json(ref('ThanksResponse'), 'The same thanks as one given in the last 60 s; nothing new stored or sent.'),
+          '400': badRequest('Bad JSON; `to` missing; a field too long'),
+          '404': error('No such person (or account) in the config.'),
+          ...writeErrors,
+          ...authErrors,
+        },
+      },
+    },
     '/v1/openapi.json': {
       get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } }, ...authErrors } },
     },
@@ -69,7 +143,14 @@ export const openApiDocument = {
       Person: {
         type: 'object',
         required: ['id', 'name', 'email', 'title', 'chat'],
-        properties: { id: str, name: str, email: str, title: str, chat: { type: 'string', description: 'https: or mailto: link, or empty' }, thanks: int },
+        properties: {
+          id: str,
+          name: str,
+          email: str,
+          title: str,
+          chat: { type: 'string', description: 'https: or mailto: link, or empty' },
+          thanks: { ...int, description: 'Thanks this person has received.' },
+        },
       },
       Handoff: {
         type: 'object',
@@ -114,9 +195,58 @@ export const openApiDocument = {
           contact: nullable('Contact'),
           before: { type: 'array', items: ref('Handoff'), description: 'Hand-offs before support, oldest first.' },
           after: { type: 'array', items: ref('Impact'), description: 'contact → team → company → society, then teammates.' },
-          notes: { type: 'array', items: { type: 'object' } },
+          notes: { type: 'array', items: ref('Note'), description: 'The account\'s latest 5 notes, newest first.' },
           lang: { type: 'string', enum: ['ja', 'en'] },
         },
+      },
+      Note: {
+        type: 'object',
+        required: ['id', 'text', 'ticket', 'author', 'at', 'mine'],
+        properties: {
+          id: str,
+          text: str,
+          ticket: str,
+          author: { type: 'string', description: 'The writer\'s name.' },
+          at: { type: 'string', format: 'date-time' },
+          mine: { type: 'boolean', description: 'Written by the caller (who may delete it).' },
+        },
+      },
+      NoteRequest: {
+        type: 'object',
+        required: ['text'],
+        properties: {
+          text: { type: 'string', minLength: 1, maxLength: 2000, description: 'Trimmed; 1–2,000 characters.' },
+          ticket: { type: 'string', maxLength: 200 },
+          author: { type: 'string', maxLength: 100, description: 'The agent\'s name; ignored when the token names a person.' },
+        },
+      },
+      NoteResponse: { type: 'object', required: ['note'], properties: { note: ref('Note') } },
+      NotesPage: {
+        type: 'object',
+        required: ['notes', 'next'],
+        properties: { notes: { type: 'array', items: ref('Note') }, next: { type: ['string', 'null'], description: 'Pass as `before` for the next page.' } },
+      },
+      NoteDeleted: { type: 'object', required: ['deleted'], properties: { deleted: { type: 'string', description: 'The note\'s id.' } } },
+      ThanksRequest: {
+        type: 'object',
+        required: ['to'],
+        properties: {
+          to: { type: 'string', description: 'people[].id of the person thanked.' },
+          account: { type: 'string', description: 'accounts[].id the ticket is about.' },
+          ticket: { type: 'string', maxLength: 200 },
+          message: { type: 'string', maxLength: 500 },
+          from: { type: 'string', maxLength: 100, description: 'The agent\'s name; ignored when the token names a person.' },
+        },
+      },
+      Thanks: {
+        type: 'object',
+        required: ['id', 'to', 'from', 'account', 'ticket', 'message', 'at'],
+        properties: { id: str, to: str, from: str, account: str, ticket: str, message: str, at: { type: 'string', format: 'date-time' } },
+      },
+      ThanksResponse: {
+        type: 'object',
+        required: ['thanks', 'total'],
+        properties: { thanks: ref('Thanks'), total: { ...int, description: 'Thanks the person has received, this one included.' } },
       },
       Adapter: {
         type: 'object',
@@ -157,6 +287,16 @@ export const openApiDocument = {
               { type: 'object', properties: { at: str, errors: { type: 'array', items: str } } },
             ],
             description: 'Set while the file on disk has errors and the last good config is still served.',
+          },
+          store: { type: 'object', properties: { schemaVersion: int, synchronous: { type: 'string', description: '`full`: a write is on disk before it is acknowledged.' } } },
+          notifications: {
+            type: 'object',
+            properties: {
+              webhook: { type: 'boolean', description: 'Whether the config sets notifications.webhook.' },
+              pending: int,
+              sent: int,
+              lastError: { type: ['string', 'null'], description: 'Why the oldest waiting message failed last.' },
+            },
           },
         },
       },

@@ -1,6 +1,6 @@
 /**
  * Puts the context API on a port: load the config (or fail with its errors), open the store,
- * prune the audit trail (now and daily), watch the config file, serve.
+ * prune the audit trail (now and daily), watch the config file, send queued notifications, serve.
  * Used by `npx baton serve` and by `npm start` (with demoDir: the demo help desk at /demo/).
  */
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { createApp } from './app';
 import { ConfigLoadError, describeCounts, loadConfigFile } from './config';
 import { ConfigHolder, type ReloadResult } from './holder';
 import { createLogger } from './log';
+import { Notifier, type NotifierOptions } from './notify';
 import { openStore } from './store';
 
 export const DEFAULT_PORT = 8787;
@@ -29,6 +30,8 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Config watch timings (tests may shorten them). */
   watch?: { debounceMs?: number; pollMs?: number };
+  /** Webhook retry timings (tests may shorten them; the cap never exceeds 30 s). */
+  notify?: Omit<NotifierOptions, 'log'>;
 }
 
 export interface RunningServer {
@@ -68,7 +71,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   daily.unref();
   const stopWatching = holder.watch(opts.watch);
 
-  const app = createApp(holder, store, { log, ...(opts.demoDir ? { demoDir: resolve(opts.demoDir) } : {}) });
+  const notifier = new Notifier(holder, store, { ...opts.notify, log });
+  const app = createApp(holder, store, { log, notifier, ...(opts.demoDir ? { demoDir: resolve(opts.demoDir) } : {}) });
   const host = opts.host ?? DEFAULT_HOST;
 
   let server: ReturnType<typeof serve>;
@@ -81,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store.close();
     throw err;
   });
+  notifier.start(); // also sends what an earlier run left in the outbox
 
   const urlHost = info.family === 'IPv6' || host.includes(':') ? `[${info.address}]` : host;
   const url = `http://${urlHost}:${info.port}`;
@@ -103,8 +108,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          store.close();
-          done();
+          void notifier.stop().finally(() => {
+            store.close();
+            done();
+          });
         });
         http.closeIdleConnections?.();
       });

@@ -111,6 +111,20 @@ export const dateSchema = v.pipe(
   v.check(isValidDate, (i) => `${showValue(i.input)} is not a date: write it like 2024-06-15 (or 2024-06)`),
 );
 
+/** Where notifications go: an http(s) URL (a Slack, Mattermost or Teams incoming webhook). */
+export const webhookSchema = v.pipe(
+  text('a webhook URL'),
+  v.trim(),
+  v.check((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, (i) => `${showValue(i.input)} is not an https:// (or http://) URL`),
+);
+
 export const SHA256_PATTERN = /^[0-9a-fA-F]{64}$/;
 export const sha256Schema = v.pipe(
   v.string((i) =>
@@ -276,6 +290,14 @@ export const ConfigSchema = map({
     { ...DEFAULT_AUDIT },
   ),
   adapters: optList(AdapterConfigSchema),
+  /** Where thanks are announced: `notifications: { webhook: https://hooks.slack.com/… }`. */
+  notifications: v.optional(
+    v.pipe(
+      v.nullable(map({ webhook: v.optional(webhookSchema) })),
+      v.transform((n): { webhook: string | null } => ({ webhook: n?.webhook ?? null })),
+    ),
+    null,
+  ),
 });
 
 export type BatonConfig = v.InferOutput<typeof ConfigSchema>;

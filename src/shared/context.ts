@@ -76,8 +76,94 @@ export const NoteSchema = v.object({
   ticket: v.string(),
   author: v.string(),
   at: v.string(),
+  /** Written by the caller (token person, else `?author=`): the sidebar offers delete on these. */
+  mine: v.optional(v.boolean(), false),
 });
 export type Note = v.InferOutput<typeof NoteSchema>;
+
+/** Longest note text, in characters (Unicode code points). */
+export const NOTE_MAX_CHARS = 2000;
+/** Longest ticket id, author / from name, and thanks message, in characters. */
+export const TICKET_MAX_CHARS = 200;
+export const AUTHOR_MAX_CHARS = 100;
+export const THANKS_MESSAGE_MAX_CHARS = 500;
+/** A second thanks from the same writer to the same person for the same ticket within this window is the same thanks. */
+export const THANKS_DEDUPE_MS = 60_000;
+
+const chars = (s: string) => [...s].length;
+/** Optional trimmed text of at most `max` characters; absent, null and '' all read as ''. */
+const optionalText = (field: string, max: number, singleLine = true) =>
+  v.optional(
+    v.pipe(
+      v.nullable(v.string(`${field} should be text`)),
+      v.transform((s) => (s ?? '').trim()),
+      v.check((s) => chars(s) <= max, `${field} should be at most ${max.toLocaleString('en')} characters`),
+      v.check((s) => !singleLine || !/[\u0000-\u001f\u007f]/.test(s), `${field} should be one line of text`),
+    ),
+    '',
+  );
+
+/** A request body's message for a missing field (valibot reports those on the object). */
+const missingField = (issue: v.ObjectIssue) => {
+  const key = issue.path?.[issue.path.length - 1]?.key;
+  return issue.input === undefined && typeof key === 'string' ? `${key} is missing` : 'the body should be a JSON object';
+};
+
+/** `POST /v1/accounts/{id}/notes` body. `author` is ignored when the token names a person. */
+export const NoteRequestSchema = v.object({
+  text: v.pipe(
+    v.string('text should be text'),
+    v.transform((s) => s.trim()),
+    v.check((s) => chars(s) >= 1, 'text should not be empty'),
+    v.check((s) => chars(s) <= NOTE_MAX_CHARS, `text should be at most ${NOTE_MAX_CHARS.toLocaleString('en')} characters`),
+  ),
+  ticket: optionalText('ticket', TICKET_MAX_CHARS),
+  author: optionalText('author', AUTHOR_MAX_CHARS),
+}, missingField);
+export type NoteRequest = v.InferInput<typeof NoteRequestSchema>;
+
+/** `POST /v1/accounts/{id}/notes` → 201. */
+export const NoteResponseSchema = v.object({ note: NoteSchema });
+export type NoteResponse = v.InferOutput<typeof NoteResponseSchema>;
+
+/** `GET /v1/accounts/{id}/notes?limit=&before=` → newest first; `next` is the `before` of the next page, null on the last. */
+export const NotesPageSchema = v.object({ notes: v.array(NoteSchema), next: v.nullable(v.string()) });
+export type NotesPage = v.InferOutput<typeof NotesPageSchema>;
+
+/** `DELETE /v1/notes/{id}` → 200. */
+export const NoteDeletedSchema = v.object({ deleted: v.string() });
+export type NoteDeleted = v.InferOutput<typeof NoteDeletedSchema>;
+
+/** `POST /v1/thanks` body. `from` is ignored when the token names a person. */
+export const ThanksRequestSchema = v.object({
+  to: v.pipe(
+    v.string('to should be a person id'),
+    v.transform((s) => s.trim()),
+    v.check((s) => s.length >= 1 && s.length <= 200, 'to should be a person id'),
+  ),
+  /** The account the ticket is about (account.id from /v1/context), named in the notification. */
+  account: optionalText('account', 200),
+  ticket: optionalText('ticket', TICKET_MAX_CHARS),
+  message: optionalText('message', THANKS_MESSAGE_MAX_CHARS, false),
+  from: optionalText('from', AUTHOR_MAX_CHARS),
+}, (issue) => (missingField(issue) === 'to is missing' ? 'to is missing: give the person id (people[].id)' : missingField(issue)));
+export type ThanksRequest = v.InferInput<typeof ThanksRequestSchema>;
+
+export const ThanksSchema = v.object({
+  id: v.string(),
+  /** people[].id of the thanked person. */
+  to: v.string(),
+  from: v.string(),
+  account: v.string(),
+  ticket: v.string(),
+  message: v.string(),
+  at: v.string(),
+});
+export type Thanks = v.InferOutput<typeof ThanksSchema>;
+
+/** `POST /v1/thanks` → 201 (new) or 200 (the same thanks again within 60 s). `total`: the person's thanks count now. */
+export const ThanksResponseSchema = v.object({ thanks: ThanksSchema, total: v.number() });
+export type ThanksResponse = v.InferOutput<typeof ThanksResponseSchema>;
 
 export const ContextResponseSchema = v.object({
   match: v.object({ by: v.picklist(MATCH_KINDS) }),

@@ -1,8 +1,13 @@
 /** Shared set-up for the API tests: fixture configs, a real SQLite store in a temp dir, auth. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as v from 'valibot';
+import { expect } from 'vitest';
+import { ErrorResponseSchema } from '../../src/shared/context';
 import { loadConfigFile, parseConfig, formatConfigError, type LoadedConfig } from '../../src/server/config';
 import { openStore, type Store } from '../../src/server/store';
 
@@ -62,5 +67,81 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** An app.request() with a JSON body (a string is sent as it is). */
+export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = bearer()): RequestInit {
+  return { method, headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+/** Checks a JSON error answer (status, shape, code); returns its message. */
+export async function expectError(res: Response, status: number, code: string): Promise<string> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = v.parse(ErrorResponseSchema, await res.json());
+  expect(body.error.code).toBe(code);
+  return body.error.message;
+}
+
+/** A port nothing listens on (just now): listen on 0, note the port, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Delivery {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1:`port`, not listening until `up()`. It answers the statuses in
+ * `answers` in turn (503 for "down for maintenance"), then 200; it records every request.
+ */
+export class WebhookReceiver {
+  readonly requests: Delivery[] = [];
+  private readonly server: Server;
+  constructor(
+    readonly port: number,
+    private readonly answers: number[] = [],
+  ) {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const status = this.answers.shift() ?? 200;
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = Buffer.concat(chunks).toString('utf8');
+        }
+        this.requests.push({ status, body, headers: req.headers });
+        res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status === 200 ? 'ok' : 'unavailable');
+      });
+    });
+  }
+
+  /** The requests answered 200: the messages that arrived. */
+  get delivered(): unknown[] {
+    return this.requests.filter((r) => r.status === 200).map((r) => r.body);
+  }
+
+  up(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -1,11 +1,12 @@
 import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdaptersResponseSchema, ErrorResponseSchema, WhoAmIResponseSchema } from '../../src/shared/context';
+import { AdaptersResponseSchema, WhoAmIResponseSchema } from '../../src/shared/context';
 import { createApp } from '../../src/server/app';
 import type { LoadedConfig } from '../../src/server/config';
+import { MIGRATIONS } from '../../src/server/store';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bearer, FIXTURES, loadFixture, loadText, SECOND_TOKEN, tempStore, TOKEN, type TempStore } from './helpers';
+import { bearer, expectError, FIXTURES, loadFixture, loadText, SECOND_TOKEN, tempStore, TOKEN, type TempStore } from './helpers';
 
 let db: TempStore;
 let loaded: LoadedConfig;
@@ -17,14 +18,6 @@ beforeEach(async () => {
   app = createApp(loaded, db.store);
 });
 afterEach(() => db.cleanup());
-
-async function expectError(res: Response, status: number, code: string): Promise<string> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = v.parse(ErrorResponseSchema, await res.json());
-  expect(body.error.code).toBe(code);
-  return body.error.message;
-}
 
 describe('auth', () => {
   it.each(['/v1/context?email=a@b.example', '/v1/adapters', '/v1/whoami', '/v1/openapi.json'])('%s without a token → 401', async (path) => {
@@ -95,7 +88,8 @@ describe('GET /healthz', () => {
       status: 'ok',
       config: { file: 'valid.yaml', hash: loaded.hash, counts: { stages: 5, people: 4, accounts: 3, contacts: 3, tokens: 2, adapters: 1 } },
       lastReloadError: null,
-      store: { schemaVersion: 1 },
+      store: { schemaVersion: MIGRATIONS.length, synchronous: 'full' },
+      notifications: { webhook: false, pending: 0, sent: 0, lastError: null },
     });
     expect(loaded.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -107,7 +101,16 @@ describe('GET /v1/openapi.json', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/adapters', '/v1/context', '/v1/openapi.json', '/v1/whoami']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/healthz',
+      '/v1/accounts/{id}/notes',
+      '/v1/adapters',
+      '/v1/context',
+      '/v1/notes/{id}',
+      '/v1/openapi.json',
+      '/v1/thanks',
+      '/v1/whoami',
+    ]);
     // Every $ref points at a schema that exists.
     const refs = JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g) ?? [];
     expect(refs.length).toBeGreaterThan(5);
