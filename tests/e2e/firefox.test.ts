@@ -36,8 +36,8 @@ describe('Firefox ESR: configured by managed storage', () => {
       await page.waitForSelector('body#comp-Ticket-Display', { timeout: 20_000 });
       const want = expectedRelay(email);
       const got = await waitForSidebarState(page, 'ready');
-      expect(got.stages, `hand-offs for ${email}`).toEqual(want.stages);
-      expect(got.levels, `impact levels for ${email}`).toEqual(want.levels);
+      expect(got.stages, `hand-offs for ${email}: ${got.text}`).toEqual(want.stages);
+      expect(got.levels, `impact levels for ${email}: ${got.text}`).toEqual(want.levels);
     }
   });
 
@@ -45,14 +45,14 @@ describe('Firefox ESR: configured by managed storage', () => {
     await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
     await clickDemoTicket(page, 2);
     const first = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
-    expect(first.stages).toEqual(expectedRelay(EMMA).stages);
-    expect(first.levels).toEqual(expectedRelay(EMMA).levels);
+    expect(first.stages, first.text).toEqual(expectedRelay(EMMA).stages);
+    expect(first.levels, first.text).toEqual(expectedRelay(EMMA).levels);
 
     const mark = await markDocument(page);
     await clickDemoTicket(page, 1);
     const second = await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
     expect(await sameDocument(page, mark), 'the desk navigated client-side').toBe(true);
-    expect(second.stages).toEqual(expectedRelay(AIKO).stages);
-    expect(second.levels).toEqual(expectedRelay(AIKO).levels);
+    expect(second.stages, second.text).toEqual(expectedRelay(AIKO).stages);
+    expect(second.levels, second.text).toEqual(expectedRelay(AIKO).levels);
   });
 });

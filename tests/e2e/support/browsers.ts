@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type WebWorker } from 'puppeteer-core';
 
 export const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
 export const FIREFOX = process.env.BATON_FIREFOX ?? '/usr/bin/firefox-esr';
@@ -59,6 +59,8 @@ export interface LaunchChromiumOptions {
   /** BATON_HEADFUL=1 shows the window (needs a display). */
   headless?: boolean;
   lang?: string;
+  /** Reuse this profile (a restart of the same browser); close() then leaves it in place. */
+  userDataDir?: string;
 }
 
 let policySeq = 0;
@@ -67,7 +69,11 @@ export async function launchChromium(o: LaunchChromiumOptions): Promise<Launched
   const manifest = readManifest(o.extensionDir);
   if (typeof manifest.key !== 'string') throw new Error(`${o.extensionDir}/manifest.json has no "key"`);
   const extensionId = chromeExtensionId(manifest.key);
-  const profileDir = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
+  const ownProfile = !o.userDataDir;
+  const profileDir = o.userDataDir ?? mkdtempSync(join(tmpdir(), 'baton-chromium-'));
+  const removeProfile = () => {
+    if (ownProfile) rmSync(profileDir, { recursive: true, force: true });
+  };
   let policyFile: string | undefined;
   if (o.policy) {
     mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
@@ -94,7 +100,7 @@ export async function launchChromium(o: LaunchChromiumOptions): Promise<Launched
     });
   } catch (e) {
     removePolicy();
-    rmSync(profileDir, { recursive: true, force: true });
+    removeProfile();
     throw e;
   }
   if (policyFile && o.policy) {
@@ -103,7 +109,7 @@ export async function launchChromium(o: LaunchChromiumOptions): Promise<Launched
     } catch (e) {
       await browser.close().catch(() => {});
       removePolicy();
-      rmSync(profileDir, { recursive: true, force: true });
+      removeProfile();
       throw e;
     }
   }
@@ -115,9 +121,25 @@ export async function launchChromium(o: LaunchChromiumOptions): Promise<Launched
     async close() {
       await browser.close().catch(() => {});
       removePolicy();
-      rmSync(profileDir, { recursive: true, force: true });
+      removeProfile();
     },
   };
+}
+
+/** The extension's service worker in Chromium, once its extension APIs are there. */
+export async function chromiumExtensionWorker(browser: Browser, extensionId: string, timeoutMs = 15_000): Promise<WebWorker> {
+  const deadline = Date.now() + timeoutMs;
+  const target = await browser.waitForTarget(
+    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${extensionId}/`),
+    { timeout: timeoutMs },
+  );
+  const worker = await target.worker();
+  if (!worker) throw new Error(`chrome-extension://${extensionId} has no service worker`);
+  while (!(await worker.evaluate(`typeof chrome === 'object' && !!chrome.storage`))) {
+    if (Date.now() > deadline) throw new Error(`chrome-extension://${extensionId}: no extension APIs in the service worker`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return worker;
 }
 
 /**
@@ -135,19 +157,11 @@ async function waitForChromiumPolicy(
   policy: ManagedSettings,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const target = await browser.waitForTarget(
-    (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${extensionId}/`),
-    { timeout: timeoutMs },
-  );
-  const worker = await target.worker();
-  if (!worker) throw new Error('the extension has no service worker to read managed storage from');
+  const worker = await chromiumExtensionWorker(browser, extensionId, timeoutMs);
   const want = JSON.stringify(Object.fromEntries(Object.entries(policy).sort()));
   const read = async () => {
-    // Right after the worker target appears its extension bindings may not be there yet.
-    const got = (await worker.evaluate(
-      `typeof chrome === 'object' && chrome.storage ? chrome.storage.managed.get(null) : null`,
-    )) as Record<string, unknown> | null;
-    return got ? JSON.stringify(Object.fromEntries(Object.entries(got).sort())) : '(extension not ready)';
+    const got = (await worker.evaluate('chrome.storage.managed.get(null)')) as Record<string, unknown>;
+    return JSON.stringify(Object.fromEntries(Object.entries(got).sort()));
   };
   const deadline = Date.now() + timeoutMs;
   let rewrittenAt = 0;

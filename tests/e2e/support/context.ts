@@ -30,6 +30,11 @@ export const RT_TICKETS = {
     requestor: 'Emma Clark <emma.clark@northwind.example.com>',
     content: 'None of the warehouse staff got the reminder email this quarter.',
   },
+  kenji: {
+    subject: '鉄道システム事業部だけ回答画面が開けません',
+    requestor: 'Kenji Ota <kenji.ota@minato-denki.example.jp>',
+    content: '鉄道システム事業部の社員だけ、サーベイの回答画面がタイムアウトします。',
+  },
 } satisfies Record<string, RtTicketInput>;
 
 /** The run's context; throws with the setup's own error when the build or RT is missing. */

@@ -48,26 +48,35 @@ export async function sidebarSnapshot(page: Page): Promise<SidebarSnapshot | nul
   return (await page.evaluate(SNAPSHOT_EXPR)) as SidebarSnapshot | null;
 }
 
-/** Waits until the sidebar's data-state is one of `states`; the error says what it was instead. */
+/**
+ * Waits until the sidebar's data-state is one of `states` (and its text contains `containing`,
+ * and the in-page expression `also` — with `r`, the shadow root, in scope — is true), and
+ * returns the snapshot taken in that same instant. The error says what the sidebar showed.
+ */
 export async function waitForSidebarState(
   page: Page,
   states: SidebarState | SidebarState[],
-  opts: { timeout?: number; containing?: string } = {},
+  opts: { timeout?: number; containing?: string; also?: string } = {},
 ): Promise<SidebarSnapshot> {
   const want = Array.isArray(states) ? states : [states];
   const containing = opts.containing ?? '';
-  const expr = `(() => { const s = ${SNAPSHOT_EXPR}; return !!s && ${JSON.stringify(want)}.includes(s.state) && s.text.includes(${JSON.stringify(containing)}); })()`;
+  const expr = `(() => {
+    const s = ${SNAPSHOT_EXPR};
+    if (!s || !${JSON.stringify(want)}.includes(s.state) || !s.text.includes(${JSON.stringify(containing)})) return null;
+    const r = ${ROOT_EXPR};
+    return (${opts.also ?? 'true'}) ? JSON.stringify(s) : null;
+  })()`;
   try {
-    await page.waitForFunction(expr, { timeout: opts.timeout ?? 20_000, polling: 100 });
+    const handle = await page.waitForFunction(expr, { timeout: opts.timeout ?? 20_000, polling: 100 });
+    return JSON.parse((await handle.jsonValue()) as string) as SidebarSnapshot;
   } catch (e) {
     const now = await sidebarSnapshot(page).catch(() => null);
     throw new Error(
-      `sidebar never reached data-state=${want.join('|')}${containing ? ` containing "${containing}"` : ''} on ${page.url()}; ` +
+      `sidebar never reached data-state=${want.join('|')}${containing ? ` containing "${containing}"` : ''}${opts.also ? ` with ${opts.also}` : ''} on ${page.url()}; ` +
         `last seen: ${now ? `state=${now.state} text="${now.text.slice(0, 300)}"` : 'no #baton-sidebar with an open shadow root'}` +
         ` (${e instanceof Error ? e.message.split('\n')[0] : e})`,
     );
   }
-  return (await sidebarSnapshot(page))!;
 }
 
 /** Runs axe-core (already injected into the page) on the sidebar's shadow content. */
