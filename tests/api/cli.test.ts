@@ -1,16 +1,14 @@
 /**
  * The real CLI: `node bin/baton.mjs …` as an admin runs it (tsx registered by the bin, no build).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextResponse } from '../../src/shared/context';
 import { startServer, type RunningServer } from '../../src/server/serve';
-import { bearer, FIXTURES, REPO, waitFor } from './helpers';
-
-const BIN = join(REPO, 'bin/baton.mjs');
+import { bearer, BIN, FIXTURES, REPO, spawnServe, waitFor, type ServeProcess } from './helpers';
 
 interface Run {
   code: number | null;
@@ -99,14 +97,10 @@ describe('baton hash-token, --help', () => {
 });
 
 describe('baton serve', () => {
-  let child: ChildProcess | undefined;
+  let serving: ServeProcess | undefined;
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    child = undefined;
+    await serving?.stop();
+    serving = undefined;
   });
 
   it('serves, reloads a valid edit, keeps the last good config on a broken one', async () => {
@@ -116,12 +110,8 @@ describe('baton serve', () => {
     copyFileSync(join(FIXTURES, 'valid.yaml'), config);
     const original = readFileSync(config, 'utf8');
 
-    child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0', '--db', join(work, 'store', 'baton.db')], { cwd: REPO });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const url = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], `"listening on" (stderr: ${err})`);
+    serving = await spawnServe(['--config', config, '--port', '0', '--db', join(work, 'store', 'baton.db')]);
+    const { url } = serving;
 
     const aiko = async () => {
       const res = await fetch(`${url}/v1/context?email=aiko.tanaka@acme.example.jp&lang=en`, { headers: bearer() });
@@ -143,14 +133,15 @@ describe('baton serve', () => {
     writeFileSync(config, original.replace('name: 田中 愛子', 'name: Broken').replace('person: sato, at', 'person: satoo, at'));
     const failed = await waitFor(async () => (await health()).lastReloadError, 'the broken edit to be reported');
     expect(failed.errors).toEqual([expect.stringMatching(/baton\.config\.yaml:26:33 accounts\[0\]\.relay\[1\]\.person: no person "satoo" \(did you mean "sato"\?\)$/)]);
-    await waitFor(() => err.includes('no person "satoo"'), 'the error in the log');
+    await waitFor(() => serving!.err().includes('no person "satoo"'), 'the error in the log');
     for (let i = 0; i < 3; i++) expect((await aiko()).contact?.name).toBe('Aiko Tanaka');
     expect((await health()).config.hash).toBe(goodHash);
 
     // Nothing logs a token or a full email.
-    expect(out + err).not.toContain('test-token');
-    expect((out + err).toLowerCase()).not.toContain('aiko.tanaka@acme.example.jp');
-    expect(out).toMatch(/GET \/v1\/context 200 .* token=test match=email account=acme email=#[0-9a-f]{12}/);
+    const printed = serving.out() + serving.err();
+    expect(printed).not.toContain('test-token');
+    expect(printed.toLowerCase()).not.toContain('aiko.tanaka@acme.example.jp');
+    expect(serving.out()).toMatch(/GET \/v1\/context 200 .* token=test match=email account=acme email=#[0-9a-f]{12}/);
   });
 
   it('refuses to start on a broken config, naming the errors', async () => {

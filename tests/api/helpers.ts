@@ -1,4 +1,5 @@
 /** Shared set-up for the API tests: fixture configs, a real SQLite store in a temp dir, auth. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,5 +144,41 @@ export class WebhookReceiver {
     if (!this.server.listening) return Promise.resolve();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export const BIN = join(REPO, 'bin/baton.mjs');
+
+/** `node bin/baton.mjs serve …` as an admin runs it, once it says where it listens. */
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything printed so far. */
+  out(): string;
+  err(): string;
+  /** Sends `signal` and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: REPO, env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  try {
+    const url = await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${err}`);
+      return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    }, '"listening on"');
+    return { child, url, out: () => out, err: () => err, stop };
+  } catch (e) {
+    await stop('SIGKILL');
+    throw new Error(`${(e as Error).message} (stderr: ${err})`);
   }
 }

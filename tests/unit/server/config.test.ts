@@ -51,6 +51,7 @@ describe('config errors, one file per kind', () => {
       'two-self-stages.yaml',
       'two-self-stages.yaml:6:28 stages[2].side: only one stage can be side: self (support\'s own stage), and "support" already is (stages[1].id, line 5)',
     ],
+    ['bad-webhook.yaml', 'bad-webhook.yaml:6:12 notifications.webhook: "hooks.slack.com/services/T0/B0/x" is not an https:// (or http://) URL'],
     ['bad-adapter.yaml', 'bad-adapter.yaml:9:17 adapters[0].urlPattern: "^https://desk\\\\.example\\\\.com/tickets/(\\\\d+" is not a valid regular expression'],
   ])('%s', async (name, expected) => {
     expect(await errorsOf(name)).toEqual([expected]);
@@ -70,6 +71,24 @@ describe('config errors, one file per kind', () => {
 
 describe('config details', () => {
   const base = 'version: 1\norganization: { name: V }\nstages: [ { id: support, side: self, label: Support } ]\n';
+
+  it('reads notifications.webhook; absent, empty or without a webhook means none', () => {
+    const webhook = (extra: string) => {
+      const r = parseConfig(`${base}${extra}`, 'x.yaml');
+      if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
+      return r.loaded.config.notifications.webhook;
+    };
+    expect(webhook('')).toBeNull();
+    expect(webhook('notifications:\n')).toBeNull();
+    expect(webhook('notifications: {}\n')).toBeNull();
+    expect(webhook("notifications: { webhook: ' https://hooks.slack.com/services/T0/B0/x ' }\n")).toBe('https://hooks.slack.com/services/T0/B0/x');
+    expect(webhook("notifications: { webhook: 'http://10.0.0.5:8065/hooks/abc' }\n")).toBe('http://10.0.0.5:8065/hooks/abc');
+    const r = parseConfig(`${base}notifications: { webhook: 'ftp://x.example', hook: 1 }\n`, 'x.yaml');
+    expect(r.ok ? [] : r.errors.map(formatConfigError)).toEqual([
+      'x.yaml:4:27 notifications.webhook: "ftp://x.example" is not an https:// (or http://) URL',
+      'x.yaml:4:46 notifications.hook: unknown field "hook" (fields here: webhook)',
+    ]);
+  });
 
   it('points an unknown top-level field at its key, with a suggestion', () => {
     const r = parseConfig(`${base}acounts: []\n`, 'x.yaml');
