@@ -1,7 +1,8 @@
 /**
  * One Vite build per browser from the single manifest.json (crxjs 3). Driven by
  * scripts/build.mjs through env: BATON_BROWSER (chrome|firefox), BATON_OUT_DIR,
- * BATON_SHADOW (open for tests), BATON_DEMO (1: bake the demo API address and token).
+ * BATON_SHADOW (open for tests), BATON_DEMO (1: bake the demo API address and token;
+ * BATON_DEMO_API overrides the address, default http://127.0.0.1:8787).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -123,7 +124,7 @@ export default defineConfig(async (): Promise<UserConfig> => {
   const manifest = composeManifest(base, browser, await adapterMatches(root));
   const define = {
     __BATON_SHADOW__: JSON.stringify(process.env.BATON_SHADOW === 'open' ? 'open' : 'closed'),
-    __BATON_DEMO_API__: JSON.stringify(demo ? 'http://127.0.0.1:8787' : ''),
+    __BATON_DEMO_API__: JSON.stringify(demo ? (process.env.BATON_DEMO_API ?? 'http://127.0.0.1:8787') : ''),
     __BATON_DEMO_TOKEN__: JSON.stringify(demo ? 'baton-demo-token' : ''),
     __BATON_BROWSER__: JSON.stringify(browser),
   };

@@ -30,12 +30,25 @@ export async function buildExtension({ browsers = ['chrome', 'firefox'], out = '
     const outDir = join(outRoot, browser);
     process.env.BATON_BROWSER = browser;
     process.env.BATON_OUT_DIR = outDir;
-    const log = console.log;
-    if (quiet) console.log = () => undefined; // crxjs reports its sub-builds on stdout
+    const { log } = console;
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    if (quiet) {
+      console.log = () => undefined; // crxjs reports its sub-builds on stdout
+      // crxjs's content-script sub-build passes an option Rolldown ignores, and says so each time.
+      const filter = (write) =>
+        function (chunk, ...rest) {
+          return /inlineDynamicImports|^\s*$/.test(String(chunk)) ? true : write.call(this, chunk, ...rest);
+        };
+      process.stdout.write = filter(out);
+      process.stderr.write = filter(err);
+    }
     try {
       await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn', mode: 'production' });
     } finally {
       console.log = log;
+      process.stdout.write = out;
+      process.stderr.write = err;
     }
     const manifest = JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8'));
     const content = manifest.content_scripts?.[0]?.js?.[0];

@@ -20,22 +20,36 @@ const { values } = parseArgs({
   },
 });
 const port = Number(values.port);
-if (port !== 8787) console.warn(`Note: the demo build expects the API on 127.0.0.1:8787; on port ${port}, set the API address in the extension's settings.`);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`--port must be a port number (got ${values.port})`);
+  process.exit(2);
+}
 
 if (!values['no-build']) {
   process.env.BATON_DEMO = '1';
+  process.env.BATON_DEMO_API = `http://127.0.0.1:${port}`;
   const { buildExtension } = await import('./build.mjs');
   const results = await buildExtension({ quiet: true });
   for (const r of results) console.log(`✓ built ${r.browser}: ${relative(process.cwd(), r.outDir)}/`);
 }
 
 const { startServer } = await tsImport(resolve(root, 'src/server/serve.ts'), import.meta.url);
-const server = await startServer({
-  configPath: resolve(root, values.config),
-  port,
-  host: '127.0.0.1',
-  demoDir: resolve(root, 'demo/desk'),
-});
+let server;
+try {
+  server = await startServer({
+    configPath: resolve(root, values.config),
+    port,
+    host: '127.0.0.1',
+    demoDir: resolve(root, 'demo/desk'),
+  });
+} catch (e) {
+  if (e?.code === 'EADDRINUSE') {
+    console.error(`Port ${port} on 127.0.0.1 is taken (another npm start?). Stop it, or run: npm start -- --port 8788`);
+  } else {
+    console.error(e?.message ?? e);
+  }
+  process.exit(1);
+}
 const rel = (p) => relative(process.cwd(), resolve(root, p)) || '.';
 console.log(`
 Baton is running.

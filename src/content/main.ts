@@ -77,7 +77,7 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
   const flags = win as unknown as Record<symbol, boolean>;
   if (win.top !== win || flags[STARTED] || doc.getElementById(HOST_ID)) return null;
   flags[STARTED] = true;
-  const waitMs = opts.waitMs ?? 10_000;
+  const waitMs = opts.waitMs ?? 8000;
   const builtins = opts.adapters ?? builtinAdapters;
   const origin = win.location.origin;
 
@@ -101,7 +101,7 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
       set({ state: 'not-found', data: null, fetchedAt: null, error: null });
       return;
     }
-    if (!sidebar.model.data || force) set({ state: 'loading' });
+    if (!sidebar.model.data) set({ state: 'loading' }); // a shown answer stays while it is refreshed
     const r = await send('context:get', { query, force });
     if (s.signal.aborted || s !== session) return;
     sidebar.setModel(withResult(sidebar.model, r));
