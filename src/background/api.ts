@@ -23,6 +23,8 @@ export interface ApiOptions {
   timeoutMs?: number;
   /** Wait before the one retry, in ms. */
   backoffMs?: number;
+  /** Retry once on a network error (default true). */
+  retry?: boolean;
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
@@ -85,7 +87,8 @@ export async function apiGet<S extends v.GenericSchema>(
   const doFetch = opts.fetch ?? fetch;
   let res: Response | undefined;
   let lastError = '';
-  for (let attempt = 0; attempt < 2 && !res; attempt++) {
+  const attempts = opts.retry === false ? 1 : 2;
+  for (let attempt = 0; attempt < attempts && !res; attempt++) {
     if (attempt > 0) await delay(backoffMs, opts.signal);
     const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
     try {

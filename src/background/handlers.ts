@@ -35,6 +35,7 @@ export const DEFAULT_UI: SidebarUi = { collapsed: false, width: 340 };
 export const MIN_WIDTH = 280;
 export const MAX_WIDTH = 640;
 const ADAPTERS_TTL = 5 * 60_000;
+const ADAPTERS_KEY = 'adapters:declared';
 
 export function resolveLanguage(setting: LanguageSetting | undefined, uiLanguage: string): Locale {
   if (setting === 'ja' || setting === 'en') return setting;
@@ -107,15 +108,30 @@ export function createBackground(deps: BackgroundDeps): Background {
     return p;
   }
 
+  /**
+   * The adapters declared in the server config. Kept in storage.local so a page load never
+   * waits on the API for them when a list is known; refreshed after ADAPTERS_TTL.
+   */
   async function declaredAdapters(): Promise<DeclaredAdapter[]> {
     const t = await target();
     if (!t.apiUrl || !t.token) return [];
     const id = `${t.apiUrl} ${t.token}`;
-    if (adapters && adapters.target === id && now() - adapters.at < ADAPTERS_TTL) return adapters.list;
-    const r = await getAdapters(t, deps.api);
-    const list = r.ok ? r.data.adapters : (adapters?.target === id ? adapters.list : []);
-    adapters = { at: now(), target: id, list };
-    return list;
+    if (!adapters || adapters.target !== id) {
+      const stored = (await deps.local.get(ADAPTERS_KEY))[ADAPTERS_KEY] as typeof adapters | undefined;
+      adapters = stored && stored.target === id && Array.isArray(stored.list) ? stored : null;
+    }
+    const refresh = async () => {
+      const r = await getAdapters(t, { ...deps.api, retry: false, timeoutMs: Math.min(deps.api?.timeoutMs ?? 1500, 1500) });
+      if (!r.ok) return adapters?.target === id ? adapters.list : [];
+      adapters = { at: now(), target: id, list: r.data.adapters };
+      await deps.local.set({ [ADAPTERS_KEY]: adapters });
+      return adapters.list;
+    };
+    if (adapters?.target === id) {
+      if (now() - adapters.at >= ADAPTERS_TTL) void refresh().catch(() => undefined);
+      return adapters.list;
+    }
+    return refresh();
   }
 
   const uiKey = (origin: string) => `ui:${origin}`;
@@ -183,6 +199,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     cache,
     async settingsChanged() {
       adapters = null;
+      await deps.local.remove(ADAPTERS_KEY);
       inflight.clear();
       await cache.clear();
     },

@@ -113,6 +113,14 @@ describe('failures', () => {
     await s.close();
   });
 
+  it('without retry, one attempt only', async () => {
+    const s = await tinyServer(() => undefined);
+    const r = await getContext({ apiUrl: s.url, token: 't' }, { email: 'a@b.example' }, { timeoutMs: 100, retry: false });
+    expect(r).toMatchObject({ ok: false, error: { kind: 'offline' } });
+    expect(s.hits).toBe(1);
+    await s.close();
+  });
+
   it('a closed port is offline', async () => {
     const s = await tinyServer(() => undefined);
     const url = s.url;

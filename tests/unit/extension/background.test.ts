@@ -179,4 +179,16 @@ describe('sidebar state, overrides, strings, options', () => {
     const { adapters } = await h['adapters:get']({});
     expect(adapters.map((a) => a.id)).toContain('inhouse');
   });
+
+  it('keeps the declared adapters, so a page load does not wait on the API for them', async () => {
+    const own = await startDemoApi();
+    const local = new MemoryArea();
+    await local.set({ apiUrl: own.url, token: DEMO_TOKEN });
+    const deps = { local, loadLocale, uiLanguage: () => 'en', openOptions: async () => undefined, api: { backoffMs: 5 } };
+    expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters.map((a) => a.id)).toContain('inhouse');
+    await own.close(); // the API goes away; a new service worker still knows the list
+    expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters.map((a) => a.id)).toContain('inhouse');
+    await createBackground(deps).settingsChanged(); // another API: forgotten
+    expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters).toEqual([]);
+  });
 });
