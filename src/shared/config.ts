@@ -77,19 +77,20 @@ export const domainSchema = v.pipe(
   ),
 );
 
+/** True when `s` is a URL with one of these schemes ('https:', …). */
+function hasScheme(s: string, schemes: readonly string[]): boolean {
+  try {
+    return schemes.includes(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** `https:` or `mailto:` links only: the sidebar never opens anything else. */
 export const linkSchema = v.pipe(
   text('a link'),
   v.trim(),
-  v.check((s) => {
-    if (s === '') return true;
-    try {
-      const u = new URL(s);
-      return u.protocol === 'https:' || u.protocol === 'mailto:';
-    } catch {
-      return false;
-    }
-  }, (i) => `${showValue(i.input)} is not an https:// or mailto: link`),
+  v.check((s) => s === '' || hasScheme(s, ['https:', 'mailto:']), (i) => `${showValue(i.input)} is not an https:// or mailto: link`),
 );
 
 /** A calendar date: 2024-06-15, 2024-06 or 2024 (YAML dates stay text: the loader reads them so). */
@@ -115,14 +116,7 @@ export const dateSchema = v.pipe(
 export const webhookSchema = v.pipe(
   text('a webhook URL'),
   v.trim(),
-  v.check((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, (i) => `${showValue(i.input)} is not an https:// (or http://) URL`),
+  v.check((s) => hasScheme(s, ['https:', 'http:']), (i) => `${showValue(i.input)} is not an https:// (or http://) URL`),
 );
 
 export const SHA256_PATTERN = /^[0-9a-fA-F]{64}$/;

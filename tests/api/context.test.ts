@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContextResponseSchema, ErrorResponseSchema, type ContextResponse } from '../../src/shared/context';
+import { ErrorResponseSchema, type ContextResponse } from '../../src/shared/context';
 import { createApp } from '../../src/server/app';
-import { bearer, loadFixture, tempStore, type TempStore } from './helpers';
+import { bearer, getContext, loadFixture, tempStore, type TempStore } from './helpers';
 
 let db: TempStore;
 let app: ReturnType<typeof createApp>;
@@ -13,16 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => db.cleanup());
 
-/** GET /v1/context, checking the answer against the shared schema exactly. */
-async function context(query: Record<string, string>, headers: Record<string, string> = {}): Promise<ContextResponse> {
-  const res = await app.request(`/v1/context?${new URLSearchParams(query)}`, { headers: { ...bearer(), ...headers } });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = (await res.json()) as ContextResponse;
-  // Every field present as built (parse would fill defaults for missing optional ones).
-  expect(v.parse(ContextResponseSchema, body)).toEqual(body);
-  return body;
-}
+const context = (query: Record<string, string>, headers: Record<string, string> = {}): Promise<ContextResponse> => getContext(app, query, headers);
 
 describe('GET /v1/context — matching', () => {
   it('matches a contact by email, case-insensitively', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { expect } from 'vitest';
-import { ErrorResponseSchema } from '../../src/shared/context';
+import { ContextResponseSchema, ErrorResponseSchema, type ContextResponse } from '../../src/shared/context';
 import { loadConfigFile, parseConfig, formatConfigError, type LoadedConfig } from '../../src/server/config';
 import { openStore, type Store } from '../../src/server/store';
 
@@ -181,4 +181,19 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
     await stop('SIGKILL');
     throw new Error(`${(e as Error).message} (stderr: ${err})`);
   }
+}
+
+/** GET /v1/context on `app`, checking the answer against the shared schema exactly. */
+export async function getContext(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  query: Record<string, string> | string,
+  headers: Record<string, string> = {},
+): Promise<ContextResponse> {
+  const res = await app.request(`/v1/context?${new URLSearchParams(query)}`, { headers: { ...bearer(), ...headers } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = (await res.json()) as ContextResponse;
+  // Every field present as built (parse would fill defaults for missing optional ones).
+  expect(v.parse(ContextResponseSchema, body)).toEqual(body);
+  return body;
 }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  ContextResponseSchema,
   NoteDeletedSchema,
   NoteResponseSchema,
   NotesPageSchema,
@@ -17,7 +16,7 @@ import {
 } from '../../src/shared/context';
 import { createApp } from '../../src/server/app';
 import type { LoadedConfig } from '../../src/server/config';
-import { bearer, expectError, FIXTURES, jsonRequest, loadFixture, loadText, SECOND_TOKEN, tempStore, type TempStore } from './helpers';
+import { bearer, expectError, FIXTURES, getContext, jsonRequest, loadFixture, loadText, SECOND_TOKEN, tempStore, type TempStore } from './helpers';
 
 let db: TempStore;
 let loaded: LoadedConfig;
@@ -54,13 +53,7 @@ async function thank(body: unknown, headers = bearer(), status = 201) {
   return v.parse(ThanksResponseSchema, await res.json());
 }
 
-async function context(query: string, headers = bearer()): Promise<ContextResponse> {
-  const res = await app.request(`/v1/context?${query}`, { headers });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as ContextResponse;
-  expect(v.parse(ContextResponseSchema, body)).toEqual(body);
-  return body;
-}
+const context = (query: string, headers = bearer()): Promise<ContextResponse> => getContext(app, query, headers);
 
 describe('POST /v1/accounts/{id}/notes', () => {
   it('stores a note and answers 201 with it; the token person is the author', async () => {

@@ -99,12 +99,17 @@ const sato: Writer = { name: '佐藤 健', person: 'sato', token: 'desk' };
 const aiko: Writer = { name: 'Aiko', person: null, token: 'shared' };
 const at = (s: number) => new Date(Date.UTC(2026, 4, 1, 9, 0, s));
 
-describe('store: notes', () => {
-  let store: Store;
+/** A fresh store per test, for the describes below. */
+let store: Store;
+function withStore() {
   beforeEach(() => {
     store = openStore(join(dir, 'baton.db'));
   });
   afterEach(() => store.close());
+}
+
+describe('store: notes', () => {
+  withStore();
 
   it('adds, pages newest first per account, and keeps notes across a reopen', () => {
     for (let i = 0; i < 4; i++) store.addNote({ accountId: 'acme', text: `n${i}`, ticket: '', writer: sato, at: at(i) });
@@ -144,11 +149,7 @@ describe('sameWriter', () => {
 });
 
 describe('store: thanks and the outbox', () => {
-  let store: Store;
-  beforeEach(() => {
-    store = openStore(join(dir, 'baton.db'));
-  });
-  afterEach(() => store.close());
+  withStore();
 
   const give = (to: string, writer: Writer, s: number, ticket = '42', notify = true) =>
     store.addThanks({
