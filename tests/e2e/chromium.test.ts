@@ -49,6 +49,7 @@ describe('Chromium: configured on the options page', () => {
       const got = await waitForSidebarState(page, 'ready');
       expect(got.stages, `hand-offs for ${email}: ${got.text}`).toEqual(want.stages);
       expect(got.levels, `impact levels for ${email}: ${got.text}`).toEqual(want.levels);
+      expect(got.text, 'an English browser gets English stage labels').toContain('Onboarding');
     }
   });
 

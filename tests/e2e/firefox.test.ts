@@ -12,7 +12,7 @@ import { waitForSidebarState } from './support/sidebar';
 const AIKO = 'aiko.tanaka@acme.example.jp';
 const EMMA = 'emma.clark@northwind.example.com';
 
-describe('Firefox ESR: configured by managed storage', () => {
+describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
   let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
   let api: Api;
   let firefox: LaunchedBrowser;
@@ -21,7 +21,10 @@ describe('Firefox ESR: configured by managed storage', () => {
   beforeAll(async () => {
     ctx = e2eContext({ extension: true, rt: true });
     api = await startApi();
-    firefox = await launchFirefox({ extensionDir: ctx.extension.firefox, managed: { apiUrl: api.url, token: api.token } });
+    firefox = await launchFirefox({
+      extensionDir: ctx.extension.firefox,
+      managed: { apiUrl: api.url, token: api.token, language: 'ja' },
+    });
     page = await firefox.browser.newPage();
   });
 
@@ -30,7 +33,7 @@ describe('Firefox ESR: configured by managed storage', () => {
     await api?.close();
   });
 
-  test('an RT 5 ticket shows the relay in order', async () => {
+  test('an RT 5 ticket shows the relay in order, in Japanese as the administrator set', async () => {
     for (const [email, id] of [[AIKO, ctx.rt.tickets.aiko], [EMMA, ctx.rt.tickets.emma]] as const) {
       await page.goto(rtTicketUrl(ctx.rt, id), { waitUntil: 'domcontentloaded' });
       await page.waitForSelector('body#comp-Ticket-Display', { timeout: 20_000 });
@@ -38,6 +41,9 @@ describe('Firefox ESR: configured by managed storage', () => {
       const got = await waitForSidebarState(page, 'ready');
       expect(got.stages, `hand-offs for ${email}: ${got.text}`).toEqual(want.stages);
       expect(got.levels, `impact levels for ${email}: ${got.text}`).toEqual(want.levels);
+      // Stage labels come from the config in the pushed language (ja), not English.
+      expect(got.text).toContain('オンボーディング');
+      expect(got.text).not.toContain('Onboarding');
     }
   });
 

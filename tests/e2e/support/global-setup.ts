@@ -3,9 +3,10 @@
 // Tracker 5 with a ticket per demo contact. Test files get both through `inject('e2e')`.
 // A failure here does not abort the run: it is handed to the tests, which fail with it.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { CHROMIUM_POLICY_DIR } from './browsers';
 import { RT_TICKETS, type E2eContext } from './context';
 import { startRt, type RtServer } from './rt';
 
@@ -52,8 +53,29 @@ async function startRtWithTickets(): Promise<{ rt: RtServer; tickets: Record<str
   }
 }
 
+/**
+ * A run that died left its Chromium policy file behind (tests/e2e/support/browsers.ts writes
+ * baton-test-<pid>-<n>.json): managed values win over the options page, so remove the files of
+ * processes that are gone.
+ */
+function removeLeftoverPolicies(): void {
+  if (!existsSync(CHROMIUM_POLICY_DIR)) return;
+  for (const name of readdirSync(CHROMIUM_POLICY_DIR)) {
+    const m = /^baton-test-(\d+)-\d+\.json$/.exec(name);
+    if (!m) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(join(CHROMIUM_POLICY_DIR, name), { force: true });
+  }
+}
+
 export default async function setup(project: TestProject) {
   const t0 = Date.now();
+  removeLeftoverPolicies();
   // The build (CPU) and RT's start (mostly waiting on Perl) overlap.
   const [built, rtResult] = await Promise.allSettled([buildExtension(), startRtWithTickets()]);
   const ctx: E2eContext = {
