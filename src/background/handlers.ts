@@ -147,8 +147,9 @@ export function createBackground(deps: BackgroundDeps): Background {
     'settings:public': async () => publicSettings((await settings.read()).settings),
     'settings:get': () => settings.read(),
     'settings:set': async ({ settings: patch }) => {
+      const before = (await settings.read()).settings;
       const view = await settings.write(patch);
-      await background.settingsChanged();
+      if (before.apiUrl !== view.settings.apiUrl || before.token !== view.settings.token) await background.settingsChanged();
       return view;
     },
     'connection:test': async ({ apiUrl, token }) => {

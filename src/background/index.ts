@@ -2,7 +2,7 @@
 import browser from 'webextension-polyfill';
 import { createBackground, dispatch } from './handlers';
 import { mayAsk, senderKind } from './senders';
-import { isSettingsChange } from './settings';
+import { deskMatches, isSettingsChange } from './settings';
 import { contentEnvelope, isEnvelope, type MessageName } from '../shared/messages';
 
 const bg = createBackground({
@@ -29,10 +29,36 @@ async function tellTabs(): Promise<void> {
   );
 }
 
-browser.storage.onChanged.addListener((changes, area) => {
-  if ((area === 'local' || area === 'managed') && isSettingsChange(Object.keys(changes))) {
-    void bg.settingsChanged().then(tellTabs);
+const DESKS_SCRIPT = 'baton-desks';
+
+/**
+ * Self-hosted desks the agent added on the options page (and granted): the content script is
+ * registered on their origins, since the manifest only names hosted desks and loopback.
+ */
+async function syncDeskScripts(): Promise<void> {
+  const { settings } = await bg.settings.read();
+  const { origins = [] } = await browser.permissions.getAll();
+  const matches = deskMatches(settings.deskOrigins, origins);
+  const file = browser.runtime.getManifest().content_scripts?.[0]?.js?.[0];
+  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [DESKS_SCRIPT] });
+  if (existing.length) await browser.scripting.unregisterContentScripts({ ids: [DESKS_SCRIPT] });
+  if (matches.length && file) {
+    await browser.scripting.registerContentScripts([{ id: DESKS_SCRIPT, matches, js: [file], runAt: 'document_idle', persistAcrossSessions: true }]);
   }
+}
+const syncDesks = () => void syncDeskScripts().catch((e: unknown) => console.warn('Baton: could not register desk scripts', e));
+browser.runtime.onInstalled.addListener(syncDesks);
+browser.runtime.onStartup.addListener(syncDesks);
+browser.permissions.onAdded.addListener(syncDesks);
+browser.permissions.onRemoved.addListener(syncDesks);
+
+browser.storage.onChanged.addListener((changes, area) => {
+  const keys = Object.keys(changes);
+  if ((area === 'local' || area === 'managed') && isSettingsChange(keys)) {
+    // Another API or token: forget its answers. Any setting: the open desks look again.
+    void (keys.includes('apiUrl') || keys.includes('token') ? bg.settingsChanged() : Promise.resolve()).then(tellTabs);
+  }
+  if (area === 'local' && 'deskOrigins' in changes) syncDesks();
 });
 
 browser.commands.onCommand.addListener(async (command) => {

@@ -7,7 +7,7 @@ import type { KeyValueArea } from './cache';
 import type { LanguageSetting, PublicSettings, SettingKey, Settings, SettingsView } from '../shared/messages';
 
 export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language'];
-const LOCAL_KEYS = [...SETTING_KEYS, 'disabledDesks'];
+const LOCAL_KEYS = [...SETTING_KEYS, 'disabledDesks', 'deskOrigins'];
 const LANGS: LanguageSetting[] = ['auto', 'ja', 'en'];
 
 export function buildDefaults(): Settings {
@@ -17,6 +17,7 @@ export function buildDefaults(): Settings {
     agentName: '',
     language: 'auto',
     disabledDesks: [],
+    deskOrigins: [],
   };
 }
 
@@ -30,6 +31,9 @@ export function sanitize(raw: Record<string, unknown>): Partial<Settings> {
     out.language = raw.language as LanguageSetting;
   }
   if (Array.isArray(raw.disabledDesks)) out.disabledDesks = raw.disabledDesks.filter((d): d is string => typeof d === 'string');
+  if (Array.isArray(raw.deskOrigins)) {
+    out.deskOrigins = [...new Set(raw.deskOrigins.map((o) => (typeof o === 'string' ? deskOrigin(o) : null)).filter((o): o is string => !!o))];
+  }
   return out;
 }
 
@@ -41,6 +45,26 @@ export function mergeSettings(defaults: Settings, local: Record<string, unknown>
   for (const k of managedKeys) (settings as unknown as Record<string, unknown>)[k] = m[k];
   if (m.disabledDesks) settings.disabledDesks = [...new Set([...settings.disabledDesks, ...m.disabledDesks])];
   return { settings, managed: managedKeys };
+}
+
+/** `https://rt.example.com` from what an agent types (`rt.example.com/rt/`, a ticket URL …), or null. */
+export function deskOrigin(input: string): string | null {
+  const s = input.trim();
+  if (!s) return null;
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname.includes('.') && u.hostname !== 'localhost') return null;
+  return u.origin;
+}
+
+/** Match patterns for the content script on the desks the agent added and granted. */
+export function deskMatches(origins: string[], granted: string[]): string[] {
+  const g = new Set(granted);
+  return origins.map((o) => `${o}/*`).filter((p) => g.has(p) || g.has('<all_urls>'));
 }
 
 export function publicSettings(s: Settings): PublicSettings {

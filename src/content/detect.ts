@@ -68,14 +68,16 @@ export interface Candidate {
   needsMarkup: boolean;
 }
 
-/** Adapters whose ticket URL this is, in the order to try them (enabled ones only). */
+/**
+ * Adapters whose ticket URL this is, in the order to try them (enabled ones only). On a hosted
+ * desk's own host that desk comes first and needs no markup check; everywhere else the script
+ * runs (loopback, self-hosted origins the agent granted) every adapter is tried by URL and markup.
+ */
 export function candidates(url: URL, adapters: HelpdeskAdapter[], disabled: string[]): Candidate[] {
-  const loop = isLoopback(url);
   const out: Candidate[] = [];
   for (const adapter of adapters) {
     if (disabled.includes(adapter.id)) continue;
     const hosted = adapter.matches.some((p) => matchPattern(p, url));
-    if (!hosted && !loop && !adapter.id.startsWith('config:')) continue;
     let ticket: string | null = null;
     try {
       ticket = adapter.ticketFromUrl(url);
@@ -84,7 +86,7 @@ export function candidates(url: URL, adapters: HelpdeskAdapter[], disabled: stri
     }
     if (ticket) out.push({ adapter, ticket, needsMarkup: !hosted });
   }
-  return out;
+  return out.sort((a, b) => Number(a.needsMarkup) - Number(b.needsMarkup));
 }
 
 /** The first candidate whose markup is on the page (hosted ones need none). */

@@ -6,6 +6,7 @@ import { render } from 'preact';
 import { useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { builtinAdapters } from '../content/helpdesks/index';
+import { deskOrigin } from '../background/settings';
 import type { LanguageSetting, Settings, SettingKey, SettingsView } from '../shared/messages';
 import type { T } from '../sidebar/i18n';
 import { call, describeError, loadStrings } from './page';
@@ -47,7 +48,7 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
         setSaveNote({ kind: 'bad', text: t('opt_permissionDenied') });
         return;
       }
-      const patch: Partial<Settings> = { disabledDesks: values.disabledDesks };
+      const patch: Partial<Settings> = { disabledDesks: values.disabledDesks, deskOrigins: values.deskOrigins };
       for (const k of ['apiUrl', 'token', 'agentName', 'language'] as const) if (!isManaged(k)) (patch as Record<string, unknown>)[k] = values[k];
       const view = await call('settings:set', { settings: patch });
       setValues(view.settings);
@@ -67,6 +68,27 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
     if (!(await granted)) return setTestNote({ kind: 'bad', text: t('opt_permissionDenied') });
     const r = await call('connection:test', { apiUrl: values.apiUrl, token: values.token });
     setTestNote(r.ok ? { kind: 'ok', text: t('opt_testOk', r.info.organization.name, r.info.token.name) } : { kind: 'bad', text: describeError(t, r.error) });
+  };
+
+  const [deskInput, setDeskInput] = useState('');
+  const [deskNote, setDeskNote] = useState<Note>(null);
+  const saveDesks = async (deskOrigins: string[]) => {
+    const view = await call('settings:set', { settings: { deskOrigins } });
+    setValues({ ...values, deskOrigins: view.settings.deskOrigins });
+  };
+  const addDesk = async () => {
+    const origin = deskOrigin(deskInput);
+    if (!origin) return setDeskNote({ kind: 'bad', text: t('opt_deskInvalid') });
+    const granted = browser.permissions.request({ origins: [`${origin}/*`] }).catch(() => false); // inside the click
+    if (!(await granted)) return setDeskNote({ kind: 'bad', text: t('opt_permissionDenied') });
+    await saveDesks([...values.deskOrigins.filter((o) => o !== origin), origin]);
+    setDeskInput('');
+    setDeskNote({ kind: 'ok', text: t('opt_deskAdded', origin) });
+  };
+  const removeDesk = async (origin: string) => {
+    await saveDesks(values.deskOrigins.filter((o) => o !== origin));
+    await browser.permissions.remove({ origins: [`${origin}/*`] }).catch(() => false);
+    setDeskNote(null);
   };
 
   const managedNote = (k: SettingKey) => isManaged(k) && <span class="managed">{t('opt_managed')}</span>;
@@ -148,6 +170,45 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
               </label>
             ))}
           </div>
+          <h3>{t('opt_selfHosted')}</h3>
+          <p class="muted small">{t('opt_selfHostedHelp')}</p>
+          {values.deskOrigins.length > 0 && (
+            <ul class="origins">
+              {values.deskOrigins.map((o) => (
+                <li>
+                  <code>{o}</code>
+                  <button type="button" onClick={() => void removeDesk(o)} aria-label={t('opt_deskRemove', o)}>
+                    {t('opt_remove')}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <label for="deskOrigin">{t('opt_deskAddress')}</label>
+          <div class="row">
+            <input
+              id="deskOrigin"
+              type="text"
+              inputMode="url"
+              placeholder="https://rt.example.com"
+              value={deskInput}
+              onInput={(e) => setDeskInput((e.target as HTMLInputElement).value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') {
+                  e.preventDefault(); // not the settings form's submit
+                  void addDesk();
+                }
+              }}
+            />
+            <button type="button" onClick={() => void addDesk()} data-action="add-desk">
+              {t('opt_addDesk')}
+            </button>
+          </div>
+          {deskNote && (
+            <p class={deskNote.kind} role="status">
+              {deskNote.text}
+            </p>
+          )}
         </section>
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>

@@ -33,6 +33,11 @@ export interface Settings {
   language: LanguageSetting;
   /** Help desks switched off by the agent, by adapter id. */
   disabledDesks: string[];
+  /**
+   * Origins of self-hosted desks (e.g. `https://rt.example.com`) the agent added on the options
+   * page and granted access to; the content script is registered there.
+   */
+  deskOrigins: string[];
 }
 
 export type SettingKey = 'apiUrl' | 'token' | 'agentName' | 'language';

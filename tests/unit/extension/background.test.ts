@@ -116,12 +116,20 @@ describe('context:get', () => {
     expect(await h['context:get']({ query: aiko, force: true })).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
   });
 
-  it('changing settings clears the cache', async () => {
-    const { h, bg, local } = setup();
+  it('another API address or token clears the cache; other settings keep it', async () => {
+    const { h, local } = setup();
+    const cached = () => [...local.data.keys()].some((k) => k.startsWith('cache:'));
     await h['context:get']({ query: aiko });
-    await h['settings:set']({ settings: { agentName: 'Ken' } });
-    expect([...local.data.keys()].some((k) => k.startsWith('cache:'))).toBe(false);
-    await bg.settingsChanged();
+    await h['settings:set']({ settings: { agentName: 'Ken', language: 'ja' } });
+    expect(cached()).toBe(true);
+    await h['settings:set']({ settings: { token: 'another' } });
+    expect(cached()).toBe(false);
+  });
+
+  it('keeps the self-hosted desk origins the agent adds, as origins', async () => {
+    const { h } = setup();
+    const view = await h['settings:set']({ settings: { deskOrigins: ['rt.example.com/rt/', 'https://rt.example.com/Ticket/Display.html?id=1', 'http://zammad.example.org', 'javascript:alert(1)', 'nonsense'] } });
+    expect(view.settings.deskOrigins).toEqual(['https://rt.example.com', 'http://zammad.example.org']);
   });
 
   it('tells a match by domain and no match apart', async () => {

@@ -27,12 +27,18 @@ describe('matchPattern', () => {
 describe('candidates', () => {
   it('on a hosted desk: that desk only, by host, without waiting for markup', () => {
     const c = candidates(new URL('https://acme.zendesk.com/agent/tickets/4521'), builtinAdapters, []);
-    expect(c.map((x) => [x.adapter.id, x.ticket, x.needsMarkup])).toEqual([['zendesk', '4521', false]]);
+    expect([c[0]!.adapter.id, c[0]!.ticket, c[0]!.needsMarkup]).toEqual(['zendesk', '4521', false]);
+    expect(c.slice(1).every((x) => x.needsMarkup)).toBe(true);
     expect(pick(c, document)?.adapter.id).toBe('zendesk');
   });
 
   it('a desk switched off in the options is never a candidate', () => {
-    expect(candidates(new URL('https://acme.zendesk.com/agent/tickets/4521'), builtinAdapters, ['zendesk'])).toEqual([]);
+    expect(candidates(new URL('https://acme.zendesk.com/agent/tickets/4521'), builtinAdapters, ['zendesk']).map((x) => x.adapter.id)).not.toContain('zendesk');
+  });
+
+  it('on a self-hosted origin the agent granted, desks are recognised by URL and markup', () => {
+    const c = candidates(new URL('https://rt.example.com/Ticket/Display.html?id=9'), builtinAdapters, []);
+    expect(c.find((x) => x.adapter.id === 'rt')).toMatchObject({ ticket: '9', needsMarkup: true });
   });
 
   it('on loopback every adapter whose URL test passes must also find its markup', () => {
