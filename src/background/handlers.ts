@@ -147,9 +147,8 @@ export function createBackground(deps: BackgroundDeps): Background {
     'settings:public': async () => publicSettings((await settings.read()).settings),
     'settings:get': () => settings.read(),
     'settings:set': async ({ settings: patch }) => {
-      const before = (await settings.read()).settings;
       const view = await settings.write(patch);
-      if (before.apiUrl !== view.settings.apiUrl || before.token !== view.settings.token) await background.settingsChanged();
+      await background.settingsChanged();
       return view;
     },
     'connection:test': async ({ apiUrl, token }) => {

@@ -53,10 +53,9 @@ browser.permissions.onAdded.addListener(syncDesks);
 browser.permissions.onRemoved.addListener(syncDesks);
 
 browser.storage.onChanged.addListener((changes, area) => {
-  const keys = Object.keys(changes);
-  if ((area === 'local' || area === 'managed') && isSettingsChange(keys)) {
-    // Another API or token: forget its answers. Any setting: the open desks look again.
-    void (keys.includes('apiUrl') || keys.includes('token') ? bg.settingsChanged() : Promise.resolve()).then(tellTabs);
+  if ((area === 'local' || area === 'managed') && isSettingsChange(Object.keys(changes))) {
+    // Settings changed (here, by policy or in another window): forget the answers, look again.
+    void bg.settingsChanged().then(tellTabs);
   }
   if (area === 'local' && 'deskOrigins' in changes) syncDesks();
 });
