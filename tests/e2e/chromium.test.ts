@@ -22,10 +22,11 @@ describe('Chromium: configured on the options page', () => {
   let chromium: LaunchedBrowser;
   let page: Page;
   // One profile for the describe, so the browser can be restarted with its settings and cache.
-  const profile = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
+  let profile = '';
 
   beforeAll(async () => {
     ctx = e2eContext({ extension: true, rt: true });
+    profile = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
     [api, chromium] = await Promise.all([startApi(), launchChromium({ extensionDir: ctx.extension.chrome, userDataDir: profile })]);
     page = await chromium.browser.newPage();
   });
@@ -33,7 +34,7 @@ describe('Chromium: configured on the options page', () => {
   afterAll(async () => {
     await chromium?.close();
     await api?.close();
-    rmSync(profile, { recursive: true, force: true });
+    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const optionsUrl = () => `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`;
