@@ -6,7 +6,7 @@
 import { builtinAdapters } from './helpdesks/index';
 import type { CustomerRead, HelpdeskAdapter, ReadContext } from './helpdesks/types';
 import { candidates, fromDeclared, pick } from './detect';
-import { listen, send } from './ext';
+import { listen, runtime, send } from './ext';
 import { waitFor, watchUrl } from './wait';
 import { HOST_ID, mountSidebar, type SidebarHandle } from '../sidebar/mount';
 import { withResult, type SidebarModel } from '../sidebar/model';
@@ -170,6 +170,7 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
       await lookup(false);
     } catch (e) {
       if (signal.aborted) return; // the next ticket took over
+      if (!runtime()?.id) return app.stop(); // the extension was updated or removed: leave the page
       set({ state: 'error', error: { kind: 'server', message: String((e as Error)?.message ?? e) } });
     }
   }

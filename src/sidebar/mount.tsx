@@ -91,6 +91,8 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
     render(<Sidebar model={model} t={t} ui={ui} now={Date.now()} actions={opts.actions} />, mountPoint);
   };
   draw();
+  // "Updated 2 min ago" keeps up with the clock.
+  const ticker = setInterval(() => visible && model.fetchedAt && draw(), 30_000);
 
   return {
     host,
@@ -122,6 +124,7 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
       draw();
     },
     destroy() {
+      clearInterval(ticker);
       render(null, mountPoint);
       visible = false;
       layout();
