@@ -198,22 +198,19 @@ function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
         <h3 id="baton-before">
           {t('beforeTitle')} <span class="sub">{t('beforeSub')}</span>
         </h3>
-        {d.before.length ? (
-          <ol class="timeline">
-            {d.before.map((h) => (
-              <Step stage={h.stage} at={h.at} person={h.person} note={h.note} t={t} attrs={{ 'data-part': 'handoff', 'data-stage': h.stage.id }} />
-            ))}
-            <li class="you" data-part="you" style={{ '--hue': String(stageHue(self?.id ?? 'support')) }}>
-              <span class="dot" aria-hidden="true" />
-              <div class="row">
-                <strong>{t('youAreHere')}</strong>
-                <span class="stage">{self?.label || t('support')}</span>
-              </div>
-            </li>
-          </ol>
-        ) : (
-          <p class="muted">{t('noBefore')}</p>
-        )}
+        {!d.before.length && <p class="muted">{t('noBefore')}</p>}
+        <ol class="timeline">
+          {d.before.map((h) => (
+            <Step stage={h.stage} at={h.at} person={h.person} note={h.note} t={t} attrs={{ 'data-part': 'handoff', 'data-stage': h.stage.id }} />
+          ))}
+          <li class="you" data-part="you" style={{ '--hue': String(stageHue(self?.id ?? 'support')) }}>
+            <span class="dot" aria-hidden="true" />
+            <div class="row">
+              <strong>{t('youAreHere')}</strong>
+              <span class="stage">{self?.label || t('support')}</span>
+            </div>
+          </li>
+        </ol>
       </section>
       <section data-part="after" aria-labelledby="baton-after">
         <h3 id="baton-after">

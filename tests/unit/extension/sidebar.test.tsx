@@ -93,6 +93,15 @@ describe('ready', () => {
     expect(q(`[data-stage=sales] a[href^="https://chat.hibiki-survey.example/"]`)).not.toBeNull();
   });
 
+  it('with no hand-offs recorded it says so and still marks where support is', async () => {
+    const data = await ask('aiko.tanaka@acme.example.jp');
+    data.before = [];
+    mount().setModel(withResult(emptyModel(), { ok: true, data, fetchedAt: Date.now(), stale: false }));
+    expect(qa('[data-part=handoff]')).toHaveLength(0);
+    expect(q('[data-part=before]')!.textContent).toContain(en.messages.noBefore);
+    expect(q('[data-part=before] [data-part=you]')).not.toBeNull();
+  });
+
   it('never renders markup from data', async () => {
     const data = await ask('aiko.tanaka@acme.example.jp');
     data.before[0]!.note = '<img src=x onerror=alert(1)><b>bold</b>';
