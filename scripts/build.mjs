@@ -12,7 +12,8 @@
  * `npm run build` = production: --zip --lint --budget, closed shadow root, no demo defaults.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -112,10 +113,20 @@ async function cli() {
   if (values.zip) {
     const artifacts = resolve(root, values.out, 'packages');
     for (const r of results) {
+      const manifest = JSON.parse(readFileSync(join(r.outDir, 'manifest.json'), 'utf8'));
       const name = `baton-${r.browser}-{version}.zip`;
-      const target = join(artifacts, name.replace('{version}', JSON.parse(readFileSync(join(r.outDir, 'manifest.json'), 'utf8')).version));
+      const target = join(artifacts, name.replace('{version}', manifest.version));
       if (existsSync(target)) rmSync(target);
-      const z = webExt(['build', '--source-dir', r.outDir, '--artifacts-dir', artifacts, '--filename', name, '--overwrite-dest', '--no-input']);
+      // The Chrome Web Store refuses a manifest with "key" (it keeps the id itself): pack a copy without it.
+      let source = r.outDir;
+      if ('key' in manifest) {
+        source = mkdtempSync(join(tmpdir(), 'baton-pack-'));
+        cpSync(r.outDir, source, { recursive: true });
+        delete manifest.key;
+        writeFileSync(join(source, 'manifest.json'), JSON.stringify(manifest, null, 2));
+      }
+      const z = webExt(['build', '--source-dir', source, '--artifacts-dir', artifacts, '--filename', name, '--overwrite-dest', '--no-input']);
+      if (source !== r.outDir) rmSync(source, { recursive: true, force: true });
       if (z.status !== 0) {
         console.error(z.out);
         failed = true;
