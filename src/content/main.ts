@@ -5,7 +5,7 @@
  */
 import { builtinAdapters } from './helpdesks/index';
 import type { CustomerRead, HelpdeskAdapter, ReadContext } from './helpdesks/types';
-import { candidates, fromDeclared, pick } from './detect';
+import { candidates, fromDeclared, matchPattern, pick } from './detect';
 import { listen, runtime, send } from './ext';
 import { waitFor, watchUrl } from './wait';
 import { HOST_ID, mountSidebar, type SidebarHandle } from '../sidebar/mount';
@@ -81,8 +81,19 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
   const builtins = opts.adapters ?? builtinAdapters;
   const origin = win.location.origin;
 
-  let init: ContentInit = await send('content:init', { origin });
-  let declared = init.adapters.map(fromDeclared).filter((a): a is HelpdeskAdapter => !!a);
+  // Settings, strings and declared adapters: asked for only once the page may be a ticket, so
+  // the pages of a hosted desk's domain that are not tickets never wake the background.
+  let init!: ContentInit;
+  let declared: HelpdeskAdapter[] = [];
+  let loaded: Promise<void> | null = null;
+  const load = () =>
+    (loaded ??= send('content:init', { origin }).then((i) => {
+      init = i;
+      declared = i.adapters.map(fromDeclared).filter((a): a is HelpdeskAdapter => !!a);
+    }).catch((e: unknown) => {
+      loaded = null;
+      throw e;
+    }));
   let sidebar: SidebarHandle | null = null;
   let current: AbortController | null = null;
   let session: { adapter: HelpdeskAdapter; ticket: string; key: string; customer: CustomerRead; signal: AbortSignal } | null = null;
@@ -152,6 +163,13 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
     session = null;
     try {
       const url = new URL(win.location.href);
+      const hostedHere = builtins.some((a) => a.matches.some((p) => matchPattern(p, url)));
+      if (!loaded && hostedHere && !candidates(url, builtins, []).length) {
+        sidebar?.show(false); // a hosted desk's page that is no ticket: nothing to ask yet
+        return;
+      }
+      await load();
+      if (signal.aborted) return;
       const cands = candidates(url, [...builtins, ...declared], init.settings.disabledDesks);
       const chosen = cands.length ? await waitFor(() => pick(cands, doc), { signal, timeoutMs: waitMs }) : null;
       if (!chosen) {
@@ -193,8 +211,9 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
     },
     'tab:status': () => status(),
     'settings:changed': async () => {
-      init = await send('content:init', { origin });
-      declared = init.adapters.map(fromDeclared).filter((a): a is HelpdeskAdapter => !!a);
+      if (!loaded) return { ok: true }; // nothing asked yet: the next look reads the new settings
+      loaded = null;
+      await load();
       sidebar?.setStrings(init.strings);
       void refresh();
       return { ok: true };

@@ -59,7 +59,7 @@ beforeAll(async () => {
   };
   // The demo desk's page and its own script.
   const html = readFileSync(resolve(REPO, 'demo/desk/index.html'), 'utf8');
-  const page = new DOMParser().parseFromString(html.replace(/<script[^>]*><\/script>/g, ''), 'text/html');
+  const page = new DOMParser().parseFromString(html.replace(/<script[^>]*><\/script>|<link[^>]*>/g, ''), 'text/html');
   document.body.replaceChildren(...[...page.body.childNodes].map((n) => document.importNode(n, true)));
   document.body.dataset.desk = page.body.dataset.desk!;
   await import('../../../demo/desk/app.js');
