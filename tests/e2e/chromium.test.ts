@@ -1,5 +1,7 @@
 // Baton in Debian's Chromium, end to end: the test build of the extension, the real context
 // API (src/server) on a free port, a real Request Tracker 5, and the demo help desk.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -138,6 +140,35 @@ describe('Chromium: configured on the options page', () => {
     const back = await waitForSidebarState(page, 'ready', { containing: '太田 健二' });
     expect(back.stages, back.text).toEqual(expectedRelay(KENJI).stages);
     expect(back.levels, back.text).toEqual(expectedRelay(KENJI).levels);
+  });
+
+  test('an in-house desk declared only in the config (no rebuild) gets the sidebar', async () => {
+    // The demo config declares `inhouse`: /inhouse/tickets/<n> on loopback, with selectors.
+    const desk = createServer((req, res) => {
+      const m = /^\/inhouse\/tickets\/(\d+)$/.exec(req.url ?? '');
+      res.writeHead(m ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        m
+          ? `<!doctype html><html lang="en"><title>In-house desk</title><body><main class="ticket">
+              <h1 class="subject">Warehouse reminders missing</h1>
+              <div class="requester"><span class="name">Emma Clark</span>
+                <span class="email">emma.clark@northwind.example.com</span>
+                <span class="company">Northwind Trading Ltd.</span></div>
+              <form><textarea name="reply"></textarea></form></main></body></html>`
+          : 'not found',
+      );
+    });
+    await new Promise<void>((resolve) => desk.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (desk.address() as AddressInfo).port;
+      await page.goto(`http://127.0.0.1:${port}/inhouse/tickets/4711`, { waitUntil: 'domcontentloaded' });
+      const got = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+      expect(got.stages, got.text).toEqual(expectedRelay(EMMA).stages);
+      expect(got.levels, got.text).toEqual(expectedRelay(EMMA).levels);
+    } finally {
+      desk.closeAllConnections(); // the browser keeps its connection alive
+      await new Promise((resolve) => desk.close(resolve));
+    }
   });
 
   test('a wrong token shows unauthorized', async () => {
