@@ -8,15 +8,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { expectedRelay, startApi, type Api } from './support/api';
+import { startApi, type Api } from './support/api';
 import { chromiumExtensionWorker, launchChromium, type LaunchedBrowser } from './support/browsers';
-import { e2eContext, rtTicketUrl, type E2eContext } from './support/context';
+import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
 import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, sameDocument } from './support/pages';
+import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
 import { axeOnSidebar, sidebarSnapshot, waitForSidebarState } from './support/sidebar';
 
-const AIKO = 'aiko.tanaka@acme.example.jp';
-const EMMA = 'emma.clark@northwind.example.com';
-const KENJI = 'kenji.ota@minato-denki.example.jp';
+const AIKO = rtRequestorEmail('aiko');
+const EMMA = rtRequestorEmail('emma');
+const KENJI = rtRequestorEmail('kenji');
 
 describe('Chromium: configured on the options page', () => {
   let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
@@ -44,14 +45,8 @@ describe('Chromium: configured on the options page', () => {
   test('an agent saves the API address and token on the options page; an RT 5 ticket shows the relay in order', async () => {
     await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: api.token });
 
-    for (const [email, id] of [[AIKO, ctx.rt.tickets.aiko], [EMMA, ctx.rt.tickets.emma]] as const) {
-      await page.goto(rtTicketUrl(ctx.rt, id), { waitUntil: 'domcontentloaded' });
-      // The RT page really is the ticket (logged in, not the login form).
-      await page.waitForSelector('body#comp-Ticket-Display', { timeout: 20_000 });
-      const want = expectedRelay(email);
-      const got = await waitForSidebarState(page, 'ready');
-      expect(got.stages, `hand-offs for ${email}: ${got.text}`).toEqual(want.stages);
-      expect(got.levels, `impact levels for ${email}: ${got.text}`).toEqual(want.levels);
+    for (const ticket of ['aiko', 'emma'] as const) {
+      const got = await expectRelayOnRtTicket(page, ctx.rt, ticket);
       expect(got.text, 'an English browser gets English stage labels').toContain('Onboarding');
     }
   });
@@ -60,14 +55,13 @@ describe('Chromium: configured on the options page', () => {
     await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
     await clickDemoTicket(page, 1);
     const first = await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
-    expect(first.stages, first.text).toEqual(expectedRelay(AIKO).stages);
+    expectRelayOf(first, AIKO);
 
     const mark = await markDocument(page);
     await clickDemoTicket(page, 2);
     const second = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
     expect(await sameDocument(page, mark), 'the desk navigated client-side').toBe(true);
-    expect(second.stages, second.text).toEqual(expectedRelay(EMMA).stages);
-    expect(second.levels, second.text).toEqual(expectedRelay(EMMA).levels);
+    expectRelayOf(second, EMMA);
     expect(second.text).not.toContain('田中 愛子');
   });
 
@@ -111,7 +105,7 @@ describe('Chromium: configured on the options page', () => {
     // A full page load of a cached ticket: the relay is there without the API.
     await page.goto(rtTicketUrl(ctx.rt, aiko), { waitUntil: 'domcontentloaded' });
     const cached = await waitForSidebarState(page, ['ready', 'stale'], { containing: '田中 愛子' });
-    expect(cached.stages, cached.text).toEqual(expectedRelay(AIKO).stages);
+    expectRelayOf(cached, AIKO);
 
     // A ticket never looked up: nothing cached and the API unreachable.
     await page.goto(rtTicketUrl(ctx.rt, kenji), { waitUntil: 'domcontentloaded' });
@@ -130,7 +124,7 @@ describe('Chromium: configured on the options page', () => {
       containing: 'Emma Clark',
       also: `r.querySelector('[data-part=before] [data-part=handoff]') && Array.from(r.querySelectorAll('button')).some((b) => /^(retry|再試行)/i.test(b.textContent.trim()))`,
     });
-    expect(stale.stages, stale.text).toEqual(expectedRelay(EMMA).stages);
+    expectRelayOf(stale, EMMA);
 
     // The API comes back; Retry on the offline ticket brings its relay.
     await page.goto(rtTicketUrl(ctx.rt, kenji), { waitUntil: 'domcontentloaded' });
@@ -138,8 +132,7 @@ describe('Chromium: configured on the options page', () => {
     await api.start();
     await clickSidebarButton(page, /^(retry|再試行)/i);
     const back = await waitForSidebarState(page, 'ready', { containing: '太田 健二' });
-    expect(back.stages, back.text).toEqual(expectedRelay(KENJI).stages);
-    expect(back.levels, back.text).toEqual(expectedRelay(KENJI).levels);
+    expectRelayOf(back, KENJI);
   });
 
   test('an in-house desk declared only in the config (no rebuild) gets the sidebar', async () => {
@@ -163,8 +156,7 @@ describe('Chromium: configured on the options page', () => {
       const port = (desk.address() as AddressInfo).port;
       await page.goto(`http://127.0.0.1:${port}/inhouse/tickets/4711`, { waitUntil: 'domcontentloaded' });
       const got = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
-      expect(got.stages, got.text).toEqual(expectedRelay(EMMA).stages);
-      expect(got.levels, got.text).toEqual(expectedRelay(EMMA).levels);
+      expectRelayOf(got, EMMA);
     } finally {
       desk.closeAllConnections(); // the browser keeps its connection alive
       await new Promise((resolve) => desk.close(resolve));
@@ -200,8 +192,7 @@ describe('Chromium: configured by a managed policy', () => {
     const page = await chromium.browser.newPage();
     await page.goto(rtTicketUrl(ctx.rt, ctx.rt.tickets.emma), { waitUntil: 'domcontentloaded' });
     const got = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
-    expect(got.stages, got.text).toEqual(expectedRelay(EMMA).stages);
-    expect(got.levels, got.text).toEqual(expectedRelay(EMMA).levels);
+    expectRelayOf(got, EMMA);
   });
 });
 

@@ -52,3 +52,9 @@ export function e2eContext(need: { extension?: boolean; rt?: boolean } = { exten
 export function rtTicketUrl(rt: NonNullable<E2eContext['rt']>, id: number): string {
   return `${rt.url}/Ticket/Display.html?id=${id}&user=root&pass=${encodeURIComponent(rt.password)}`;
 }
+
+/** The email address of an RT ticket's requestor (`Real Name <email>`). */
+export function rtRequestorEmail(key: keyof typeof RT_TICKETS): string {
+  const m = /<([^>]+)>/.exec(RT_TICKETS[key].requestor);
+  return m ? m[1]! : RT_TICKETS[key].requestor;
+}

@@ -1,0 +1,27 @@
+// The central check of the e2e tests: on a help-desk page the sidebar shows the relay the
+// config defines for that customer, hand-offs in relay order and impacts in ring order.
+import type { Page } from 'puppeteer-core';
+import { expect } from 'vitest';
+import { expectedRelay } from './api';
+import { rtRequestorEmail, rtTicketUrl, type E2eContext, type RT_TICKETS } from './context';
+import { waitForSidebarState, type SidebarSnapshot } from './sidebar';
+
+/** Asserts a ready sidebar snapshot shows `email`'s relay; returns the snapshot. */
+export function expectRelayOf(snap: SidebarSnapshot, email: string): SidebarSnapshot {
+  const want = expectedRelay(email);
+  expect(snap.stages, `hand-offs for ${email}: ${snap.text}`).toEqual(want.stages);
+  expect(snap.levels, `impact levels for ${email}: ${snap.text}`).toEqual(want.levels);
+  return snap;
+}
+
+/** Opens an RT 5 ticket (logged in by URL), waits for a ready sidebar, checks the relay. */
+export async function expectRelayOnRtTicket(
+  page: Page,
+  rt: NonNullable<E2eContext['rt']>,
+  ticket: keyof typeof RT_TICKETS,
+): Promise<SidebarSnapshot> {
+  await page.goto(rtTicketUrl(rt, rt.tickets[ticket]), { waitUntil: 'domcontentloaded' });
+  // The page really is the ticket (logged in), not RT's login form.
+  await page.waitForSelector('body#comp-Ticket-Display', { timeout: 20_000 });
+  return expectRelayOf(await waitForSidebarState(page, 'ready'), rtRequestorEmail(ticket));
+}
