@@ -24,8 +24,10 @@ export interface MainOptions {
 }
 
 export interface ContentApp {
-  /** Re-run detection and lookup for the current URL (also called on navigation). */
+  /** Re-run detection and lookup for the current URL. */
   refresh(): Promise<void>;
+  /** What a URL change runs: like refresh, but a URL of the same ticket keeps what is shown. */
+  navigated(): Promise<void>;
   status(): TabStatus;
   sidebar(): SidebarHandle | null;
   stop(): void;
@@ -98,6 +100,8 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
   let current: AbortController | null = null;
   let session: { adapter: HelpdeskAdapter; ticket: string; key: string; customer: CustomerRead; signal: AbortSignal } | null = null;
   const life = new AbortController();
+  /** The ticket shown or being looked up (origin|adapter|ticket). */
+  let target: string | null = null;
 
   const set = (patch: Partial<SidebarModel>) => sidebar?.update(patch);
 
@@ -155,7 +159,21 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
     void send('ui:save', { origin, ui: { collapsed } });
   }
 
-  async function refresh(): Promise<void> {
+  /** The ticket the page shows now, when it can be told at once (URL and markup as they are). */
+  function ticketNow(): string | null {
+    if (!loaded) return null;
+    const url = new URL(win.location.href);
+    const c = pick(candidates(url, [...builtins, ...declared], init.settings.disabledDesks), doc);
+    return c ? `${url.origin}|${c.adapter.id}|${c.ticket}` : null;
+  }
+
+  /** Look at the page again; `force` re-reads even when it still shows the same ticket. */
+  async function refresh(force = true): Promise<void> {
+    // A URL change within the same ticket (an anchor, a tab of the ticket) keeps what is shown
+    // or being looked up.
+    const now = ticketNow();
+    if (!force && now && now === target) return;
+    target = now;
     current?.abort();
     const ac = new AbortController();
     current = ac;
@@ -184,7 +202,8 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
       const customer = await readCustomer(adapter, pane, { url, ticket, doc }, win, signal, waitMs);
       if (signal.aborted) return;
       sb.update({ customer });
-      session = { adapter, ticket, key: `${url.origin}|${adapter.id}|${ticket}`, customer, signal };
+      target = `${url.origin}|${adapter.id}|${ticket}`;
+      session = { adapter, ticket, key: target, customer, signal };
       await lookup(false);
     } catch (e) {
       if (signal.aborted) return; // the next ticket took over
@@ -219,9 +238,10 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
       return { ok: true };
     },
   });
-  watchUrl(win, () => void refresh(), life.signal);
+  watchUrl(win, () => void refresh(false), life.signal);
   const app: ContentApp = {
-    refresh,
+    refresh: () => refresh(true),
+    navigated: () => refresh(false),
     status,
     sidebar: () => sidebar,
     stop() {

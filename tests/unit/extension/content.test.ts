@@ -148,6 +148,19 @@ describe('content script on the demo desk', () => {
     expect(document.getElementById('baton-sidebar')!.style.display).toBe('block');
   });
 
+  it('a URL change within the same ticket keeps what is shown; another ticket looks again', async () => {
+    asked = [];
+    history.pushState(null, '', '/demo/tickets/7#reply');
+    await app.navigated();
+    expect(state()).toBe('ready');
+    expect(asked).toEqual([]);
+    clickLink('/demo/tickets/8');
+    await app.navigated();
+    await settled('8');
+    expect(app.sidebar()!.model.data!.match.by).toBe('org');
+    expect(asked).toEqual(['taro.yamamoto@freemail.example']);
+  });
+
   it('the keyboard command toggles it, and the choice is kept for the site', async () => {
     const r = await toContent<{ collapsed: boolean }>(contentEnvelope('sidebar:toggle', {}));
     expect(r).toEqual({ collapsed: true });
