@@ -85,7 +85,7 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
 
   // Settings, strings and declared adapters: asked for only once the page may be a ticket, so
   // the pages of a hosted desk's domain that are not tickets never wake the background.
-  let init!: ContentInit;
+  let init!: ContentInit; // set by load(); undefined until then
   let declared: HelpdeskAdapter[] = [];
   let loaded: Promise<void> | null = null;
   const load = () =>
@@ -161,7 +161,7 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
 
   /** The ticket the page shows now, when it can be told at once (URL and markup as they are). */
   function ticketNow(): string | null {
-    if (!loaded) return null;
+    if (!init) return null; // settings not read yet (or being read)
     const url = new URL(win.location.href);
     const c = pick(candidates(url, [...builtins, ...declared], init.settings.disabledDesks), doc);
     return c ? `${url.origin}|${c.adapter.id}|${c.ticket}` : null;
