@@ -1,4 +1,4 @@
-// Start a throwaway Request Tracker 5 (Debian's, SQLite) on 127.0.0.1 with two demo tickets
+// Start a throwaway Request Tracker 5 (Debian's, SQLite) on 127.0.0.1 with the e2e tickets
 // whose requestors are contacts in the demo config, print logged-in ticket URLs, and run until
 // Ctrl-C. Needs `bash scripts/install-system-deps.sh` first.
 //
@@ -7,19 +7,7 @@
 // --once: start, create the tickets, print, stop (a smoke test).
 import { parseArgs } from 'node:util';
 import { startRt } from '../../tests/e2e/support/rt';
-
-export const DEMO_TICKETS = [
-  {
-    subject: 'サーベイの回答率が下がっています',
-    requestor: 'Aiko Tanaka <aiko.tanaka@acme.example.jp>',
-    content: '先月から回答率が下がっています。原因を調べていただけますか。',
-  },
-  {
-    subject: 'Cannot export the engagement report',
-    requestor: 'Emma Clark <emma.clark@northwind.example.com>',
-    content: 'The CSV export of the engagement report fails with an error since Monday.',
-  },
-];
+import { RT_TICKETS } from '../../tests/e2e/support/rt-tickets';
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +25,7 @@ const rt = await startRt({
   ...(values.password ? { password: values.password } : {}),
 });
 console.log(`RT 5 ready at ${rt.url} in ${Date.now() - t0} ms (root / ${rt.password})`);
-for (const t of DEMO_TICKETS) {
+for (const t of Object.values(RT_TICKETS)) {
   const id = await rt.createTicket(t);
   console.log(`  ticket #${id} ${t.requestor}: ${rt.ticketUrl(id)}`);
 }

@@ -1,7 +1,9 @@
 // What the e2e global setup hands to every test file (`inject('e2e')`), and the RT tickets
 // it creates. Requestors are contacts of the demo config (baton.config.yaml).
 import { inject } from 'vitest';
-import type { RtTicketInput } from './rt';
+import { RT_TICKETS } from './rt-tickets';
+
+export { RT_TICKETS };
 
 export interface E2eContext {
   root: string;
@@ -18,24 +20,6 @@ declare module 'vitest' {
     e2e: E2eContext;
   }
 }
-
-export const RT_TICKETS = {
-  aiko: {
-    subject: 'サーベイ結果のCSVが文字化けします',
-    requestor: 'Aiko Tanaka <aiko.tanaka@acme.example.jp>',
-    content: 'CSVで出力した部署名がExcelで文字化けします。回避方法を教えてください。',
-  },
-  emma: {
-    subject: 'Pulse survey reminders did not reach the warehouse team',
-    requestor: 'Emma Clark <emma.clark@northwind.example.com>',
-    content: 'None of the warehouse staff got the reminder email this quarter.',
-  },
-  kenji: {
-    subject: '鉄道システム事業部だけ回答画面が開けません',
-    requestor: 'Kenji Ota <kenji.ota@minato-denki.example.jp>',
-    content: '鉄道システム事業部の社員だけ、サーベイの回答画面がタイムアウトします。',
-  },
-} satisfies Record<string, RtTicketInput>;
 
 /** The run's context; throws with the setup's own error when the build or RT is missing. */
 export function e2eContext(need: { extension?: boolean; rt?: boolean } = { extension: true, rt: true }) {
