@@ -136,7 +136,15 @@ export async function startRt(options: StartRtOptions = {}): Promise<RtServer> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-rt-'));
   const confDir = join(dir, 'RT_SiteConfig.d');
   spawnSync('mkdir', ['-p', confDir]);
-  copyFileSync(RT_TEMPLATE_DB, join(dir, 'rtdb'));
+  try {
+    copyFileSync(RT_TEMPLATE_DB, join(dir, 'rtdb'));
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `cannot copy RT's database ${RT_TEMPLATE_DB} (${(e as NodeJS.ErrnoException).code}): run the tests as root, ` +
+        'or as a member of the www-data group',
+    );
+  }
   writeFileSync(join(dir, 'RT_SiteConfig.pm'), '# see RT_SiteConfig.d\n1;\n');
   writeFileSync(join(confDir, '99-baton-test.pm'), siteConfig({ dir, port, url, asRoot: !!www }));
   if (www) chownTree(dir, www.uid, www.gid);
