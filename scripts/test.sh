@@ -33,9 +33,9 @@ trap 'rm -f "$report"' EXIT
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
 vitest_rc=$?
 
-# Count from vitest's JSON report: tests that passed, failed and were skipped, plus every test
-# file that failed without a failing test (an error while loading it or in a hook), plus the
-# failed steps above.
+# Count from vitest's JSON report: tests that passed, failed and were skipped; tests of a failed
+# file that never ran (an error while loading it or in a hook) count as failed, and so does a
+# failed file with no tests, and each failed step above.
 node - "$report" "$failed_steps" "$vitest_rc" <<'EOF'
 const fs = require('node:fs');
 const [file, stepsFailed, rc] = process.argv.slice(2);
@@ -47,8 +47,13 @@ if (r) {
   failed += r.numFailedTests ?? 0;
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   for (const f of r.testResults ?? []) {
-    const anyFailed = (f.assertionResults ?? []).some((a) => a.status === 'failed');
-    if (f.status === 'failed' && !anyFailed) failed += 1;
+    if (f.status !== 'failed') continue;
+    const a = f.assertionResults ?? [];
+    // Tests that did not run because their file or a hook failed count as failed, not skipped.
+    const casualties = a.filter((t) => t.status === 'skipped' || t.status === 'pending').length;
+    skipped -= casualties;
+    failed += casualties;
+    if (!a.some((t) => t.status === 'failed') && casualties === 0) failed += 1;
   }
 } else if (Number(rc) !== 0) {
   failed += 1;
