@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackground, resolveLanguage, type BackgroundDeps } from '../../../src/background/handlers';
 import { FRESH_MS, USABLE_MS } from '../../../src/background/cache';
+import { deskMatches } from '../../../src/background/settings';
 import { DEMO_TOKEN, MemoryArea, loadLocale, startDemoApi, type RunningApi } from './helpers';
 
 let api: RunningApi;
@@ -197,5 +198,12 @@ describe('sidebar state, overrides, strings, options', () => {
     expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters.map((a) => a.id)).toContain('inhouse');
     await createBackground(deps).settingsChanged(); // another API: forgotten
     expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters).toEqual([]);
+  });
+});
+
+describe('self-hosted desks', () => {
+  it('register the content script only on origins the agent added and granted', async () => {
+    expect(deskMatches(['https://rt.example.com', 'https://zammad.example.org'], ['https://rt.example.com/*', 'http://127.0.0.1/*'])).toEqual(['https://rt.example.com/*']);
+    expect(deskMatches(['https://rt.example.com'], [])).toEqual([]);
   });
 });

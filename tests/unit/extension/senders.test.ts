@@ -36,11 +36,3 @@ describe('mayAsk', () => {
     expect(mayAsk(null, 'context:get')).toBe(false);
   });
 });
-
-describe('self-hosted desks', () => {
-  it('register the content script only on origins the agent added and granted', async () => {
-    const { deskMatches } = await import('../../../src/background/settings');
-    expect(deskMatches(['https://rt.example.com', 'https://zammad.example.org'], ['https://rt.example.com/*', 'http://127.0.0.1/*'])).toEqual(['https://rt.example.com/*']);
-    expect(deskMatches(['https://rt.example.com'], [])).toEqual([]);
-  });
-});
