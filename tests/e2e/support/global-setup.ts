@@ -46,6 +46,16 @@ async function startRtWithTickets(): Promise<{ rt: RtServer; tickets: Record<str
   try {
     const tickets: Record<string, number> = {};
     for (const [key, t] of Object.entries(RT_TICKETS)) tickets[key] = await rt.createTicket(t);
+    // Warm both workers up: the first ticket page a worker renders compiles RT's Mason
+    // components (seconds on a fresh machine), which should not count against a test.
+    const first = Object.values(tickets)[0]!;
+    await Promise.all(
+      [0, 1].map(async () => {
+        const res = await fetch(rt.ticketUrl(first), { signal: AbortSignal.timeout(60_000) });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`RT ticket page: HTTP ${res.status}`);
+      }),
+    );
     return { rt, tickets };
   } catch (e) {
     await rt.stop();

@@ -7,7 +7,7 @@
 // server's own). Tickets are created through REST 2; a browser logs in by adding
 // `?user=root&pass=...` to any page URL.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,11 +96,10 @@ function siteConfig(o: { dir: string; port: number; url: string; asRoot: boolean
     `Set($Timezone, 'UTC');`,
     `Set($DevelMode, 0);`,
   ];
-  if (!o.asRoot) {
-    // Not root: no www-data, so keep Mason's caches in our own directory.
-    lines.push(`$RT::MasonDataDir = ${perlString(join(o.dir, 'mason_data'))};`);
-    lines.push(`$RT::MasonSessionDir = ${perlString(join(o.dir, 'session_data'))};`);
-  }
+  // Web sessions live and die with this run.
+  lines.push(`$RT::MasonSessionDir = ${perlString(join(o.dir, 'session_data'))};`);
+  // Not root: no www-data and no write access to /var/cache, so Mason compiles into our dir.
+  if (!o.asRoot) lines.push(`$RT::MasonDataDir = ${perlString(join(o.dir, 'mason_data'))};`);
   lines.push('1;', '');
   return lines.join('\n');
 }
@@ -135,7 +134,8 @@ export async function startRt(options: StartRtOptions = {}): Promise<RtServer> {
   const www = isRoot ? wwwData() : null;
   const dir = mkdtempSync(join(tmpdir(), 'baton-rt-'));
   const confDir = join(dir, 'RT_SiteConfig.d');
-  spawnSync('mkdir', ['-p', confDir]);
+  mkdirSync(confDir);
+  mkdirSync(join(dir, 'session_data'));
   try {
     copyFileSync(RT_TEMPLATE_DB, join(dir, 'rtdb'));
   } catch (e) {
