@@ -93,6 +93,32 @@ describe('Chromium: configured on the options page', () => {
     }
   });
 
+  test('the sidebar collapses to a slim tab that stays collapsed after a reload, and opens again', async () => {
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 2);
+    await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+    const open = (await rects(page, 'form.reply textarea')).sidebar!;
+
+    await clickInSidebar(page, 'button[aria-controls="baton-panel"][aria-expanded="true"]');
+    await page.waitForFunction(
+      `!!document.getElementById('baton-sidebar')?.shadowRoot?.querySelector('button[aria-expanded="false"]')`,
+      { timeout: 10_000, polling: 100 },
+    );
+    const slim = (await rects(page, 'form.reply textarea')).sidebar!;
+    expect(slim.w, `collapsed width (open: ${open.w})`).toBeLessThan(80);
+
+    // The choice is kept for the desk: a reload comes back collapsed.
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForFunction(
+      `!!document.getElementById('baton-sidebar')?.shadowRoot?.querySelector('[data-state] button[aria-expanded="false"]')`,
+      { timeout: 20_000, polling: 100 },
+    );
+    await clickInSidebar(page, 'button[aria-expanded="false"]');
+    const again = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark', also: `!!r.querySelector('[data-part=before]')` });
+    expectRelayOf(again, EMMA);
+    expect((await rects(page, 'form.reply textarea')).sidebar!.w).toBeGreaterThanOrEqual(280);
+  });
+
   test('with the API down: cached relays stay, an old one is marked stale, an unseen ticket is offline; Retry recovers', async () => {
     const { aiko, emma, kenji } = ctx.rt.tickets;
     // While the API is up, the agent opens two tickets: both answers are cached.
@@ -195,6 +221,17 @@ describe('Chromium: configured by a managed policy', () => {
     expectRelayOf(got, EMMA);
   });
 });
+
+/** Clicks the element inside the sidebar's shadow root that `selector` finds. */
+async function clickInSidebar(page: Page, selector: string): Promise<void> {
+  const handle = await page.waitForFunction(
+    `document.getElementById('baton-sidebar')?.shadowRoot?.querySelector(${JSON.stringify(selector)}) || null`,
+    { timeout: 10_000, polling: 100 },
+  );
+  const el = handle.asElement() as ElementHandle<Element> | null;
+  if (!el) throw new Error(`no ${selector} in the sidebar`);
+  await el.click();
+}
 
 /** Clicks the sidebar button whose text matches, as a person would. */
 async function clickSidebarButton(page: Page, text: RegExp): Promise<void> {
