@@ -1,7 +1,7 @@
 // Baton in Debian's Firefox ESR, end to end: the test build installed temporarily over
 // WebDriver BiDi, configured only by managed storage (as an administrator pushes it), against
 // a real Request Tracker 5 and the demo help desk served by the real context API.
-import type { Page } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApi, type Api } from './support/api';
 import { launchFirefox, type LaunchedBrowser } from './support/browsers';
@@ -52,5 +52,26 @@ describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
     await clickDemoTicket(page, 1);
     expectRelayOf(await waitForSidebarState(page, 'ready', { containing: '田中 愛子' }), AIKO);
     expect(await sameDocument(page, mark), 'the desk navigated client-side').toBe(true);
+  });
+
+  test('no contact on the page: matched by domain, by company name, or not found until the agent types the company', async () => {
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    // #4: an unknown person at a client's domain.
+    await clickDemoTicket(page, 4);
+    expectRelayOf(await waitForSidebarState(page, 'ready', { containing: '吉田 千尋' }), { account: 'sakura' });
+    // #8: a free-mail address, but the desk shows the client's company name.
+    await clickDemoTicket(page, 8);
+    expectRelayOf(await waitForSidebarState(page, 'ready', { containing: '山本 太郎' }), { account: 'minato' });
+    // #6: nobody Baton knows; the agent types the company into the sidebar's search.
+    await clickDemoTicket(page, 6);
+    await waitForSidebarState(page, 'not-found', { also: `!!r.querySelector('form[data-part=search-form] input')` });
+    const input = await page.waitForFunction(
+      `document.getElementById('baton-sidebar').shadowRoot.querySelector('form[data-part=search-form] input')`,
+    );
+    const field = input.asElement() as ElementHandle<Element>;
+    await field.click();
+    await field.type('Northwind');
+    await page.keyboard.press('Enter');
+    expectRelayOf(await waitForSidebarState(page, 'ready', { containing: 'Northwind' }), { account: 'northwind' });
   });
 });

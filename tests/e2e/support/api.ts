@@ -104,17 +104,22 @@ export function expectedRelay(email: string, configText = readFileSync(DEMO_CONF
     const contact = account.contacts?.find((c) => c.email.toLowerCase() === email.toLowerCase());
     if (!contact) continue;
     const hasTeam = !!contact.team && !!account.teams?.some((t) => t.id === contact.team);
-    return {
-      account: account.id,
-      stages: (account.relay ?? []).map((h) => h.stage),
-      levels: [
-        'contact',
-        ...(hasTeam ? ['team'] : []),
-        'company',
-        'society',
-        ...(account.next ?? []).map(() => 'teammate'),
-      ],
-    };
+    return relayOf(account, hasTeam ? ['contact', 'team'] : ['contact']);
   }
   throw new Error(`${email} is no contact in the config`);
+}
+
+/** The relay for an account matched without a contact (by domain, company name, or typed). */
+export function expectedAccountRelay(accountId: string, configText = readFileSync(DEMO_CONFIG, 'utf8')): ExpectedRelay {
+  const account = (load(configText) as ConfigShape).accounts.find((a) => a.id === accountId);
+  if (!account) throw new Error(`no account ${accountId} in the config`);
+  return relayOf(account, []);
+}
+
+function relayOf(account: ConfigShape['accounts'][number], inner: string[]): ExpectedRelay {
+  return {
+    account: account.id,
+    stages: (account.relay ?? []).map((h) => h.stage),
+    levels: [...inner, 'company', 'society', ...(account.next ?? []).map(() => 'teammate')],
+  };
 }

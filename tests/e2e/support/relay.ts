@@ -2,15 +2,19 @@
 // config defines for that customer, hand-offs in relay order and impacts in ring order.
 import type { Page } from 'puppeteer-core';
 import { expect } from 'vitest';
-import { expectedRelay } from './api';
+import { expectedAccountRelay, expectedRelay } from './api';
 import { rtRequestorEmail, rtTicketUrl, type E2eContext, type RT_TICKETS } from './context';
 import { waitForSidebarState, type SidebarSnapshot } from './sidebar';
 
-/** Asserts a ready sidebar snapshot shows `email`'s relay; returns the snapshot. */
-export function expectRelayOf(snap: SidebarSnapshot, email: string): SidebarSnapshot {
-  const want = expectedRelay(email);
-  expect(snap.stages, `hand-offs for ${email}: ${snap.text}`).toEqual(want.stages);
-  expect(snap.levels, `impact levels for ${email}: ${snap.text}`).toEqual(want.levels);
+/**
+ * Asserts a ready sidebar snapshot shows the relay of a contact (`email`) or, given
+ * `{ account }`, of an account matched without a contact; returns the snapshot.
+ */
+export function expectRelayOf(snap: SidebarSnapshot, who: string | { account: string }): SidebarSnapshot {
+  const want = typeof who === 'string' ? expectedRelay(who) : expectedAccountRelay(who.account);
+  const name = typeof who === 'string' ? who : `account ${who.account}`;
+  expect(snap.stages, `hand-offs for ${name}: ${snap.text}`).toEqual(want.stages);
+  expect(snap.levels, `impact levels for ${name}: ${snap.text}`).toEqual(want.levels);
   return snap;
 }
 
