@@ -72,7 +72,8 @@ describe('Chromium: configured on the options page', () => {
     await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
 
     const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    const violations = await axeOnSidebar(page, axe);
+    const { violations, shadowNodesChecked } = await axeOnSidebar(page, axe);
+    expect(shadowNodesChecked, 'axe looked inside the shadow root').toBeGreaterThan(10);
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious, JSON.stringify(serious, null, 2)).toEqual([]);
 

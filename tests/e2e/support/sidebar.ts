@@ -79,15 +79,21 @@ export async function waitForSidebarState(
   }
 }
 
-/** Runs axe-core (already injected into the page) on the sidebar's shadow content. */
-export async function axeOnSidebar(page: Page, axeSource: string): Promise<Array<{ id: string; impact: string | null; help: string; nodes: string[] }>> {
+export interface AxeResult {
+  violations: Array<{ id: string; impact: string | null; help: string; nodes: string[] }>;
+  /** How many checked elements lay inside the sidebar's shadow root (0 = the scan saw nothing). */
+  shadowNodesChecked: number;
+}
+
+/** Injects axe-core into the page and runs it on the sidebar, shadow content included. */
+export async function axeOnSidebar(page: Page, axeSource: string): Promise<AxeResult> {
   await page.evaluate(axeSource);
   return (await page.evaluate(`(async () => {
-    const host = document.getElementById('baton-sidebar');
-    const res = await window.axe.run(
-      { include: [['#baton-sidebar']] },
-      { resultTypes: ['violations'] },
-    );
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  })()`)) as Array<{ id: string; impact: string | null; help: string; nodes: string[] }>;
+    const res = await window.axe.run({ include: [['#baton-sidebar']] }, { resultTypes: ['violations', 'passes'] });
+    const inShadow = (n) => Array.isArray(n.target[0]) && n.target[0].length > 1;
+    return {
+      violations: res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) })),
+      shadowNodesChecked: res.passes.concat(res.violations).reduce((k, r) => k + r.nodes.filter(inShadow).length, 0),
+    };
+  })()`)) as AxeResult;
 }
