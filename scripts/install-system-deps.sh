@@ -31,7 +31,7 @@ fi
 
 if [ "$(id -u)" -ne 0 ]; then
   {
-    echo "install-system-deps: missing system packages: ${missing_browsers[*]} ${missing_rt[*]}"
+    echo "install-system-deps: missing system packages: ${missing_browsers[*]}${missing_browsers[*]:+ }${missing_rt[*]}"
     echo "Run this script as root, or install them yourself:"
     [ ${#missing_browsers[@]} -gt 0 ] && echo "  sudo apt-get install -y ${missing_browsers[*]}"
     if [ ${#missing_rt[@]} -gt 0 ]; then
@@ -44,7 +44,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 start=$(date +%s)
-echo "install-system-deps: installing ${missing_browsers[*]} ${missing_rt[*]}"
+echo "install-system-deps: installing ${missing_browsers[*]}${missing_browsers[*]:+ }${missing_rt[*]}"
 apt-get update -qq
 
 if [ ${#missing_browsers[@]} -gt 0 ]; then
