@@ -27,6 +27,9 @@ export interface ApiOptions {
   retry?: boolean;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  /** Default GET; writes (POST, DELETE) send `body` as JSON. */
+  method?: string;
+  body?: unknown;
 }
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: LookupError };
@@ -56,7 +59,7 @@ export function normalizeApiUrl(raw: string): string | null {
 
 export function contextPath(q: ContextQuery): string {
   const p = new URLSearchParams();
-  for (const k of ['email', 'domain', 'org', 'ticket', 'lang'] as const) {
+  for (const k of ['email', 'domain', 'org', 'ticket', 'lang', 'author'] as const) {
     const val = q[k]?.trim();
     if (val) p.set(k, val);
   }
@@ -74,7 +77,7 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** GET `path` from the API and validate the JSON with `schema`. */
+/** GET `path` from the API (or `opts.method` with `opts.body`) and validate the JSON with `schema`. */
 export async function apiGet<S extends v.GenericSchema>(
   target: ApiTarget,
   path: string,
@@ -93,7 +96,9 @@ export async function apiGet<S extends v.GenericSchema>(
     const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
     try {
       res = await doFetch(base + path, {
-        headers: { Authorization: `Bearer ${target.token.trim()}`, Accept: 'application/json' },
+        method: opts.method ?? 'GET',
+        headers: { Authorization: `Bearer ${target.token.trim()}`, Accept: 'application/json', ...(opts.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
         signal: AbortSignal.any(signals),
         credentials: 'omit',
         cache: 'no-store',

@@ -80,6 +80,23 @@ export class ContextCache {
     await this.area.remove(PREFIX + key);
   }
 
+  /**
+   * Rewrite cached answers in place (after a write-back: a new note, a thanks count), keeping
+   * their age. `fn` returns the new answer, or null to leave an entry as it is.
+   */
+  async update(fn: (data: ContextResponse) => ContextResponse | null): Promise<void> {
+    const all = await this.area.get(null);
+    const changed: Record<string, CacheEntry> = {};
+    for (const [k, e] of Object.entries(all)) {
+      if (!k.startsWith(PREFIX) || !(e as CacheEntry)?.data) continue;
+      const data = fn((e as CacheEntry).data);
+      if (!data) continue;
+      changed[k] = { data, fetchedAt: (e as CacheEntry).fetchedAt };
+      this.memory.set(k.slice(PREFIX.length), changed[k]);
+    }
+    if (Object.keys(changed).length) await this.area.set(changed);
+  }
+
   /** Drop every cached answer (settings changed: another API or token). */
   async clear(): Promise<void> {
     this.memory.clear();

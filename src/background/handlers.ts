@@ -5,6 +5,7 @@
 import { getAdapters, getContext, getWhoAmI, type ApiOptions, type ApiTarget } from './api';
 import { ContextCache, cacheKey, type KeyValueArea } from './cache';
 import { publicSettings, settingsStore, type SettingsStore } from './settings';
+import { writeBackHandlers } from './writeback';
 import type { ContextQuery, DeclaredAdapter, Locale } from '../shared/context';
 import type {
   BackgroundProtocol,
@@ -93,7 +94,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     let p = inflight.get(key);
     if (!p) {
       p = (async (): Promise<LookupResult> => {
-        const r = await getContext(t, query, deps.api);
+        const r = await getContext(t, { ...query, author: (await settings.read()).settings.agentName }, deps.api);
         if (r.ok) {
           const e = await cache.put(key, r.data);
           return { ok: true, data: e.data, fetchedAt: e.fetchedAt, stale: false };
@@ -191,6 +192,7 @@ export function createBackground(deps: BackgroundDeps): Background {
       await deps.openOptions();
       return { ok: true };
     },
+    ...writeBackHandlers({ target: async () => ({ ...(await target()), agentName: (await settings.read()).settings.agentName }), cache, ...(deps.api ? { api: deps.api } : {}) }),
   };
 
   const background: Background = {

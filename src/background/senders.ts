@@ -26,6 +26,9 @@ const CONTENT_ALLOWED: ReadonlySet<MessageName> = new Set<MessageName>([
   'override:set',
   'messages:get',
   'options:open',
+  'thanks:send',
+  'notes:add',
+  'notes:delete',
 ]);
 
 /**

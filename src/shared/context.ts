@@ -189,6 +189,8 @@ export interface ContextQuery {
   org?: string;
   ticket?: string;
   lang?: Locale;
+  /** The agent's name, so the answer marks their own notes (`mine`); the background adds it. */
+  author?: string;
 }
 
 /** An adapter an admin declares in the config (PRODUCT.md, `adapters:`). */

@@ -3,7 +3,7 @@
  * request and response. The background is the only part that talks to the API; content
  * scripts, the options page and the popup talk to it only through these messages.
  */
-import type { ContextQuery, ContextResponse, DeclaredAdapter, Locale, WhoAmIResponse } from './context';
+import type { ContextQuery, ContextResponse, DeclaredAdapter, Locale, Note, Thanks, WhoAmIResponse } from './context';
 
 /** Why a lookup could not give a fresh answer. The sidebar's data-state follows from it. */
 export type LookupErrorKind =
@@ -68,7 +68,13 @@ export interface BackgroundProtocol {
   'settings:set': [{ settings: Partial<Settings> }, SettingsView];
   'connection:test': [{ apiUrl?: string; token?: string }, ConnectionTest];
   'adapters:get': [Record<string, never>, { adapters: DeclaredAdapter[] }];
-  /** Where `thanks:send` and `notes:*` go come with issue "pass the baton". */
+  /**
+   * Write-back (issue "pass the baton"): thank a person, leave or delete a note on an account.
+   * The background adds the writer (agentName) and updates its cached answers.
+   */
+  'thanks:send': [{ to: string; account?: string; ticket?: string }, WriteResult<{ thanks: Thanks; total: number }>];
+  'notes:add': [{ account: string; text: string; ticket?: string }, WriteResult<{ note: Note }>];
+  'notes:delete': [{ id: string; account?: string }, WriteResult<{ deleted: string }>];
   /** Everything a content script needs to start, in one round trip (no token inside). */
   'content:init': [{ origin: string }, ContentInit];
   /** The sidebar's per-site state (collapsed, width). */
@@ -80,6 +86,9 @@ export interface BackgroundProtocol {
   'messages:get': [{ language?: LanguageSetting }, UiStrings];
   'options:open': [Record<string, never>, { ok: true }];
 }
+
+/** A write-back's answer: the API's body, or why it failed. */
+export type WriteResult<T> = ({ ok: true } & T) | { ok: false; error: LookupError };
 
 /** The sidebar's per-site state. */
 export interface SidebarUi {
