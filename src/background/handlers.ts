@@ -26,11 +26,19 @@ export interface BackgroundDeps {
   /** The browser's UI language (i18n.getUILanguage()). */
   uiLanguage(): string;
   openOptions(): Promise<void>;
+  /** Runs the sidebar's code (content/sidebar.js) in a tab's frame (scripting.executeScript). */
+  injectSidebar?(tabId: number, frameId: number): Promise<void>;
   now?: () => number;
   api?: ApiOptions;
 }
 
-export type Handlers = { [K in MessageName]: (req: Request<K>) => Promise<Response<K>> };
+/** Which tab and frame a content script's message came from (runtime.MessageSender). */
+export interface MessageFrom {
+  tabId?: number;
+  frameId?: number;
+}
+
+export type Handlers = { [K in MessageName]: (req: Request<K>, from?: MessageFrom) => Promise<Response<K>> };
 
 export const DEFAULT_UI: SidebarUi = { collapsed: false, width: 340 };
 export const MIN_WIDTH = 280;
@@ -193,6 +201,11 @@ export function createBackground(deps: BackgroundDeps): Background {
       return { ok: true };
     },
     ...writeBackHandlers({ target: async () => ({ ...(await target()), agentName: (await settings.read()).settings.agentName }), cache, ...(deps.api ? { api: deps.api } : {}) }),
+    'sidebar:load': async (_req, from) => {
+      if (typeof from?.tabId !== 'number' || !deps.injectSidebar) throw new Error('sidebar:load needs a tab');
+      await deps.injectSidebar(from.tabId, from.frameId ?? 0);
+      return { ok: true };
+    },
   };
 
   const background: Background = {
@@ -210,8 +223,8 @@ export function createBackground(deps: BackgroundDeps): Background {
 }
 
 /** Run one message through its handler; unknown names get a thrown Error. */
-export function dispatch<K extends keyof BackgroundProtocol>(h: Handlers, type: K, payload: Request<K>): Promise<Response<K>> {
-  const fn = h[type] as ((r: Request<K>) => Promise<Response<K>>) | undefined;
+export function dispatch<K extends keyof BackgroundProtocol>(h: Handlers, type: K, payload: Request<K>, from?: MessageFrom): Promise<Response<K>> {
+  const fn = h[type] as ((r: Request<K>, from?: MessageFrom) => Promise<Response<K>>) | undefined;
   if (!fn) return Promise.reject(new Error(`unknown message ${String(type)}`));
-  return fn(payload ?? ({} as Request<K>));
+  return fn(payload ?? ({} as Request<K>), from);
 }

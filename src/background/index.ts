@@ -5,12 +5,19 @@ import { mayAsk, senderKind } from './senders';
 import { deskMatches, isSettingsChange } from './settings';
 import { contentEnvelope, isEnvelope, type MessageName } from '../shared/messages';
 
+/** Built by vite.config.ts: the content script with every adapter (loopback, granted origins) and the sidebar's code. */
+const CONTENT_ALL_FILE = 'content/all.js';
+const SIDEBAR_FILE = 'content/sidebar.js';
+
 const bg = createBackground({
   local: browser.storage.local,
   managed: browser.storage.managed,
   loadLocale: async (lang) => (await fetch(browser.runtime.getURL(`_locales/${lang}/messages.json`))).json(),
   uiLanguage: () => browser.i18n.getUILanguage(),
   openOptions: () => browser.runtime.openOptionsPage(),
+  injectSidebar: async (tabId, frameId) => {
+    await browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [SIDEBAR_FILE] });
+  },
 });
 
 browser.runtime.onMessage.addListener((msg: unknown, sender: browser.Runtime.MessageSender) => {
@@ -19,7 +26,7 @@ browser.runtime.onMessage.addListener((msg: unknown, sender: browser.Runtime.Mes
   if (!mayAsk(kind, msg.type)) {
     return Promise.reject(new Error(`Baton: refused ${msg.type} from ${sender.url ?? 'an unknown sender'}`));
   }
-  return dispatch(bg.handlers, msg.type as MessageName, msg.payload as never);
+  return dispatch(bg.handlers, msg.type as MessageName, msg.payload as never, { tabId: sender.tab?.id, frameId: sender.frameId });
 });
 
 async function tellTabs(): Promise<void> {
@@ -39,7 +46,7 @@ async function syncDeskScripts(): Promise<void> {
   const { settings } = await bg.settings.read();
   const { origins = [] } = await browser.permissions.getAll();
   const matches = deskMatches(settings.deskOrigins, origins);
-  const file = browser.runtime.getManifest().content_scripts?.[0]?.js?.[0];
+  const file = CONTENT_ALL_FILE;
   const existing = await browser.scripting.getRegisteredContentScripts({ ids: [DESKS_SCRIPT] });
   if (existing.length) await browser.scripting.unregisterContentScripts({ ids: [DESKS_SCRIPT] });
   if (matches.length && file) {

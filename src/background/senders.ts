@@ -29,6 +29,7 @@ const CONTENT_ALLOWED: ReadonlySet<MessageName> = new Set<MessageName>([
   'thanks:send',
   'notes:add',
   'notes:delete',
+  'sidebar:load',
 ]);
 
 /**

@@ -3,12 +3,12 @@
  * the relay and show it in the sidebar. Follows in-app navigation; each ticket's work runs
  * under its own AbortSignal and switching tickets aborts the last. Nothing runs on import.
  */
-import { builtinAdapters } from './helpdesks/index';
 import type { CustomerRead, HelpdeskAdapter, ReadContext } from './helpdesks/types';
 import { candidates, fromDeclared, matchPattern, pick } from './detect';
 import { listen, runtime, send } from './ext';
 import { waitFor, watchUrl } from './wait';
-import { HOST_ID, mountSidebar, type SidebarHandle } from '../sidebar/mount';
+import { loadSidebar, SIDEBAR_HOST_ID, type SidebarModule } from './sidebar-bundle';
+import type { SidebarHandle } from '../sidebar/mount';
 import { withResult, type SidebarModel } from '../sidebar/model';
 import type { ContextQuery } from '../shared/context';
 import type { ContentInit, LookupOverride, TabStatus } from '../shared/messages';
@@ -17,8 +17,10 @@ const STARTED = Symbol.for('baton.content.started');
 
 export interface MainOptions {
   win?: Window;
-  /** Adapters to try (default: every built-in one). */
-  adapters?: HelpdeskAdapter[];
+  /** Built-in adapters to try: one hosted desk's, or every one (loopback, granted origins). */
+  adapters: HelpdeskAdapter[];
+  /** Where the sidebar comes from (default: injected by the background on the first ticket). */
+  sidebar?: () => Promise<SidebarModule>;
   /** How long to wait for a late-rendering desk (ms). */
   waitMs?: number;
 }
@@ -73,14 +75,15 @@ async function readCustomer(adapter: HelpdeskAdapter, pane: ParentNode, ctx: Rea
 }
 
 /** Start the content script on this page; returns null where it must not run (frames, twice). */
-export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
+export async function main(opts: MainOptions): Promise<ContentApp | null> {
   const win = opts.win ?? window;
   const doc = win.document;
   const flags = win as unknown as Record<symbol, boolean>;
-  if (win.top !== win || flags[STARTED] || doc.getElementById(HOST_ID)) return null;
+  if (win.top !== win || flags[STARTED] || doc.getElementById(SIDEBAR_HOST_ID)) return null;
   flags[STARTED] = true;
   const waitMs = opts.waitMs ?? 8000;
-  const builtins = opts.adapters ?? builtinAdapters;
+  const builtins = opts.adapters;
+  const sidebarModule = opts.sidebar ?? (() => loadSidebar());
   const origin = win.location.origin;
 
   // Settings, strings and declared adapters: asked for only once the page may be a ticket, so
@@ -123,7 +126,14 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
     if (r.ok && r.stale && !r.error && !force) await lookup(true); // stale-while-revalidate
   }
 
-  const ensureSidebar = (): SidebarHandle => {
+  let mounting: Promise<SidebarHandle> | null = null;
+  /** The sidebar, mounted once (its code is loaded on the first ticket). */
+  const ensureSidebar = (): Promise<SidebarHandle> =>
+    (mounting ??= sidebarModule().then((mod) => mountNow(mod)).catch((e: unknown) => {
+      mounting = null;
+      throw e;
+    }));
+  const mountNow = ({ mountSidebar }: SidebarModule): SidebarHandle => {
     if (sidebar) return sidebar;
     sidebar = mountSidebar({
       doc,
@@ -195,7 +205,8 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
         return;
       }
       const { adapter, ticket } = chosen;
-      const sb = ensureSidebar();
+      const sb = await ensureSidebar();
+      if (signal.aborted) return;
       sb.setModel({ ...sb.model, state: 'loading', desk: { id: adapter.id, label: adapter.label }, customer: null, data: null, fetchedAt: null, error: null, query: null, override: null });
       sb.show(true);
       const pane = (await waitFor(() => adapter.activePane(doc, ticket), { signal, timeoutMs: waitMs })) ?? doc;
@@ -250,6 +261,7 @@ export async function main(opts: MainOptions = {}): Promise<ContentApp | null> {
       unlisten();
       sidebar?.destroy();
       sidebar = null;
+      mounting = null;
       flags[STARTED] = false;
     },
   };

@@ -85,6 +85,8 @@ export interface BackgroundProtocol {
   /** UI strings for a language setting (the extension's own _locales). */
   'messages:get': [{ language?: LanguageSetting }, UiStrings];
   'options:open': [Record<string, never>, { ok: true }];
+  /** A content script found a ticket: run the sidebar's code (content/sidebar.js) in its frame. */
+  'sidebar:load': [Record<string, never>, { ok: true }];
 }
 
 /** A write-back's answer: the API's body, or why it failed. */

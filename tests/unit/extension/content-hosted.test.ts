@@ -2,7 +2,8 @@
 // @vitest-environment-options {"url":"https://desk.example.test/home","settings":{"disableJavaScriptFileLoading":true,"disableCSSFileLoading":true}}
 /**
  * On a hosted desk's domain the content script runs on every page; it must not wake the
- * background until the page is a ticket. Then it asks, and (not configured) says so.
+ * background until the page is a ticket. Then it asks (and has the sidebar's code loaded), and
+ * (not configured) says so.
  */
 import { afterAll, expect, it, vi } from 'vitest';
 import { createBackground, dispatch } from '../../../src/background/handlers';
@@ -12,13 +13,20 @@ import type { MessageName } from '../../../src/shared/messages';
 import { MemoryArea, loadLocale } from './helpers';
 
 const asked: string[] = [];
-const bg = createBackground({ local: new MemoryArea(), loadLocale, uiLanguage: () => 'en', openOptions: async () => undefined });
+const bg = createBackground({
+  local: new MemoryArea(),
+  loadLocale,
+  uiLanguage: () => 'en',
+  openOptions: async () => undefined,
+  // What scripting.executeScript does with content/sidebar.js: run its entry in this page's world.
+  injectSidebar: async () => void (await import('../../../src/content/sidebar-entry')),
+});
 (globalThis as unknown as { chrome: unknown }).chrome = {
   runtime: {
     id: 'baton-test',
     async sendMessage(msg: { type: MessageName; payload: never }) {
       asked.push(msg.type);
-      return dispatch(bg.handlers, msg.type, msg.payload);
+      return dispatch(bg.handlers, msg.type, msg.payload, { tabId: 1, frameId: 0 });
     },
     onMessage: { addListener: () => undefined, removeListener: () => undefined },
   },
@@ -53,7 +61,8 @@ it('asks nothing on pages that are not tickets, then looks up on a ticket', asyn
   document.body.append(ticket);
   history.pushState(null, '', '/tickets/12');
   await app!.refresh();
-  expect(asked.slice(0, 2)).toEqual(['content:init', 'override:get']);
+  // The sidebar's code is loaded only now, on the first ticket.
+  expect(asked.slice(0, 3)).toEqual(['content:init', 'sidebar:load', 'override:get']);
   await vi.waitFor(() => expect(app!.sidebar()?.model.state).toBe('unconfigured'));
   expect(app!.status()).toMatchObject({ desk: { id: 'testdesk' }, customer: { email: 'emma.clark@northwind.example.com', ticket: '12' } });
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackground, dispatch } from '../../../src/background/handlers';
 import { mayAsk, senderKind } from '../../../src/background/senders';
 import { main, queryFor, type ContentApp } from '../../../src/content/main';
+import { builtinAdapters } from '../../../src/content/helpdesks/index';
 import { contentEnvelope, type MessageName } from '../../../src/shared/messages';
 import { DEMO_TOKEN, MemoryArea, REPO, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
 
@@ -44,7 +45,15 @@ const clickLink = (href: string) => (document.querySelector(`a[href="${href}"]`)
 beforeAll(async () => {
   api = await spawnDemoApi();
   await local.set({ apiUrl: api.url, token: DEMO_TOKEN, language: 'en' });
-  const bg = createBackground({ local, loadLocale, uiLanguage: () => 'en-US', openOptions: async () => undefined, api: { fetch: nodeFetch, backoffMs: 5 } });
+  const bg = createBackground({
+    local,
+    loadLocale,
+    uiLanguage: () => 'en-US',
+    openOptions: async () => undefined,
+    api: { fetch: nodeFetch, backoffMs: 5 },
+    // What scripting.executeScript does with content/sidebar.js: run its entry in this page's world.
+    injectSidebar: async () => void (await import('../../../src/content/sidebar-entry')),
+  });
   (globalThis as unknown as { chrome: unknown }).chrome = {
     runtime: {
       id: EXT_ID,
@@ -52,7 +61,7 @@ beforeAll(async () => {
         const kind = senderKind({ id: EXT_ID, url: location.href, tab: { id: 1 } }, EXT_ID, `chrome-extension://${EXT_ID}/`);
         if (!mayAsk(kind, msg.type)) throw new Error(`refused ${msg.type}`);
         if (msg.type === 'context:get') asked.push((msg.payload as { query: { email?: string; org?: string } }).query.email ?? (msg.payload as { query: { org?: string } }).query.org ?? '');
-        return dispatch(bg.handlers, msg.type, msg.payload);
+        return dispatch(bg.handlers, msg.type, msg.payload, { tabId: 1, frameId: 0 });
       },
       onMessage: { addListener: (fn: (typeof contentListeners)[number]) => contentListeners.push(fn), removeListener: () => undefined },
     },
@@ -63,7 +72,7 @@ beforeAll(async () => {
   document.body.replaceChildren(...[...page.body.childNodes].map((n) => document.importNode(n, true)));
   document.body.dataset.desk = page.body.dataset.desk!;
   await import('../../../demo/desk/app.js');
-  app = (await main({ waitMs: 3000 }))!;
+  app = (await main({ adapters: builtinAdapters, waitMs: 3000 }))!;
 }, 30_000);
 
 afterAll(async () => {
@@ -84,7 +93,7 @@ describe('content script on the demo desk', () => {
   });
 
   it('never starts twice on a page', async () => {
-    expect(await main()).toBeNull();
+    expect(await main({ adapters: builtinAdapters })).toBeNull();
     expect(document.querySelectorAll('#baton-sidebar').length).toBe(1);
   });
 

@@ -7,23 +7,30 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { composeManifest, CONTENT_ENTRY, LOOPBACK_MATCHES } from '../../../vite.config';
+import { composeManifest, CONTENT_ALL, deskFile, LOOPBACK_MATCHES } from '../../../vite.config';
 import { builtinAdapters } from '../../../src/content/helpdesks/index';
 import { REPO } from './helpers';
 
 const base = JSON.parse(readFileSync(resolve(REPO, 'manifest.json'), 'utf8'));
 const matches = builtinAdapters.flatMap((a) => a.matches);
-const chrome = composeManifest(base, 'chrome', matches);
-const firefox = composeManifest(base, 'firefox', matches);
+const chrome = composeManifest(base, 'chrome', builtinAdapters);
+const firefox = composeManifest(base, 'firefox', builtinAdapters);
 export const CHROME_ID = 'jildnfhiepnjahmaafpegklkngphojnn';
 
 describe('manifest', () => {
-  it.each([['chrome', chrome], ['firefox', firefox]] as const)('%s: content scripts run on loopback and every hosted desk', (_b, m) => {
-    expect(m.content_scripts).toHaveLength(1);
-    const cs = m.content_scripts[0];
-    expect(cs.js).toEqual([CONTENT_ENTRY]);
-    for (const p of [...LOOPBACK_MATCHES, ...matches]) expect(cs.matches, p).toContain(p);
-    for (const a of builtinAdapters) for (const p of a.matches) expect(cs.matches, `${a.id}: ${p}`).toContain(p);
+  it.each([['chrome', chrome], ['firefox', firefox]] as const)('%s: every adapter on loopback, each hosted desk its own script on its hosts', (_b, m) => {
+    const scripts = m.content_scripts as Array<{ matches: string[]; js: string[]; run_at: string }>;
+    expect(scripts[0]).toEqual({ matches: LOOPBACK_MATCHES, js: [CONTENT_ALL], run_at: 'document_idle' });
+    const hosted = builtinAdapters.filter((a) => a.matches.length);
+    expect(hosted.length).toBeGreaterThanOrEqual(10);
+    expect(scripts).toHaveLength(hosted.length + 1);
+    for (const a of hosted) {
+      expect(scripts.find((cs) => cs.js[0] === deskFile(a.id))?.matches, a.id).toEqual(a.matches);
+    }
+    // Self-hosted desks ship no host pattern: the agent grants their origins on the options page.
+    for (const id of ['rt', 'zammad', 'osticket', 'freescout', 'demo']) expect(scripts.some((cs) => cs.js[0] === deskFile(id)), id).toBe(false);
+    // The background runs the sidebar's code in ticket pages: it needs host access wherever a script runs.
+    for (const p of [...LOOPBACK_MATCHES, ...matches]) expect(m.host_permissions, p).toContain(p);
     expect(m.web_accessible_resources).toBeUndefined();
   });
 
