@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApi, type Api } from './support/api';
+import { expectedRelay, startApi, type Api } from './support/api';
 import { chromiumExtensionWorker, launchChromium, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
 import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, sameDocument } from './support/pages';
@@ -118,6 +118,33 @@ describe('Chromium: configured on the options page', () => {
     const again = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark', also: `!!r.querySelector('[data-part=before]')` });
     expectRelayOf(again, EMMA);
     expect((await rects(page, 'form.reply textarea')).sidebar!.w).toBeGreaterThanOrEqual(280);
+  });
+
+  test('write-back: a thank-you and a note for the next person reach the API, and the note is there after a reload', async () => {
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 1);
+    await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+    const acme = expectedRelay(AIKO).account;
+
+    // Thank the first person in the relay (the contract: [data-action=thank] on each person).
+    await clickInSidebar(page, '[data-part=before] [data-part=handoff] [data-action=thank]');
+    const thanked = await pollApi(api, `/v1/context?email=${encodeURIComponent(AIKO)}`, (b: ContextBody) =>
+      (b.before?.[0]?.person?.thanks ?? 0) >= 1 ? b.before![0]!.person!.thanks : undefined,
+    );
+    expect(thanked).toBe(1);
+
+    // Leave a note for whoever takes the account next.
+    const text = `E2E: CSV fix sent, check Excel import (${Date.now().toString(36)})`;
+    await clickInSidebar(page, 'form[data-part=note-form] textarea');
+    await page.keyboard.type(text);
+    await clickInSidebar(page, 'form[data-part=note-form] [type=submit]');
+    const stored = await pollApi(api, `/v1/accounts/${acme}/notes`, (b: { notes?: Array<{ text: string }> }) =>
+      b.notes?.find((n) => n.text === text),
+    );
+    expect(stored.text).toBe(text);
+
+    await page.reload({ waitUntil: 'load' });
+    await waitForSidebarState(page, 'ready', { containing: text });
   });
 
   test('with the API down: cached relays stay, an old one is marked stale, an unseen ticket is offline; Retry recovers', async () => {
@@ -265,4 +292,24 @@ async function ageCachedAnswers(b: LaunchedBrowser, ms: number): Promise<number>
     await chrome.storage.local.set(aged);
     return Object.keys(aged).length;
   })()`)) as number;
+}
+
+interface ContextBody {
+  before?: Array<{ person?: { thanks: number } | null }>;
+}
+
+/** Asks the running API (with its token) until `pick` finds what it wants in the JSON answer. */
+async function pollApi<B, T>(api: Api, path: string, pick: (body: B) => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.token}` } });
+    last = await res.text();
+    if (res.ok) {
+      const got = pick(JSON.parse(last) as B);
+      if (got !== undefined) return got;
+    }
+    if (Date.now() > deadline) throw new Error(`GET ${path} never showed it; last answer: ${res.status} ${last.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
