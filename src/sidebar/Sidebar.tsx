@@ -3,11 +3,12 @@
  * customer of the ticket on the page. Pure rendering from a SidebarModel; the content script
  * owns the data and passes actions in.
  */
-import type { Impact, ImpactLevel, Person } from '../shared/context';
+import type { Impact, Note, Person } from '../shared/context';
 import type { LookupOverride, SidebarUi } from '../shared/messages';
 import { formatAge, formatDate, formatNumber, type T } from './i18n';
 import { isEmail, mailtoHref, safeHref } from './links';
-import type { SidebarModel } from './model';
+import { orderedImpacts, type SidebarModel } from './model';
+import type { WriteBack } from './write';
 
 export interface SidebarActions {
   retry(): void;
@@ -25,9 +26,9 @@ export interface SidebarProps {
   ui: SidebarUi;
   now: number;
   actions: SidebarActions;
+  /** Thanks, notes, ask links and copy (absent: the relay is shown read-only). */
+  write?: WriteBack;
 }
-
-const LEVEL_ORDER: ImpactLevel[] = ['contact', 'team', 'company', 'society', 'teammate'];
 
 /** A stable hue per stage id, so a stage keeps its colour everywhere. */
 export function stageHue(id: string): number {
@@ -44,29 +45,41 @@ const Icon = ({ d }: { d: string }) => (
 const MAIL = 'M3 6h18v12H3zM3 7l9 6 9-6';
 const CHAT = 'M4 5h16v10H9l-5 4z';
 const GEAR = 'M4 7h10M18 7h2M4 17h2M10 17h10M16 5v4M8 15v4';
+const HEART = 'M12 20s-7-4.5-7-10a4 4 0 0 1 7-2.5A4 4 0 0 1 19 10c0 5.5-7 10-7 10z';
+const TRASH = 'M5 7h14M10 7V5h4v2M7 7l1 12h8l1-12';
+const COPY = 'M9 9h10v10H9zM5 15V5h10';
 
-function PersonLinks({ person, t }: { person: Person; t: T }) {
-  const mail = mailtoHref(person.email);
+/** Ask links (mail with the ticket filled in, chat) and the thank button of one person. */
+function PersonLinks({ person, t, w }: { person: Person; t: T; w?: WriteBack | undefined }) {
+  const mail = w ? w.mailHref(person) : mailtoHref(person.email);
   const chat = safeHref(person.chat);
-  if (!mail && !chat) return null;
+  if (!mail && !chat && !w) return null;
+  const done = w?.thankedNow(person);
+  const thank = t(done ? 'thankedPerson' : 'thankPerson', person.name, person.thanks);
   return (
     <span class="links">
       {mail && (
-        <a href={mail} title={t('mailPerson', person.name)} aria-label={t('mailPerson', person.name)}>
+        <a href={mail} data-action="ask" title={t('mailPerson', person.name)} aria-label={t('mailPerson', person.name)}>
           <Icon d={MAIL} />
         </a>
       )}
       {chat && (
-        <a href={chat} target="_blank" rel="noopener noreferrer" title={t('chatPerson', person.name)} aria-label={t('chatPerson', person.name)}>
+        <a href={chat} data-action="ask" target="_blank" rel="noopener noreferrer" title={t('chatPerson', person.name)} aria-label={t('chatPerson', person.name)}>
           <Icon d={CHAT} />
         </a>
+      )}
+      {w && (
+        <button type="button" class={done ? 'thank done' : 'thank'} data-action="thank" data-person={person.id} title={thank} aria-label={thank} aria-busy={w.state.busy.has(person.id)} onClick={() => w.thank(person)}>
+          <Icon d={HEART} />
+          <span data-part="thanks-count">{formatNumber(person.thanks, t.lang)}</span>
+        </button>
       )}
     </span>
   );
 }
 
 /** One runner on the relay: a hand-off before support or a teammate after it. */
-function Step({ stage, at, person, note, t, attrs }: { stage: { id: string; label: string }; at?: string; person: Person | null; note: string; t: T; attrs: Record<string, string> }) {
+function Step({ stage, at, person, note, t, w, attrs }: { stage: { id: string; label: string }; at?: string; person: Person | null; note: string; t: T; w?: WriteBack | undefined; attrs: Record<string, string> }) {
   return (
     <li {...attrs} style={{ '--hue': String(stageHue(stage.id)) }}>
       <span class="dot" aria-hidden="true" />
@@ -80,7 +93,7 @@ function Step({ stage, at, person, note, t, attrs }: { stage: { id: string; labe
             <strong>{person.name}</strong>
             {person.title && <span class="muted"> · {person.title}</span>}
           </span>
-          <PersonLinks person={person} t={t} />
+          <PersonLinks person={person} t={t} w={w} />
         </div>
       )}
       {note && <p class="note">{note}</p>}
@@ -88,10 +101,10 @@ function Step({ stage, at, person, note, t, attrs }: { stage: { id: string; labe
   );
 }
 
-function ImpactItem({ i, t }: { i: Impact; t: T }) {
+function ImpactItem({ i, t, w }: { i: Impact; t: T; w?: WriteBack | undefined }) {
   if (i.level === 'teammate') {
     const stage = i.stage ?? { id: 'teammate', label: i.label };
-    return <Step stage={stage} person={i.person} note={i.note} t={t} attrs={{ 'data-part': 'impact', 'data-level': 'teammate' }} />;
+    return <Step stage={stage} person={i.person} note={i.note} t={t} w={w} attrs={{ 'data-part': 'impact', 'data-level': 'teammate' }} />;
   }
   return (
     <li data-part="impact" data-level={i.level}>
@@ -176,9 +189,61 @@ function Message({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'acti
   );
 }
 
-function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
+/** Under "you are here": what was done and what the next person should know. */
+function NoteForm({ t, w, ticket }: { t: T; w: WriteBack; ticket: string }) {
+  return (
+    <form class="note-form" data-part="note-form" key={ticket} onSubmit={(e) => (e.preventDefault(), w.addNote(e.currentTarget as HTMLFormElement))}>
+      <label for="baton-note">{t('noteLabel')}</label>
+      <textarea
+        id="baton-note"
+        name="note"
+        rows={3}
+        maxLength={2000}
+        placeholder={t('notePlaceholder')}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.preventDefault(), (e.currentTarget as HTMLTextAreaElement).form?.requestSubmit());
+        }}
+      />
+      {w.state.noteError && (
+        <p class="error small" role="alert">
+          {w.state.noteError}
+        </p>
+      )}
+      <button type="submit" disabled={w.state.busy.has('note')}>
+        {t('noteSave')}
+      </button>
+    </form>
+  );
+}
+
+function NoteItem({ n, t, w, now }: { n: Note; t: T; w?: WriteBack | undefined; now: number }) {
+  const at = Date.parse(n.at);
+  return (
+    <li data-part="note" data-note={n.id}>
+      <p class="text">{n.text}</p>
+      <div class="row small muted">
+        <span>
+          {n.author}
+          {n.ticket && ` · ${t('noteTicket', n.ticket)}`}
+        </span>
+        <span class="links">
+          <time dateTime={n.at} title={n.at}>
+            {Number.isNaN(at) ? n.at : formatAge(at, now, t.lang)}
+          </time>
+          {n.mine && w && (
+            <button type="button" class="icon" data-action="delete-note" title={t('noteDelete')} aria-label={t('noteDelete')} disabled={w.state.busy.has(`del:${n.id}`)} onClick={() => w.deleteNote(n.id)}>
+              <Icon d={TRASH} />
+            </button>
+          )}
+        </span>
+      </div>
+    </li>
+  );
+}
+
+function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
   const d = model.data!;
-  const after = [...d.after].sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level));
+  const after = orderedImpacts(d.after);
   const rings = after.filter((i) => i.level !== 'teammate');
   const next = after.filter((i) => i.level === 'teammate');
   const self = d.self;
@@ -201,7 +266,7 @@ function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
         {!d.before.length && <p class="muted">{t('noBefore')}</p>}
         <ol class="timeline">
           {d.before.map((h) => (
-            <Step stage={h.stage} at={h.at} person={h.person} note={h.note} t={t} attrs={{ 'data-part': 'handoff', 'data-stage': h.stage.id }} />
+            <Step stage={h.stage} at={h.at} person={h.person} note={h.note} t={t} w={w} attrs={{ 'data-part': 'handoff', 'data-stage': h.stage.id }} />
           ))}
           <li class="you" data-part="you" style={{ '--hue': String(stageHue(self?.id ?? 'support')) }}>
             <span class="dot" aria-hidden="true" />
@@ -209,6 +274,14 @@ function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
               <strong>{t('youAreHere')}</strong>
               <span class="stage">{self?.label || t('support')}</span>
             </div>
+            {w && d.account && <NoteForm t={t} w={w} ticket={model.customer?.ticket ?? ''} />}
+            {d.notes.length > 0 && (
+              <ol class="notes" data-part="notes" aria-label={t('notesTitle')}>
+                {d.notes.map((n) => (
+                  <NoteItem n={n} t={t} w={w} now={now} />
+                ))}
+              </ol>
+            )}
           </li>
         </ol>
       </section>
@@ -219,7 +292,7 @@ function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
         {rings.length ? (
           <ol class="rings">
             {rings.map((i) => (
-              <ImpactItem i={i} t={t} />
+              <ImpactItem i={i} t={t} w={w} />
             ))}
           </ol>
         ) : (
@@ -230,7 +303,7 @@ function Relay({ model, t, now, actions }: Omit<SidebarProps, 'ui'>) {
             <h4>{t('nextTitle')}</h4>
             <ol class="timeline next">
               {next.map((i) => (
-                <ImpactItem i={i} t={t} />
+                <ImpactItem i={i} t={t} w={w} />
               ))}
             </ol>
           </>
@@ -290,7 +363,7 @@ function ResizeHandle({ ui, t, actions }: Pick<SidebarProps, 'ui' | 't' | 'actio
   );
 }
 
-export function Sidebar({ model, t, ui, now, actions }: SidebarProps) {
+export function Sidebar({ model, t, ui, now, actions, write }: SidebarProps) {
   const hasRelay = (model.state === 'ready' || model.state === 'stale') && model.data;
   if (ui.collapsed) {
     return (
@@ -319,12 +392,20 @@ export function Sidebar({ model, t, ui, now, actions }: SidebarProps) {
       </header>
       <div class="scroll">
         <Header model={model} t={t} />
-        {model.state === 'loading' ? <Skeleton t={t} /> : hasRelay ? <Relay model={model} t={t} now={now} actions={actions} /> : <Message model={model} t={t} actions={actions} />}
+        {model.state === 'loading' ? <Skeleton t={t} /> : hasRelay ? <Relay model={model} t={t} now={now} actions={actions} write={write} /> : <Message model={model} t={t} actions={actions} />}
       </div>
       <footer class="foot">
         <span class="muted small">
-          {model.fetchedAt && hasRelay ? t('updated', formatAge(model.fetchedAt, now, t.lang)) : model.desk ? model.desk.label : ''}
+          {write?.state.status ? '' : model.fetchedAt && hasRelay ? t('updated', formatAge(model.fetchedAt, now, t.lang)) : model.desk ? model.desk.label : ''}
+          <span class="flash" role="status">
+            {write?.state.status}
+          </span>
         </span>
+        {write && hasRelay && (
+          <button type="button" class="icon" data-action="copy-relay" onClick={write.copy} title={t('copyRelayHelp')} aria-label={t('copyRelay')}>
+            <Icon d={COPY} />
+          </button>
+        )}
         <button type="button" class="icon" onClick={actions.openOptions} title={t('settings')} aria-label={t('settings')}>
           <Icon d={GEAR} />
         </button>

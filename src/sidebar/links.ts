@@ -6,10 +6,14 @@ export function isEmail(s: string): boolean {
   return EMAIL.test(s.trim());
 }
 
-/** `mailto:` for a valid address, else null. */
-export function mailtoHref(email: string): string | null {
+/** `mailto:` for a valid address (with `subject`, `body` … filled in), else null. */
+export function mailtoHref(email: string, fields: Record<string, string> = {}): string | null {
   const e = email.trim();
-  return isEmail(e) ? `mailto:${e}` : null;
+  const q = Object.entries(fields)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+  return isEmail(e) ? `mailto:${e}${q ? `?${q}` : ''}` : null;
 }
 
 /** The URL when it is https: or a valid mailto:, else null (javascript:, data:, http: …). */

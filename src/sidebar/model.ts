@@ -1,5 +1,5 @@
 /** What the sidebar shows, and how a lookup's result becomes a data-state. */
-import type { ContextQuery, ContextResponse } from '../shared/context';
+import type { ContextQuery, ContextResponse, Impact, ImpactLevel } from '../shared/context';
 import type { LookupError, LookupOverride, LookupResult } from '../shared/messages';
 
 export const STATES = ['loading', 'ready', 'stale', 'offline', 'not-found', 'unauthorized', 'unconfigured', 'error'] as const;
@@ -59,4 +59,11 @@ export function withResult(m: SidebarModel, r: LookupResult): SidebarModel {
   const state = stateOf(r);
   if (r.ok) return { ...m, state, data: r.data, fetchedAt: r.fetchedAt, error: r.error ?? null };
   return { ...m, state, data: null, fetchedAt: null, error: r.error };
+}
+
+const LEVEL_ORDER: ImpactLevel[] = ['contact', 'team', 'company', 'society', 'teammate'];
+
+/** Impacts in ring order: contact, team, company, society, then the teammates next in line. */
+export function orderedImpacts(after: Impact[]): Impact[] {
+  return [...after].sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level));
 }

@@ -9,6 +9,8 @@ import { makeT, type T } from './i18n';
 import { emptyModel, type SidebarModel } from './model';
 import { Sidebar, type SidebarActions } from './Sidebar';
 import css from './sidebar.css?inline';
+import { createWriteBack, type Send } from './write';
+import { send as sendToBackground } from '../content/ext';
 import type { UiStrings } from '../shared/messages';
 
 export const HOST_ID = 'baton-sidebar';
@@ -26,6 +28,8 @@ export interface MountOptions {
   shadow?: ShadowRootMode;
   /** Push the page aside while expanded (default true). */
   pushPage?: boolean;
+  /** How write-backs reach the background (default: runtime messages). */
+  send?: Send;
 }
 
 export interface SidebarHandle {
@@ -86,9 +90,21 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
     host.style.setProperty(k, v, 'important');
   }
 
+  const write = createWriteBack({
+    send: opts.send ?? sendToBackground,
+    model: () => model,
+    update: (patch) => {
+      model = { ...model, ...patch };
+      draw();
+    },
+    draw: () => draw(),
+    t: () => t,
+    doc,
+    root,
+  });
   const draw = () => {
     layout();
-    render(<Sidebar model={model} t={t} ui={ui} now={Date.now()} actions={opts.actions} />, mountPoint);
+    render(<Sidebar model={model} t={t} ui={ui} now={Date.now()} actions={opts.actions} write={write} />, mountPoint);
   };
   draw();
   // "Updated 2 min ago" keeps up with the clock.

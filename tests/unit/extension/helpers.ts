@@ -98,6 +98,6 @@ export const nodeFetch: typeof fetch = async (input, init) => {
     });
     req.on('error', rej);
     init?.signal?.addEventListener('abort', () => req.destroy(init.signal!.reason as Error), { once: true });
-    req.end();
+    req.end(typeof init?.body === 'string' ? init.body : undefined);
   });
 };

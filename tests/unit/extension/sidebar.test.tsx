@@ -88,7 +88,8 @@ describe('ready', () => {
     mount().setModel(withResult(emptyModel(), { ok: true, data: evil, fetchedAt: Date.now(), stale: false }));
     const hrefs = qa('a[href]').map((a) => a.getAttribute('href')!);
     expect(hrefs.length).toBeGreaterThan(0);
-    for (const h of hrefs) expect(h).toMatch(/^(https:|mailto:[^?]+$)/);
+    // mailto: one plain address; only the fields Baton fills in (subject, body), encoded.
+    for (const h of hrefs) expect(h).toMatch(/^(https:|mailto:[^?&]+(\?(subject=[^&?:/]*&)?body=[^&?:/]*)?$)/);
     expect(q(`[data-stage=${evil.before[0]!.stage.id}] a`)).toBeNull();
     expect(q(`[data-stage=sales] a[href^="https://chat.hibiki-survey.example/"]`)).not.toBeNull();
   });
