@@ -199,7 +199,18 @@ export async function startRt(options: StartRtOptions = {}): Promise<RtServer> {
     }),
   );
 
+  // If this process ends without stop() (Ctrl-C, a crash), take the server down with it.
+  const killOnExit = () => {
+    try {
+      if (exited === undefined && child.pid) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  };
+  process.once('exit', killOnExit);
+
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (exited === undefined && child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
