@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Baton's tests need, and only those that are missing:
-#   - chromium and firefox-esr (Debian's; the end-to-end tests drive them)
+#   - chromium and firefox-esr (Debian's; the end-to-end tests drive them), and openssl (the
+#     self-signed certificate of the HTTPS server a hosted desk's host name is mapped to)
 #   - Request Tracker 5 with SQLite (a real help desk for the end-to-end tests)
 # Idempotent and a fast no-op when everything is present. As root it installs with apt-get;
 # otherwise it prints what to install and exits non-zero.
@@ -12,7 +13,7 @@ set -euo pipefail
 RT_PASSWORD="${BATON_RT_PASSWORD:-baton-rt-root}"
 RT_BASE_URL="${BATON_RT_BASE_URL:-http://127.0.0.1:8790}"
 
-browser_pkgs=(chromium firefox-esr)
+browser_pkgs=(chromium firefox-esr openssl)
 rt_pkgs=(rt5-db-sqlite rt5-standalone request-tracker5 dma w3m)
 
 installed() { # installed PKG -> 0 when dpkg has it fully installed
@@ -25,7 +26,7 @@ missing_rt=()
 for p in "${rt_pkgs[@]}"; do installed "$p" || missing_rt+=("$p"); done
 
 if [ ${#missing_browsers[@]} -eq 0 ] && [ ${#missing_rt[@]} -eq 0 ]; then
-  echo "install-system-deps: chromium, firefox-esr and Request Tracker 5 are present"
+  echo "install-system-deps: chromium, firefox-esr, openssl and Request Tracker 5 are present"
   exit 0
 fi
 

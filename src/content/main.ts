@@ -54,6 +54,10 @@ export function queryFor(c: CustomerRead, override: LookupOverride | null, ticke
 async function readCustomer(adapter: HelpdeskAdapter, pane: ParentNode, ctx: ReadContext, win: Window, signal: AbortSignal, waitMs: number): Promise<CustomerRead> {
   if (adapter.fetchCustomer) {
     try {
+      // The page's own fetch: same origin, the agent's session cookies. In MV3 both browsers give
+      // content scripts the page's principal for it (Firefox's MV2-only `content.fetch` does not
+      // exist in MV3; gecko's test_ext_secfetch.js: "window.fetch is the original fetch with the
+      // page's principal"), so same-origin JSON reads carry the cookies.
       const c = await adapter.fetchCustomer({ ...ctx, signal, fetch: win.fetch.bind(win) });
       if (c && (c.email || c.org)) return { ticket: ctx.ticket, ...c };
     } catch (e) {

@@ -2,38 +2,45 @@
 
 /**
  * Resolve with the first truthy `check()`, re-checking on DOM changes under `root`; resolve
- * null after `timeoutMs` or reject when `signal` aborts.
+ * null after `timeoutMs` or reject when `signal` aborts. Attribute changes count too (a desk
+ * switching tabs often only flips `data-is-active`, `hidden` or a class on panes already in the
+ * DOM); a burst of changes is answered with one check at most every `throttleMs`.
  */
-export function waitFor<T>(check: () => T | null | undefined | false, opts: { signal: AbortSignal; root?: Node; timeoutMs?: number }): Promise<T | null> {
+export function waitFor<T>(
+  check: () => T | null | undefined | false,
+  opts: { signal: AbortSignal; root?: Node; timeoutMs?: number; throttleMs?: number },
+): Promise<T | null> {
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(opts.signal.reason);
     const first = check();
     if (first) return resolve(first);
     const root = opts.root ?? document.documentElement;
-    let pending = false;
-    const done = (v: T | null) => {
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const stop = () => {
       obs.disconnect();
       clearTimeout(timer);
+      clearTimeout(pending);
       opts.signal.removeEventListener('abort', onAbort);
+    };
+    const done = (v: T | null) => {
+      stop();
       resolve(v);
     };
     const obs = new MutationObserver(() => {
-      if (pending) return;
-      pending = true;
-      queueMicrotask(() => {
-        pending = false;
+      if (pending !== undefined) return;
+      pending = setTimeout(() => {
+        pending = undefined;
         const v = check();
         if (v) done(v);
-      });
+      }, opts.throttleMs ?? 30);
     });
     const onAbort = () => {
-      obs.disconnect();
-      clearTimeout(timer);
+      stop();
       reject(opts.signal.reason);
     };
     const timer = setTimeout(() => done(null), opts.timeoutMs ?? 10_000);
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    obs.observe(root, { childList: true, subtree: true, characterData: true });
+    obs.observe(root, { childList: true, subtree: true, characterData: true, attributes: true });
   });
 }
 

@@ -61,6 +61,8 @@ export interface LaunchChromiumOptions {
   lang?: string;
   /** Reuse this profile (a restart of the same browser); close() then leaves it in place. */
   userDataDir?: string;
+  /** More command-line switches (e.g. --host-resolver-rules to put a hosted desk's host on loopback). */
+  args?: string[];
 }
 
 let policySeq = 0;
@@ -92,7 +94,7 @@ export async function launchChromium(o: LaunchChromiumOptions): Promise<Launched
       pipe: true,
       enableExtensions: [o.extensionDir],
       userDataDir: profileDir,
-      args: [...CHROMIUM_FLAGS, ...(o.lang ? [`--lang=${o.lang}`] : [])],
+      args: [...CHROMIUM_FLAGS, ...(o.lang ? [`--lang=${o.lang}`] : []), ...(o.args ?? [])],
       defaultViewport: { width: 1400, height: 900 },
       handleSIGINT: false,
       handleSIGTERM: false,
