@@ -59,6 +59,8 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
   const mountPoint = doc.createElement('div');
   root.appendChild(mountPoint);
   doc.documentElement.appendChild(host);
+  // Keys typed in the sidebar (a note) are not the desk's shortcuts (RT: "r" replies …).
+  for (const type of ['keydown', 'keypress', 'keyup']) host.addEventListener(type, (e) => e.stopPropagation());
 
   const html = doc.documentElement;
   const pushPage = opts.pushPage !== false;

@@ -142,6 +142,21 @@ describe('notes', () => {
     expect((await apiAnswer()).notes.some((n) => n.id === id)).toBe(false);
   });
 
+  it("typing a note does not reach the desk's keyboard shortcuts", async () => {
+    await showAiko();
+    const seen: string[] = [];
+    const onKey = (e: KeyboardEvent) => seen.push(e.key);
+    document.addEventListener('keydown', onKey);
+    try {
+      const area = q<HTMLTextAreaElement>('form[data-part=note-form] textarea')!;
+      area.dispatchEvent(new KeyboardEvent('keydown', { key: 'r', bubbles: true, composed: true }));
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));
+      expect(seen).toEqual(['j']);
+    } finally {
+      document.removeEventListener('keydown', onKey);
+    }
+  });
+
   it('notes are listed newest first; delete is offered on your own only', async () => {
     await showAiko();
     const d = structuredClone(sb!.model.data!);

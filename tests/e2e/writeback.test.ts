@@ -1,0 +1,120 @@
+// Write-back across browsers, end to end: one real context API (a config with two tokens that
+// name no person, so each agent writes under the name from their settings), a real Request
+// Tracker 5 ticket, and two agents. In Chromium, agent A (set up on the options page) thanks the
+// account executive — the count goes up once, a second click within the minute sends nothing —
+// and leaves a note for the next person. In Firefox, agent B (settings pushed as managed
+// storage, the other token) opens the same customer and sees the note and the count.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEMO_CONFIG, startApi, type Api } from './support/api';
+import { chromiumExtensionWorker, launchChromium, launchFirefox, type LaunchedBrowser } from './support/browsers';
+import { e2eContext, rtRequestorEmail, type E2eContext } from './support/context';
+import { configureThroughOptions, optionsPath, typeInto } from './support/pages';
+import { expectRelayOnRtTicket } from './support/relay';
+import { waitForSidebarState } from './support/sidebar';
+
+const TOKEN_A = 'e2e-desk-token-agent-a';
+const TOKEN_B = 'e2e-desk-token-agent-b';
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const AIKO = rtRequestorEmail('aiko');
+
+/** The demo config with two tokens that name no person (the writer is the agent's name). */
+function twoAgentConfig(): string {
+  const config = readFileSync(DEMO_CONFIG, 'utf8').replace(
+    /^tokens:\n(?:(?: {2}.*|\s*)\n)*/m,
+    `tokens:\n  - { name: desk-a, sha256: '${sha(TOKEN_A)}' }\n  - { name: desk-b, sha256: '${sha(TOKEN_B)}' }\n\n`,
+  );
+  if (!config.includes(sha(TOKEN_B))) throw new Error('could not replace the tokens of the demo config');
+  return config;
+}
+
+/** An element inside the sidebar's (open, test-build) shadow root, once it is there. */
+async function inSidebar(page: Page, selector: string): Promise<ElementHandle<Element>> {
+  const handle = await page.waitForFunction(`document.getElementById('baton-sidebar')?.shadowRoot?.querySelector(${JSON.stringify(selector)}) || null`, { timeout: 10_000, polling: 100 });
+  const el = handle.asElement() as ElementHandle<Element> | null;
+  if (!el) throw new Error(`no ${selector} in the sidebar`);
+  return el;
+}
+
+const SALES_COUNT = `r.querySelector('[data-stage=sales] [data-action=thank] [data-part=thanks-count]')?.textContent`;
+
+/** sato's thanks count and the account's notes as the API has them. */
+async function stored(api: Api, token: string): Promise<{ thanks: number; notes: Array<{ text: string; author: string }> }> {
+  const res = await fetch(`${api.url}/v1/context?email=${encodeURIComponent(AIKO)}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as { before: Array<{ stage: { id: string }; person: { thanks: number } | null }>; notes: Array<{ text: string; author: string }> };
+  return { thanks: body.before.find((h) => h.stage.id === 'sales')!.person!.thanks, notes: body.notes };
+}
+
+describe('write-back: thanks and a note in Chromium, seen in Firefox', () => {
+  let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
+  let api: Api;
+  let chromium: LaunchedBrowser;
+  let firefox: LaunchedBrowser;
+  const note = `Sent the UTF-8 (BOM) CSV workaround; a fix ships next release. Ask HR before renewal. ${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    ctx = e2eContext({ extension: true, rt: true });
+    api = await startApi({ config: twoAgentConfig() });
+    [chromium, firefox] = await Promise.all([
+      launchChromium({ extensionDir: ctx.extension.chrome }),
+      launchFirefox({ extensionDir: ctx.extension.firefox, managed: { apiUrl: api.url, token: TOKEN_B, agentName: 'Agent B', language: 'en' } }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([chromium?.close(), firefox?.close()]);
+    await api?.close();
+  });
+
+  test('Chromium: agent A thanks the account executive once (a second click within a minute sends nothing) and leaves a note', async () => {
+    const optionsUrl = `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`;
+    await configureThroughOptions(chromium.browser, optionsUrl, { apiUrl: api.url, token: TOKEN_A });
+    // The agent's name, on the same options page.
+    const options = await chromium.browser.newPage();
+    await options.goto(optionsUrl, { waitUntil: 'load' });
+    await typeInto(options, 'form input[name=agentName]', 'Agent A');
+    await (await options.waitForSelector('form [type=submit]'))!.click();
+    const worker = await chromiumExtensionWorker(chromium.browser, chromium.extensionId);
+    for (const deadline = Date.now() + 10_000; !(await worker.evaluate(`chrome.storage.local.get('agentName').then((s) => s.agentName === 'Agent A')`)); ) {
+      if (Date.now() > deadline) throw new Error('the options page did not save the agent name');
+      await new Promise((r) => setTimeout(r, 100)); // polling the worker's storage (no waitForFunction in a worker)
+    }
+    await options.close();
+
+    const page = await chromium.browser.newPage();
+    await expectRelayOnRtTicket(page, ctx.rt, 'aiko');
+    await waitForSidebarState(page, 'ready', { also: `${SALES_COUNT} === '0'` });
+
+    await (await inSidebar(page, '[data-stage=sales] [data-action=thank]')).click();
+    await waitForSidebarState(page, 'ready', { containing: 'Thanks sent to 佐藤 健', also: `${SALES_COUNT} === '1'` });
+    await (await inSidebar(page, '[data-stage=sales] [data-action=thank]')).click();
+    await waitForSidebarState(page, 'ready', { containing: 'You already thanked 佐藤 健', also: `${SALES_COUNT} === '1'` });
+    expect((await stored(api, TOKEN_A)).thanks, 'the API counted one thanks').toBe(1);
+
+    await (await inSidebar(page, 'form[data-part=note-form] textarea')).click();
+    await page.keyboard.type(note);
+    await (await inSidebar(page, 'form[data-part=note-form] [type=submit]')).click();
+    await waitForSidebarState(page, 'ready', {
+      also: `(() => { const n = r.querySelector('[data-part=notes] [data-part=note]');
+        return !!n && n.querySelector('.text').textContent === ${JSON.stringify(note)} && n.textContent.includes('Agent A') && !!n.querySelector('[data-action=delete-note]'); })()`,
+    });
+    expect((await stored(api, TOKEN_A)).notes[0]).toMatchObject({ text: note, author: 'Agent A' });
+  });
+
+  test('Firefox: agent B opens the same customer and sees the note (not theirs to delete) and the count', async () => {
+    const page = await firefox.browser.newPage();
+    await expectRelayOnRtTicket(page, ctx.rt, 'aiko');
+    await waitForSidebarState(page, 'ready', {
+      containing: note,
+      also: `${SALES_COUNT} === '1' && (() => { const n = r.querySelector('[data-part=notes] [data-part=note]');
+        return !!n && n.textContent.includes('Agent A') && !n.querySelector('[data-action=delete-note]'); })()`,
+    });
+
+    // Agent B's own thanks adds to agent A's.
+    await (await inSidebar(page, '[data-stage=sales] [data-action=thank]')).click();
+    await waitForSidebarState(page, 'ready', { also: `${SALES_COUNT} === '2'` });
+    expect((await stored(api, TOKEN_B)).thanks).toBe(2);
+  });
+});
