@@ -2,6 +2,9 @@
 import { resolve } from 'node:path';
 import { startServer } from '../../../src/server/serve';
 import type { KeyValueArea } from '../../../src/background/cache';
+import { dispatch, type Handlers } from '../../../src/background/handlers';
+import { mayAsk, senderKind } from '../../../src/background/senders';
+import type { MessageName } from '../../../src/shared/messages';
 import type { Locale } from '../../../src/shared/context';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
@@ -101,3 +104,23 @@ export const nodeFetch: typeof fetch = async (input, init) => {
     req.end(typeof init?.body === 'string' ? init.body : undefined);
   });
 };
+
+/**
+ * A content script's `chrome.runtime` in happy-dom: messages go through the background's sender
+ * check (as background/index.ts does) to its real handlers; `seen` gets each message name.
+ */
+export function installContentRuntime(handlers: Handlers, seen: string[] = [], extId = 'baton-test'): () => void {
+  const g = globalThis as unknown as { chrome?: unknown };
+  g.chrome = {
+    runtime: {
+      id: extId,
+      async sendMessage(msg: { type: MessageName; payload: never }) {
+        if (!mayAsk(senderKind({ id: extId, url: location.href, tab: { id: 1 } }, extId, `chrome-extension://${extId}/`), msg.type)) throw new Error(`refused ${msg.type}`);
+        seen.push(msg.type);
+        return dispatch(handlers, msg.type, msg.payload, { tabId: 1, frameId: 0 });
+      },
+      onMessage: { addListener: () => undefined, removeListener: () => undefined },
+    },
+  };
+  return () => void delete g.chrome;
+}

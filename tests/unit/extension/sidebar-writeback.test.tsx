@@ -9,18 +9,17 @@
  */
 import axe from 'axe-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createBackground, dispatch } from '../../../src/background/handlers';
-import { mayAsk, senderKind } from '../../../src/background/senders';
+import { createBackground } from '../../../src/background/handlers';
 import { mountSidebar, type SidebarHandle } from '../../../src/sidebar/mount';
 import { emptyModel, withResult } from '../../../src/sidebar/model';
 import { makeT } from '../../../src/sidebar/i18n';
 import { relayMarkdown } from '../../../src/sidebar/write';
 import type { ContextQuery } from '../../../src/shared/context';
-import type { MessageName, UiStrings } from '../../../src/shared/messages';
-import { DEMO_TOKEN, MemoryArea, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
+import type { UiStrings } from '../../../src/shared/messages';
+import { DEMO_TOKEN, MemoryArea, installContentRuntime, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
 
-const EXT_ID = 'baton-test';
 let api: RunningApi;
+let uninstall: (() => void) | undefined;
 let bg: ReturnType<typeof createBackground>;
 let en: UiStrings;
 const sent: string[] = [];
@@ -34,24 +33,12 @@ beforeAll(async () => {
   const local = new MemoryArea();
   await local.set({ apiUrl: api.url, token: DEMO_TOKEN, language: 'en', agentName: 'Agent A' });
   bg = createBackground({ local, loadLocale, uiLanguage: () => 'en-US', openOptions: async () => undefined, api: { fetch: nodeFetch, backoffMs: 5 } });
-  // The content script's side of runtime messaging, answered by the background's dispatch
-  // behind its sender check (as in background/index.ts).
-  (globalThis as unknown as { chrome: unknown }).chrome = {
-    runtime: {
-      id: EXT_ID,
-      async sendMessage(msg: { type: MessageName; payload: never }) {
-        const kind = senderKind({ id: EXT_ID, url: location.href, tab: { id: 1 } }, EXT_ID, `chrome-extension://${EXT_ID}/`);
-        if (!mayAsk(kind, msg.type)) throw new Error(`refused ${msg.type}`);
-        sent.push(msg.type);
-        return dispatch(bg.handlers, msg.type, msg.payload);
-      },
-      onMessage: { addListener: noop, removeListener: noop },
-    },
-  };
+  // The content script's side of runtime messaging, answered by the real background.
+  uninstall = installContentRuntime(bg.handlers, sent);
   en = await bg.handlers['messages:get']({ language: 'en' });
 }, 30_000);
 afterAll(async () => {
-  delete (globalThis as { chrome?: unknown }).chrome;
+  uninstall?.();
   await api?.close();
 });
 
