@@ -55,7 +55,9 @@ function PersonLinks({ person, t, w }: { person: Person; t: T; w?: WriteBack | u
   const chat = safeHref(person.chat);
   if (!mail && !chat && !w) return null;
   const done = w?.thankedNow(person);
-  const thank = t(done ? 'thankedPerson' : 'thankPerson', person.name, person.thanks);
+  // The accessible name ends with the visible count: "Thank 佐藤 健 · thanks so far: 3".
+  const thank = t(done ? 'thankedPerson' : 'thankPerson', person.name);
+  const count = formatNumber(person.thanks, t.lang);
   return (
     <span class="links">
       {mail && (
@@ -69,9 +71,10 @@ function PersonLinks({ person, t, w }: { person: Person; t: T; w?: WriteBack | u
         </a>
       )}
       {w && (
-        <button type="button" class={done ? 'thank done' : 'thank'} data-action="thank" data-person={person.id} title={thank} aria-label={thank} aria-busy={w.state.busy.has(person.id)} onClick={() => w.thank(person)}>
+        <button type="button" class={done ? 'thank done' : 'thank'} data-action="thank" data-person={person.id} title={`${thank} ${count}`} aria-busy={w.state.busy.has(person.id)} onClick={() => w.thank(person)}>
           <Icon d={HEART} />
-          <span data-part="thanks-count">{formatNumber(person.thanks, t.lang)}</span>
+          <span class="sr">{thank} </span>
+          <span data-part="thanks-count">{count}</span>
         </button>
       )}
     </span>
