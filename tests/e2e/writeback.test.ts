@@ -68,7 +68,7 @@ describe('write-back: thanks and a note in Chromium, seen in Firefox', () => {
     await api?.close();
   });
 
-  test('Chromium: agent A thanks the account executive once (a second click within a minute sends nothing) and leaves a note', async () => {
+  test('Chromium: agent A thanks the account executive once (a second click within a minute sends nothing), leaves a note and copies the relay', async () => {
     const optionsUrl = `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`;
     await configureThroughOptions(chromium.browser, optionsUrl, { apiUrl: api.url, token: TOKEN_A });
     // The agent's name, on the same options page.
@@ -101,6 +101,14 @@ describe('write-back: thanks and a note in Chromium, seen in Firefox', () => {
         return !!n && n.querySelector('.text').textContent === ${JSON.stringify(note)} && n.textContent.includes('Agent A') && !!n.querySelector('[data-action=delete-note]'); })()`,
     });
     expect((await stored(api, TOKEN_A)).notes[0]).toMatchObject({ text: note, author: 'Agent A' });
+
+    // "Copy relay" for the desk's internal note: the clipboard gets the Markdown summary.
+    await chromium.browser.defaultBrowserContext().overridePermissions(ctx.rt.url, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+    await (await inSidebar(page, '[data-action=copy-relay]')).click();
+    await waitForSidebarState(page, 'ready', { containing: 'Copied' });
+    const copied = (await page.evaluate('navigator.clipboard.readText()')) as string;
+    expect(copied).toMatch(/^\*\*Baton\*\*: 田中 愛子 · 株式会社アクメ\n/);
+    expect(copied).toContain('- Sales: 佐藤 健 (2024-06-15) — 課題: 若手の離職');
   });
 
   test('Firefox: agent B opens the same customer and sees the note (not theirs to delete) and the count', async () => {
