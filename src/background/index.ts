@@ -2,7 +2,7 @@
 import browser from 'webextension-polyfill';
 import { createBackground, dispatch } from './handlers';
 import { mayAsk, senderKind } from './senders';
-import { deskMatches, isSettingsChange } from './settings';
+import { declaredDesks, isSettingsChange, registeredMatches } from './settings';
 import { contentEnvelope, isEnvelope, type MessageName } from '../shared/messages';
 
 /** Built by vite.config.ts: the content script with every adapter (loopback, granted origins) and the sidebar's code. */
@@ -39,21 +39,31 @@ async function tellTabs(): Promise<void> {
 const DESKS_SCRIPT = 'baton-desks';
 
 /**
- * Self-hosted desks the agent added on the options page (and granted): the content script is
- * registered on their origins, since the manifest only names hosted desks and loopback.
+ * The content script with every adapter (content/all.js) on the desks the manifest does not
+ * name: self-hosted desks the agent added on the options page and desks declared in the
+ * config (`GET /v1/adapters`), each where the agent granted access (loopback needs none).
  */
 async function syncDeskScripts(): Promise<void> {
-  const { settings } = await bg.settings.read();
-  const { origins = [] } = await browser.permissions.getAll();
-  const matches = deskMatches(settings.deskOrigins, origins);
-  const file = CONTENT_ALL_FILE;
+  const [{ settings }, { origins = [] }, { adapters }] = await Promise.all([
+    bg.settings.read(),
+    browser.permissions.getAll(),
+    bg.handlers['adapters:get']({}).catch(() => ({ adapters: [] })),
+  ]);
+  const matches = registeredMatches(settings.deskOrigins, declaredDesks(adapters), origins);
   const existing = await browser.scripting.getRegisteredContentScripts({ ids: [DESKS_SCRIPT] });
+  const same = existing[0] && JSON.stringify([...(existing[0].matches ?? [])].sort()) === JSON.stringify([...matches].sort());
+  if (same) return;
   if (existing.length) await browser.scripting.unregisterContentScripts({ ids: [DESKS_SCRIPT] });
-  if (matches.length && file) {
-    await browser.scripting.registerContentScripts([{ id: DESKS_SCRIPT, matches, js: [file], runAt: 'document_idle', persistAcrossSessions: true }]);
+  if (matches.length) {
+    await browser.scripting.registerContentScripts([{ id: DESKS_SCRIPT, matches, js: [CONTENT_ALL_FILE], runAt: 'document_idle', persistAcrossSessions: true }]);
   }
 }
-const syncDesks = () => void syncDeskScripts().catch((e: unknown) => console.warn('Baton: could not register desk scripts', e));
+let syncing: Promise<void> = Promise.resolve();
+/** One sync at a time (register/unregister of the same id must not interleave). */
+const syncDesks = () => {
+  syncing = syncing.then(syncDeskScripts).catch((e: unknown) => console.warn('Baton: could not register desk scripts', e));
+};
+// At start-up the declared adapters are fetched (adapters:get) and their granted origins registered.
 browser.runtime.onInstalled.addListener(syncDesks);
 browser.runtime.onStartup.addListener(syncDesks);
 browser.permissions.onAdded.addListener(syncDesks);
@@ -62,9 +72,12 @@ browser.permissions.onRemoved.addListener(syncDesks);
 browser.storage.onChanged.addListener((changes, area) => {
   if ((area === 'local' || area === 'managed') && isSettingsChange(Object.keys(changes))) {
     // Settings changed (here, by policy or in another window): forget the answers, look again.
-    void bg.settingsChanged().then(tellTabs);
+    // The declared adapters are fetched again (settingsChanged forgot them) and registered.
+    void bg.settingsChanged().then(() => {
+      syncDesks();
+      return tellTabs();
+    });
   }
-  if (area === 'local' && 'deskOrigins' in changes) syncDesks();
 });
 
 browser.commands.onCommand.addListener(async (command) => {

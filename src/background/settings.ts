@@ -4,6 +4,7 @@
  * local demo API and its token; production builds default to nothing.
  */
 import type { KeyValueArea } from './cache';
+import type { DeclaredAdapter } from '../shared/context';
 import type { LanguageSetting, PublicSettings, SettingKey, Settings, SettingsView } from '../shared/messages';
 
 export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language'];
@@ -65,6 +66,45 @@ export function deskOrigin(input: string): string | null {
 export function deskMatches(origins: string[], granted: string[]): string[] {
   const g = new Set(granted);
   return origins.map((o) => `${o}/*`).filter((p) => g.has(p) || g.has('<all_urls>'));
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])$/;
+
+/**
+ * The host patterns a config-declared adapter's `urlPattern` (a regular expression) runs on,
+ * e.g. `^https?://desk\.example\.com/tickets/(?<ticket>\d+)` → `https://desk.example.com/*` and
+ * `http://desk.example.com/*`. Read only when the scheme and host are literal (dots escaped or
+ * not, any port); otherwise [] (the agent adds the desk's address by hand). Loopback
+ * gives [] too: the content script always runs there.
+ */
+export function declaredPatterns(urlPattern: string): string[] {
+  const m = /^\^?(https\?|https|http):(?:\\?\/){2}((?:[a-z0-9-]|\\?\.)+)(?:\(\?::\\d\+\)\?|:\\d\+|:\d+)?(?:\\?\/|\$|$)/i.exec(urlPattern);
+  if (!m) return [];
+  const host = m[2]!.replace(/\\\./g, '.').toLowerCase(); // `\.` or a bare `.` (what the admin meant)
+  if (!host.includes('.') || host.startsWith('.') || host.endsWith('.') || LOOPBACK_HOST.test(host)) return [];
+  const schemes = m[1]!.toLowerCase() === 'https?' ? ['https', 'http'] : [m[1]!.toLowerCase()];
+  return schemes.map((sc) => `${sc}://${host}/*`);
+}
+
+/** A config-declared desk as the options page shows it: where it runs, and whether it may. */
+export interface DeclaredDesk {
+  id: string;
+  label: string;
+  patterns: string[];
+}
+
+export function declaredDesks(adapters: DeclaredAdapter[]): DeclaredDesk[] {
+  return adapters.map((a) => ({ id: a.id, label: a.label, patterns: declaredPatterns(a.urlPattern) }));
+}
+
+/**
+ * Where the background registers the content script with every adapter: the desks the agent
+ * added and the config-declared desks, each only where the browser granted access.
+ */
+export function registeredMatches(deskOrigins: string[], declared: DeclaredDesk[], granted: string[]): string[] {
+  const g = new Set(granted);
+  const declaredGranted = declared.flatMap((d) => d.patterns).filter((p) => g.has(p) || g.has('<all_urls>'));
+  return [...new Set([...deskMatches(deskOrigins, granted), ...declaredGranted])];
 }
 
 export function publicSettings(s: Settings): PublicSettings {

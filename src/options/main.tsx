@@ -3,10 +3,10 @@
  * "Test connection". Values an administrator pushed (storage.managed) win and show read-only.
  */
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { builtinAdapters } from '../content/helpdesks/index';
-import { deskOrigin } from '../background/settings';
+import { declaredDesks, deskOrigin, type DeclaredDesk } from '../background/settings';
 import type { LanguageSetting, Settings, SettingKey, SettingsView } from '../shared/messages';
 import type { T } from '../sidebar/i18n';
 import { call, describeError, loadStrings } from './page';
@@ -26,6 +26,20 @@ function requestOrigin(apiUrl: string): Promise<boolean> {
   }
   if (LOOPBACK.test(origin) || !browser.permissions?.request) return Promise.resolve(true);
   return browser.permissions.request({ origins: [`${origin}/*`] }).catch(() => false);
+}
+
+/** A config-declared desk and whether the browser lets Baton run there. */
+type DeclaredRow = DeclaredDesk & { allowed: boolean };
+
+/** The desks declared in the config (`GET /v1/adapters`, through the background) and their grants. */
+async function loadDeclared(): Promise<DeclaredRow[]> {
+  const { adapters } = await call('adapters:get', {});
+  return Promise.all(
+    declaredDesks(adapters).map(async (d) => ({
+      ...d,
+      allowed: d.patterns.length > 0 && (await browser.permissions.contains({ origins: d.patterns }).catch(() => false)),
+    })),
+  );
 }
 
 function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsView; onLanguage(l: LanguageSetting): void; saved?: boolean }) {
@@ -89,6 +103,21 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
     await saveDesks(values.deskOrigins.filter((o) => o !== origin));
     await browser.permissions.remove({ origins: [`${origin}/*`] }).catch(() => false);
     setDeskNote(null);
+  };
+
+  // Desks declared in the config: read at start and after each save; each asks for its origins
+  // with a click (a user gesture), and the background registers the content script there.
+  const [declared, setDeclared] = useState<DeclaredRow[]>([]);
+  const refreshDeclared = () => void loadDeclared().then(setDeclared, () => setDeclared([]));
+  useEffect(refreshDeclared, []);
+  useEffect(() => {
+    if (saveNote?.kind === 'ok') refreshDeclared();
+  }, [saveNote]);
+  const allowDeclared = async (d: DeclaredRow) => {
+    const granted = browser.permissions.request({ origins: d.patterns }).catch(() => false); // inside the click
+    if (!(await granted)) return setDeskNote({ kind: 'bad', text: t('opt_permissionDenied') });
+    setDeskNote({ kind: 'ok', text: t('opt_deskAdded', d.label) });
+    refreshDeclared();
   };
 
   const managedNote = (k: SettingKey) => isManaged(k) && <span class="managed">{t('opt_managed')}</span>;
@@ -170,6 +199,29 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
               </label>
             ))}
           </div>
+          {declared.length > 0 && (
+            <>
+              <h3>{t('opt_declared')}</h3>
+              <p class="muted small">{t('opt_declaredHelp')}</p>
+              <ul class="origins" data-part="declared-desks">
+                {declared.map((d) => (
+                  <li data-desk={d.id}>
+                    <span>
+                      {d.label} {d.patterns.length > 0 ? <code>{d.patterns.map((p) => p.replace(/\/\*$/, '')).join(', ')}</code> : <span class="muted small">{t('opt_declaredNoSite')}</span>}
+                    </span>
+                    {d.patterns.length > 0 &&
+                      (d.allowed ? (
+                        <span class="ok">{t('opt_allowed')}</span>
+                      ) : (
+                        <button type="button" onClick={() => void allowDeclared(d)} data-action="allow-declared" aria-label={t('opt_allowDesk', d.label)}>
+                          {t('opt_allow')}
+                        </button>
+                      ))}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h3>{t('opt_selfHosted')}</h3>
           <p class="muted small">{t('opt_selfHostedHelp')}</p>
           {values.deskOrigins.length > 0 && (

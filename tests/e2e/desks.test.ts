@@ -27,6 +27,8 @@ const FIXTURES = join(ROOT, 'tests/fixtures/helpdesks');
 const EMMA = 'emma.clark@northwind.example.com';
 const AIKO = 'aiko.tanaka@acme.example.jp';
 const MARIA = 'maria.lopez@globex.example';
+/** The in-house desk's intranet host name (Firefox resolves it to 127.0.0.1: network.dns.localDomains). */
+const INTRANET = 'desk.inhouse.test';
 
 /**
  * The demo config with its own `adapters:` replaced by the in-house SPA's (so that desk is known
@@ -51,11 +53,16 @@ function testConfig(): string {
     contacts:
       - { email: ${MARIA}, name: Maria Lopez, team: ops, role: Ops lead }
 `;
+  const selectors = `{ pane: '.pane[data-active]', email: '.who .mail', name: '.who .name', org: '.who .org', subject: 'h2.title' }`;
   const adapters = `adapters:
   - id: inbox
     label: Support inbox
     urlPattern: '^http://127\\.0\\.0\\.1:\\d+/desk/tickets/(?<ticket>\\d+)$'
-    selectors: { pane: '.pane[data-active]', email: '.who .mail', name: '.who .name', org: '.who .org', subject: 'h2.title' }
+    selectors: ${selectors}
+  - id: inbox-site
+    label: Support inbox (intranet)
+    urlPattern: '^http://${INTRANET.replace(/\./g, '\\.')}(?::\\d+)?/desk/tickets/(?<ticket>\\d+)$'
+    selectors: ${selectors}
 `;
   const at = demo.indexOf('\n# API tokens');
   const ad = demo.indexOf('\nadapters:');
@@ -117,6 +124,15 @@ async function recordCustomers(page: Page, names: string[]): Promise<() => Promi
     new MutationObserver(note).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
   })()`);
   return async () => (await page.evaluate('window.__batonSeen')) as string[];
+}
+
+/** Awaits `p`; a failure says which step it was. */
+async function step<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw new Error(`${what}: ${e instanceof Error ? e.message : e}`);
+  }
 }
 
 async function clickLink(page: Page, href: string): Promise<void> {
@@ -256,7 +272,16 @@ describe('desks declared in the config and hosted desks at their own host names'
     let page: Page;
 
     beforeAll(async () => {
-      firefox = await launchFirefox({ extensionDir: ctx.extension.firefox, managed: { apiUrl: api.url, token: api.token, language: 'en' } });
+      firefox = await launchFirefox({
+        extensionDir: ctx.extension.firefox,
+        managed: { apiUrl: api.url, token: api.token, language: 'en' },
+        extraPrefs: {
+          'network.dns.localDomains': INTRANET,
+          'dom.security.https_first': false,
+          // permissions.request() resolves without the doorhanger a person would click.
+          'extensions.webextOptionalPermissionPrompts': false,
+        },
+      });
       page = await firefox.browser.newPage();
     });
 
@@ -266,6 +291,48 @@ describe('desks declared in the config and hosted desks at their own host names'
 
     test('an in-house SPA declared only in the config: the right relay, following client-side routes', async () => {
       await walkTheInbox(page, spaPort);
+    });
+
+    test('a declared desk on its own host: allowed from the options page, then the content script is registered there', async () => {
+      const url = `http://${INTRANET}:${spaPort}/desk/tickets/102`;
+      // The options page, opened the way an agent does: the sidebar's settings button (WebDriver
+      // may not navigate a tab to a moz-extension:// page itself).
+      await page.goto(`http://127.0.0.1:${spaPort}/desk/tickets/101`, { waitUntil: 'load' });
+      await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+      // A new tab (WebDriver reports moz-extension:// tabs as about:blank: their address is checked inside).
+      const before = new Set(firefox.browser.targets());
+      const opened = firefox.browser.waitForTarget((t) => t.type() === 'page' && !before.has(t), { timeout: 15_000 });
+      await page.evaluate(`document.getElementById('baton-sidebar').shadowRoot.querySelector('footer button[aria-label="Baton settings"]').click()`);
+      const options = (await (await step('the options page opens', opened)).page())!;
+      try {
+        await step(
+          'the new tab is Baton’s options page',
+          options.waitForFunction(`location.href.startsWith('moz-extension://') && location.pathname.includes('options') && !!document.querySelector('form')`, { timeout: 15_000, polling: 100 }),
+        );
+        const allow = await step(
+          'the options page lists the declared desk with an Allow button',
+          options.waitForSelector('[data-desk="inbox-site"] [data-action=allow-declared]', { visible: true, timeout: 15_000 }),
+        );
+        expect(await options.evaluate(`document.querySelector('[data-desk="inbox"]').textContent`), 'a loopback desk asks for nothing').not.toMatch(/Allow/);
+        await allow!.click();
+        await step(
+          'the desk shows as allowed',
+          options.waitForFunction(`document.querySelector('[data-desk="inbox-site"]')?.textContent.includes('Allowed')`, { timeout: 15_000, polling: 100 }),
+        );
+        await step(
+          'the background registers the content script on the desk',
+          options.waitForFunction(
+            `browser.scripting.getRegisteredContentScripts({ ids: ['baton-desks'] }).then((s) => !!s[0] && s[0].matches.includes('http://${INTRANET}/*'))`,
+            { timeout: 15_000, polling: 200 },
+          ),
+        );
+      } finally {
+        await options.close();
+      }
+      await page.goto(url, { waitUntil: 'load' });
+      expectRelay(await waitForSidebarState(page, 'ready', { containing: '田中 愛子' }), AIKO);
+      await clickLink(page, '/desk/tickets/103');
+      expectRelay(await waitForSidebarState(page, 'ready', { containing: 'Maria Lopez' }), MARIA);
     });
   });
 });

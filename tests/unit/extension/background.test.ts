@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackground, resolveLanguage, type BackgroundDeps } from '../../../src/background/handlers';
 import { FRESH_MS, USABLE_MS } from '../../../src/background/cache';
-import { deskMatches } from '../../../src/background/settings';
+import { declaredDesks, declaredPatterns, deskMatches, registeredMatches } from '../../../src/background/settings';
 import { DEMO_TOKEN, MemoryArea, loadLocale, startDemoApi, type RunningApi } from './helpers';
 
 let api: RunningApi;
@@ -205,5 +205,33 @@ describe('self-hosted desks', () => {
   it('register the content script only on origins the agent added and granted', async () => {
     expect(deskMatches(['https://rt.example.com', 'https://zammad.example.org'], ['https://rt.example.com/*', 'http://127.0.0.1/*'])).toEqual(['https://rt.example.com/*']);
     expect(deskMatches(['https://rt.example.com'], [])).toEqual([]);
+  });
+});
+
+describe('desks declared in the config', () => {
+  it('run on the site their urlPattern names, when scheme and host are literal', () => {
+    expect(declaredPatterns('^https?://desk\\.example\\.com/tickets/(?<ticket>\\d+)')).toEqual(['https://desk.example.com/*', 'http://desk.example.com/*']);
+    expect(declaredPatterns('^https://desk\\.example\\.com(?::\\d+)?/t/(\\d+)')).toEqual(['https://desk.example.com/*']);
+    expect(declaredPatterns('^https://Help.Example.org:8443/t/(\\d+)')).toEqual(['https://help.example.org/*']);
+    expect(declaredPatterns('https:\\/\\/a-b\\.example\\.org\\/x')).toEqual(['https://a-b.example.org/*']);
+    // Loopback needs no grant; a host that is itself a pattern cannot be read.
+    expect(declaredPatterns('^https?://(?:127\\.0\\.0\\.1|localhost)(?::\\d+)?/inhouse/tickets/(?<ticket>\\d+)')).toEqual([]);
+    expect(declaredPatterns('^http://127\\.0\\.0\\.1:\\d+/desk/tickets/(?<ticket>\\d+)$')).toEqual([]);
+    expect(declaredPatterns('^https://[^/]+\\.example\\.com/')).toEqual([]);
+    expect(declaredPatterns('^ftp://files\\.example\\.com/')).toEqual([]);
+  });
+
+  it('are registered with the added desks, only where access was granted', () => {
+    const declared = declaredDesks([
+      { id: 'inhouse', label: 'In-house', urlPattern: '^https?://desk\\.example\\.com/t/(\\d+)', selectors: {} },
+      { id: 'other', label: 'Other', urlPattern: '^https://other\\.example\\.net/t/(\\d+)', selectors: {} },
+    ]);
+    expect(declared.map((d) => d.patterns)).toEqual([['https://desk.example.com/*', 'http://desk.example.com/*'], ['https://other.example.net/*']]);
+    expect(registeredMatches(['https://rt.example.com'], declared, ['https://rt.example.com/*', 'https://desk.example.com/*', 'http://127.0.0.1/*'])).toEqual([
+      'https://rt.example.com/*',
+      'https://desk.example.com/*',
+    ]);
+    expect(registeredMatches([], declared, ['<all_urls>'])).toEqual(['https://desk.example.com/*', 'http://desk.example.com/*', 'https://other.example.net/*']);
+    expect(registeredMatches(['https://rt.example.com'], declared, [])).toEqual([]);
   });
 });
