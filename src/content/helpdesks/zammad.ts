@@ -56,6 +56,8 @@ export const adapter = defineAdapter({
     const byKey = doc.getElementById(`content_permanent_Ticket-${ticket}`);
     if (byKey) return byKey;
     const active = doc.querySelector('.content_permanent.active, .content.active');
+    // Still another ticket's task (the URL changed first, the new task renders later): wait.
+    if (active && /^content_permanent_Ticket-\d+$/.test(active.id)) return null;
     if (active?.querySelector('.ticketZoom, .ticket-title-update')) return active;
     // New desktop UI (Vue, utility classes only): no markup to scope to; the JSON carries the read.
     const app = doc.getElementById('app');

@@ -45,11 +45,11 @@ export const adapter = defineAdapter({
   detect: ['.ticket-panes-grid-layout', '[data-test-id="omni-header-subject"]', '[data-test-id^="ticket-system-field-"]'],
   activePane(doc, ticket) {
     const panes = [...doc.querySelectorAll('.ticket-panes-grid-layout')];
-    return (
-      panes.find((p) => p.getAttribute('data-is-active') === 'true') ??
-      panes.find((p) => p.querySelector(`[data-ticket-id="${ticket}"]`)) ??
-      (panes.length === 1 ? panes[0]! : null)
-    );
+    const active = panes.find((p) => p.getAttribute('data-is-active') === 'true');
+    // The URL names the next ticket before its tab is active: never read the previous one.
+    const shows = active?.querySelector('[data-ticket-id]')?.getAttribute('data-ticket-id');
+    if (active && (!shows || shows === ticket)) return active;
+    return panes.find((p) => p.querySelector(`[data-ticket-id="${ticket}"]`)) ?? (!active && panes.length === 1 ? panes[0]! : null);
   },
   fields: {
     subject: ['input[data-test-id="omni-header-subject"]', '[data-test-id="omni-header-subject"]', 'input[data-test-id="ticket-pane-subject"]', 'input[name="subject"]'],
