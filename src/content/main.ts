@@ -139,6 +139,7 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
     }));
   const mountNow = ({ mountSidebar }: SidebarModule): SidebarHandle => {
     if (sidebar) return sidebar;
+    if (life.signal.aborted) throw new Error('Baton stopped on this page');
     sidebar = mountSidebar({
       doc,
       strings: init.strings,
