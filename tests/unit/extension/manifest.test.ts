@@ -95,3 +95,37 @@ describe('lean content script', () => {
     expect(plugin.transform(code, '/repo/src/content/main.ts')).toBeNull();
   });
 });
+
+describe('size budget', () => {
+  it('checks each entry, the sidebar, and a hosted desk’s ticket page (its entry + the sidebar)', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // @ts-expect-error plain JS module
+    const { pageSizes, BUDGET } = (await import('../../../scripts/build.mjs')) as {
+      BUDGET: number;
+      pageSizes(dir: string, m: unknown): { checks: Array<{ what: string; gzip: number }>; loopbackTicketPage: number | null };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'baton-size-'));
+    try {
+      mkdirSync(join(dir, 'content'));
+      // Random bytes do not compress: their gzip size is about their length.
+      const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256)));
+      writeFileSync(join(dir, 'content/all.js'), bytes(9000));
+      writeFileSync(join(dir, 'content/zendesk.js'), bytes(8000));
+      writeFileSync(join(dir, 'content/sidebar.js'), bytes(BUDGET - 4000));
+      const manifest = {
+        content_scripts: [
+          { matches: LOOPBACK_MATCHES, js: [CONTENT_ALL] },
+          { matches: ['https://*.zendesk.com/*'], js: [deskFile('zendesk')] },
+        ],
+      };
+      const { checks, loopbackTicketPage } = pageSizes(dir, manifest);
+      const over = checks.filter((c) => c.gzip > BUDGET).map((c) => c.what);
+      expect(over).toEqual(['content/zendesk.js + sidebar (a ticket page of that desk)']);
+      expect(checks.map((c) => c.what)).toContain('content/all.js (every page it matches)');
+      expect(loopbackTicketPage).toBeGreaterThan(BUDGET);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
