@@ -30,7 +30,11 @@ describe('Chromium: configured on the options page', () => {
   beforeAll(async () => {
     ctx = e2eContext({ extension: true, rt: true });
     profile = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
-    [api, chromium] = await Promise.all([startApi(), launchChromium({ extensionDir: ctx.extension.chrome, userDataDir: profile })]);
+    // Assigned as each comes up, so afterAll closes whichever started if the other fails.
+    await Promise.all([
+      startApi().then((a) => (api = a)),
+      launchChromium({ extensionDir: ctx.extension.chrome, userDataDir: profile }).then((b) => (chromium = b)),
+    ]);
     page = await chromium.browser.newPage();
   });
 

@@ -70,8 +70,11 @@ export async function startApi(o: StartApiOptions = {}): Promise<Api> {
       if (!server) server = await launch(port);
     },
     async close() {
-      await api.stop();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await api.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   return api;
