@@ -4,6 +4,7 @@
  */
 import { getAdapters, getContext, getWhoAmI, type ApiOptions, type ApiTarget } from './api';
 import { ContextCache, cacheKey, type KeyValueArea } from './cache';
+import { memorySecretStore, secretFingerprint, type SecretStore } from './secret-store';
 import { publicSettings, settingsStore, type SettingsStore } from './settings';
 import { writeBackHandlers } from './writeback';
 import type { ContextQuery, DeclaredAdapter, Locale } from '../shared/context';
@@ -21,6 +22,8 @@ import type {
 export interface BackgroundDeps {
   local: KeyValueArea;
   managed?: { get(k: null): Promise<Record<string, unknown>> };
+  /** Where the agent's token is kept (the extension's IndexedDB in the browser); memory when absent. */
+  secrets?: SecretStore;
   /** Reads `_locales/<lang>/messages.json` of the extension. */
   loadLocale(lang: Locale): Promise<Record<string, { message: string }>>;
   /** The browser's UI language (i18n.getUILanguage()). */
@@ -66,7 +69,7 @@ export interface Background {
 
 export function createBackground(deps: BackgroundDeps): Background {
   const now = deps.now ?? Date.now;
-  const settings = settingsStore(deps.local, deps.managed);
+  const settings = settingsStore(deps.local, deps.managed, deps.secrets ?? memorySecretStore());
   const cache = new ContextCache(deps.local, now);
   const inflight = new Map<string, Promise<LookupResult>>();
   const locales = new Map<Locale, Promise<Record<string, string>>>();
@@ -124,7 +127,7 @@ export function createBackground(deps: BackgroundDeps): Background {
   async function declaredAdapters(): Promise<DeclaredAdapter[]> {
     const t = await target();
     if (!t.apiUrl || !t.token) return [];
-    const id = `${t.apiUrl} ${t.token}`;
+    const id = `${t.apiUrl} ${await secretFingerprint(t.token)}`; // stored: never the token itself
     if (!adapters || adapters.target !== id) {
       const stored = (await deps.local.get(ADAPTERS_KEY))[ADAPTERS_KEY] as typeof adapters | undefined;
       adapters = stored && stored.target === id && Array.isArray(stored.list) ? stored : null;

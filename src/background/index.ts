@@ -1,6 +1,7 @@
 /** Background entry: wires the message handlers, storage changes and the keyboard command. */
 import browser from 'webextension-polyfill';
 import { createBackground, dispatch } from './handlers';
+import { idbSecretStore } from './secret-store';
 import { mayAsk, senderKind } from './senders';
 import { declaredDesks, isSettingsChange, registeredMatches } from './settings';
 import { contentEnvelope, isEnvelope, type MessageName } from '../shared/messages';
@@ -12,6 +13,8 @@ const SIDEBAR_FILE = 'content/sidebar.js';
 const bg = createBackground({
   local: browser.storage.local,
   managed: browser.storage.managed,
+  // The token the agent types: the extension origin's IndexedDB, which content scripts cannot open.
+  secrets: idbSecretStore(),
   loadLocale: async (lang) => (await fetch(browser.runtime.getURL(`_locales/${lang}/messages.json`))).json(),
   uiLanguage: () => browser.i18n.getUILanguage(),
   openOptions: () => browser.runtime.openOptionsPage(),
@@ -69,16 +72,22 @@ browser.runtime.onStartup.addListener(syncDesks);
 browser.permissions.onAdded.addListener(syncDesks);
 browser.permissions.onRemoved.addListener(syncDesks);
 
+/**
+ * Settings changed (here, by policy or in another window): forget the answers, look again.
+ * The declared adapters are fetched again (settingsChanged forgot them) and registered.
+ */
+const settingsChanged = () =>
+  void bg.settingsChanged().then(() => {
+    syncDesks();
+    return tellTabs();
+  });
 browser.storage.onChanged.addListener((changes, area) => {
-  if ((area === 'local' || area === 'managed') && isSettingsChange(Object.keys(changes))) {
-    // Settings changed (here, by policy or in another window): forget the answers, look again.
-    // The declared adapters are fetched again (settingsChanged forgot them) and registered.
-    void bg.settingsChanged().then(() => {
-      syncDesks();
-      return tellTabs();
-    });
-  }
+  if ((area === 'local' || area === 'managed') && isSettingsChange(Object.keys(changes))) settingsChanged();
 });
+// The agent's token is not in storage (no storage.onChanged for it): the same when it changes.
+bg.settings.onTokenChanged(settingsChanged);
+// A token an older version kept in storage.local moves to the secret store now (reads move it too).
+void bg.settings.read().catch((e: unknown) => console.warn('Baton: could not read the settings', e));
 
 browser.commands.onCommand.addListener(async (command) => {
   if (command !== 'toggle-sidebar') return;

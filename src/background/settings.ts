@@ -1,9 +1,12 @@
 /**
- * Settings = managed values (enterprise policy, storage.managed) over the agent's own
- * (storage.local) over defaults. A build made by `npm start` (BATON_DEMO=1) defaults to the
- * local demo API and its token; production builds default to nothing.
+ * Settings = managed values (enterprise policy, storage.managed) over the agent's own over
+ * defaults. The agent's token is kept in the extension's IndexedDB (secret-store.ts), out of
+ * storage.local, which the content scripts in desk pages can read; the other settings stay in
+ * storage.local. A build made by `npm start` (BATON_DEMO=1) defaults to the local demo API and
+ * its token; production builds default to nothing.
  */
 import type { KeyValueArea } from './cache';
+import type { SecretStore } from './secret-store';
 import type { DeclaredAdapter } from '../shared/context';
 import type { LanguageSetting, PublicSettings, SettingKey, Settings, SettingsView } from '../shared/messages';
 
@@ -119,9 +122,55 @@ export function publicSettings(s: Settings): PublicSettings {
 export interface SettingsStore {
   read(): Promise<SettingsView>;
   write(patch: Partial<Settings>): Promise<SettingsView>;
+  /**
+   * `listener` runs after the agent's token changed. It is not in storage.local, so
+   * storage.onChanged does not tell of it; the background reacts to both the same way.
+   */
+  onTokenChanged(listener: () => void): void;
 }
 
-export function settingsStore(local: KeyValueArea, managed: { get(k: null): Promise<Record<string, unknown>> } | undefined, defaults = buildDefaults()): SettingsStore {
+const TOKEN = 'token';
+
+export function settingsStore(
+  local: KeyValueArea,
+  managed: { get(k: null): Promise<Record<string, unknown>> } | undefined,
+  secrets: SecretStore,
+  defaults = buildDefaults(),
+): SettingsStore {
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const l of listeners) {
+      try {
+        l();
+      } catch (e) {
+        console.warn('Baton: a token-change listener failed', e);
+      }
+    }
+  };
+  // Token writes and the move out of storage.local one at a time, so neither undoes the other.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = queue.then(fn);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const storeToken = async (value: string) => {
+    const before = await secrets.get(TOKEN);
+    if (before === value) return;
+    await secrets.set(TOKEN, value);
+    changed();
+  };
+  /**
+   * A token in storage.local (kept there by versions before this one): moved to the secret
+   * store, then removed from storage.local. The newest value, so it wins over a stored one.
+   */
+  const moveLegacyToken = () =>
+    exclusive(async () => {
+      const legacy = (await local.get(TOKEN))[TOKEN];
+      if (legacy === undefined) return;
+      if (typeof legacy === 'string') await storeToken(legacy.trim());
+      await local.remove(TOKEN);
+    });
   const readManaged = async () => {
     try {
       return (await managed?.get(null)) ?? {};
@@ -129,18 +178,50 @@ export function settingsStore(local: KeyValueArea, managed: { get(k: null): Prom
       return {}; // no policy (Firefox rejects when there is no managed-storage manifest)
     }
   };
-  const read = async () => mergeSettings(defaults, await local.get(LOCAL_KEYS), await readManaged());
+  /** The agent's own settings: storage.local and the token from the secret store. */
+  const readOwn = async (): Promise<Record<string, unknown>> => {
+    const own = await local.get(LOCAL_KEYS); // `token` there only from an older version
+    if (own[TOKEN] !== undefined) {
+      try {
+        await moveLegacyToken();
+      } catch (e) {
+        console.warn('Baton: could not move the token out of storage.local; using it from there', e);
+        return own;
+      }
+    }
+    delete own[TOKEN];
+    try {
+      const token = await secrets.get(TOKEN);
+      return token === undefined ? own : { ...own, [TOKEN]: token };
+    } catch (e) {
+      console.warn('Baton: could not read the token from the extension’s IndexedDB', e);
+      return own; // read as not set: the options page still opens, and saving says what is wrong
+    }
+  };
+  const read = async () => mergeSettings(defaults, await readOwn(), await readManaged());
   return {
     read,
     async write(patch) {
       const view = await read();
       const clean = sanitize(patch as Record<string, unknown>);
       for (const k of view.managed) delete clean[k]; // policy wins; never shadow it locally
-      await local.set(clean);
+      const { token, ...rest } = clean;
+      if (token !== undefined) {
+        await exclusive(() => storeToken(token)).catch((e: unknown) => {
+          throw new Error(`Baton could not keep the token in the extension’s IndexedDB: ${String((e as Error)?.message ?? e)}`);
+        });
+      }
+      await local.set(rest);
       return read();
+    },
+    onTokenChanged(listener) {
+      listeners.add(listener);
     },
   };
 }
 
-/** Whether a change in storage.local/managed touches settings (the cache is cleared then). */
+/**
+ * Whether a change in storage.local/managed touches settings (the cache is cleared then). A
+ * token the agent saves is not in either: SettingsStore.onTokenChanged tells of it.
+ */
 export const isSettingsChange = (keys: string[]) => keys.some((k) => LOCAL_KEYS.includes(k));

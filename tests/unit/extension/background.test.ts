@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackground, resolveLanguage, type BackgroundDeps } from '../../../src/background/handlers';
 import { FRESH_MS, USABLE_MS } from '../../../src/background/cache';
 import { declaredDesks, declaredPatterns, deskMatches, registeredMatches } from '../../../src/background/settings';
+import { idbSecretStore } from '../../../src/background/secret-store';
+import { IDBFactory } from 'fake-indexeddb';
 import { DEMO_TOKEN, MemoryArea, loadLocale, startDemoApi, type RunningApi } from './helpers';
 
 let api: RunningApi;
@@ -18,9 +20,12 @@ afterAll(() => api.close());
 function setup(opts: { local?: Record<string, unknown>; managed?: Record<string, unknown> | 'throws'; now?: () => number } = {}) {
   const local = new MemoryArea();
   for (const [k, v] of Object.entries(opts.local ?? { apiUrl: api.url, token: DEMO_TOKEN })) local.data.set(k, v);
+  // The token's store as in the browser (IndexedDB; fake-indexeddb here), one database per setup.
+  const secrets = idbSecretStore(new IDBFactory());
   let opened = 0;
   const deps: BackgroundDeps = {
     local,
+    secrets,
     managed: {
       get: async () => {
         if (opts.managed === 'throws') throw new Error('Managed storage manifest not found');
@@ -34,7 +39,7 @@ function setup(opts: { local?: Record<string, unknown>; managed?: Record<string,
     ...(opts.now ? { now: opts.now } : {}),
   };
   const bg = createBackground(deps);
-  return { bg, h: bg.handlers, local, opened: () => opened };
+  return { bg, h: bg.handlers, local, secrets, opened: () => opened };
 }
 
 const aiko = { email: 'aiko.tanaka@acme.example.jp', domain: 'acme.example.jp', lang: 'ja' as const };
@@ -48,10 +53,11 @@ describe('settings', () => {
   });
 
   it('writing does not shadow a managed value', async () => {
-    const { h, local } = setup({ local: {}, managed: { token: DEMO_TOKEN } });
+    const { h, local, secrets } = setup({ local: {}, managed: { token: DEMO_TOKEN } });
     const view = await h['settings:set']({ settings: { apiUrl: ` ${api.url} `, token: 'typed', language: 'en' } });
     expect(view.settings).toMatchObject({ apiUrl: api.url, token: DEMO_TOKEN, language: 'en' });
     expect(local.data.has('token')).toBe(false);
+    expect(await secrets.get('token')).toBeUndefined();
   });
 
   it('no policy (Firefox rejects) reads as none; ill-typed values are ignored', async () => {
@@ -110,9 +116,9 @@ describe('context:get', () => {
 
   it('a refused token is unauthorized even with a cached answer', async () => {
     let now = 1_000;
-    const { h, local } = setup({ now: () => now });
+    const { h, secrets } = setup({ now: () => now });
     await h['context:get']({ query: aiko });
-    await local.set({ token: 'revoked' });
+    await secrets.set('token', 'revoked');
     now += FRESH_MS + 1;
     expect(await h['context:get']({ query: aiko, force: true })).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
   });
@@ -192,7 +198,8 @@ describe('sidebar state, overrides, strings, options', () => {
     const own = await startDemoApi();
     const local = new MemoryArea();
     await local.set({ apiUrl: own.url, token: DEMO_TOKEN });
-    const deps = { local, loadLocale, uiLanguage: () => 'en', openOptions: async () => undefined, api: { backoffMs: 5 } };
+    const secrets = idbSecretStore(new IDBFactory());
+    const deps = { local, secrets, loadLocale, uiLanguage: () => 'en', openOptions: async () => undefined, api: { backoffMs: 5 } };
     expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters.map((a) => a.id)).toContain('inhouse');
     await own.close(); // the API goes away; a new service worker still knows the list
     expect((await createBackground(deps).handlers['content:init']({ origin: 'http://x' })).adapters.map((a) => a.id)).toContain('inhouse');
