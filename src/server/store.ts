@@ -6,10 +6,24 @@
  * notifications a thanks queues for the webhook, plus the audit trail (which token looked up
  * which account, when, pruned after `audit.retentionDays`).
  *
- * Durability: every write is one transaction and `synchronous = FULL`, so when a method
- * returns, the write is on disk (the WAL is fsynced at each commit). The HTTP layer answers
- * only after that, so a 201 survives a SIGKILL or a power cut right after it. (NORMAL would
- * survive a killed process but not a power loss: it syncs the WAL only at checkpoints.)
+ * Durability: every write of notes, thanks and the outbox is one transaction and
+ * `synchronous = FULL`, so when a method returns, the write is on disk (the WAL is fsynced at
+ * each commit). The HTTP layer answers only after that, so a 201 survives a SIGKILL or a power
+ * cut right after it. (NORMAL would survive a killed process but not a power loss: it syncs the
+ * WAL only at checkpoints.)
+ *
+ * The audit trail is the exception, on purpose: it is one row per GET /v1/context, and an
+ * fsync per lookup sat in every such request's latency (bench/REPORT.md). Audit rows go through
+ * a second connection to the same file with `synchronous = NORMAL`. Each row is still committed
+ * before the answer — no in-memory buffer, nothing to flush on close, nothing a crash of the
+ * process loses (a commit is in the WAL, in the OS's page cache); only a power loss or kernel
+ * crash can drop the last rows, and never corrupts the file. Chosen over buffering rows and
+ * flushing on a timer: no timer, no shutdown flush, no window in which a SIGKILL loses rows.
+ * Why mixing the two is sound: `synchronous` is a per-connection setting; both connections
+ * share one WAL (and its locks), and the file only changes at checkpoints, which sync in both
+ * modes. A FULL commit fsyncs the whole WAL file after appending its frames, so everything
+ * before it — audit rows included — is on disk too: NORMAL commits never weaken a FULL one.
+ * (':memory:' is one database per connection, so there the audit uses the main connection.)
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -163,8 +177,11 @@ export interface Store {
   readonly path: string;
   /** The schema version after migrations (PRAGMA user_version). */
   readonly schemaVersion: number;
-  /** PRAGMA synchronous as set: 'full' (every commit synced before it returns). */
+  /** PRAGMA synchronous as set for notes, thanks and the outbox: 'full' (every commit synced before it returns). */
   readonly synchronous: string;
+  /** PRAGMA synchronous of the audit trail's connection: 'normal' (see the top; 'full' for ':memory:'). */
+  readonly auditSynchronous: string;
+  /** Commits one audit row (through the audit connection) before it returns. */
   recordLookup(event: LookupEvent): void;
   /** Deletes audit rows older than `retentionDays` (and notifications sent before then); returns how many lookups. */
   pruneAudit(retentionDays: number, now?: Date): number;
@@ -218,7 +235,23 @@ export function openStore(path: string): Store {
   db.pragma('foreign_keys = ON');
   const schemaVersion = migrate(db);
 
-  const insert = db.prepare('INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES (?, ?, ?, ?, ?)');
+  // The audit trail's own connection (see the top). Opened after the migrations, so it sees the
+  // schema; WAL is a property of the file, set again here only to say so.
+  let auditDb = db;
+  if (path !== ':memory:') {
+    try {
+      auditDb = new Database(path);
+      auditDb.pragma('journal_mode = WAL');
+      auditDb.pragma('synchronous = NORMAL'); // survives a killed process; a power loss may drop the last rows
+      auditDb.pragma('busy_timeout = 5000');
+    } catch (err) {
+      if (auditDb !== db) auditDb.close();
+      db.close();
+      throw err;
+    }
+  }
+
+  const insert = auditDb.prepare('INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES (?, ?, ?, ?, ?)');
   const prune = db.prepare('DELETE FROM audit WHERE at < ?');
   const pruneSent = db.prepare('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?');
   const recent = db.prepare('SELECT at, token, account_id AS accountId, match_by AS matchBy, ticket FROM audit ORDER BY id DESC LIMIT ?');
@@ -272,12 +305,15 @@ export function openStore(path: string): Store {
     return { deleted: true as const, row };
   });
 
-  const synchronous = (['off', 'normal', 'full', 'extra'] as const)[db.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
+  const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
+  const synchronous = syncOf(db);
+  const auditSynchronous = syncOf(auditDb);
 
   return {
     path,
     schemaVersion,
     synchronous,
+    auditSynchronous,
     recordLookup(e) {
       insert.run((e.at ?? new Date()).toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
     },
@@ -325,6 +361,8 @@ export function openStore(path: string): Store {
     },
 
     close() {
+      // The audit connection first: the last one to close checkpoints the WAL into the file.
+      if (auditDb !== db && auditDb.open) auditDb.close();
       if (db.open) db.close();
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The real process (`node bin/baton.mjs serve`): a write acknowledged with 201 survives a
- * SIGKILL sent right after it, and a thanks queued while the webhook is down — across a
- * SIGKILL — reaches the webhook exactly once when it comes back. Every wait polls.
+ * SIGKILL sent right after it, so do the audit rows of the lookups answered before it, and a
+ * thanks queued while the webhook is down — across a SIGKILL — reaches the webhook exactly once
+ * when it comes back. Every wait polls.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContextResponseSchema, NoteResponseSchema, NotesPageSchema, ThanksResponseSchema } from '../../src/shared/context';
+import { openStore } from '../../src/server/store';
 import { bearer, FIXTURES, freePort, spawnServe, waitFor, WebhookReceiver, type ServeProcess } from './helpers';
 
 let dir: string;
@@ -64,6 +66,37 @@ describe('durability (real process, SIGKILL)', () => {
     const ctx = v.parse(ContextResponseSchema, await (await fetch(`${url}/v1/context?email=aiko.tanaka@acme.example.jp`, { headers: bearer() })).json());
     expect(ctx.notes.map((n) => n.id)).toEqual([note.id]);
     expect(ctx.before.find((h) => h.person?.id === 'sato')?.person?.thanks).toBe(1);
+  });
+
+  it('keeps the audit rows of lookups answered right before a SIGKILL, and before a SIGTERM', async () => {
+    const config = join(dir, 'baton.config.yaml');
+    copyFileSync(join(FIXTURES, 'valid.yaml'), config);
+    const dbPath = join(dir, 'store', 'baton.db');
+    const lookup = async (url: string, ticket: string) => {
+      const res = await fetch(`${url}/v1/context?email=aiko.tanaka@acme.example.jp&ticket=${ticket}`, { headers: bearer() });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    };
+    const tickets = () => {
+      const store = openStore(dbPath);
+      try {
+        return store.recentLookups(100).map((r) => r.ticket).reverse();
+      } finally {
+        store.close();
+      }
+    };
+
+    let { url } = await serve(config);
+    for (const t of ['k1', 'k2', 'k3']) await lookup(url, t);
+    await serving!.stop('SIGKILL'); // right after the last answer: no shutdown, no checkpoint
+    expect(serving!.child.signalCode).toBe('SIGKILL');
+    expect(tickets()).toEqual(['k1', 'k2', 'k3']);
+
+    ({ url } = await serve(config));
+    for (const t of ['t1', 't2']) await lookup(url, t);
+    await serving!.stop('SIGTERM');
+    expect(serving!.child.exitCode).toBe(0);
+    expect(tickets()).toEqual(['k1', 'k2', 'k3', 't1', 't2']);
   });
 
   it('a thanks queued while the webhook is down survives a SIGKILL and arrives exactly once', async () => {

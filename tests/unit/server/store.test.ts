@@ -81,6 +81,46 @@ describe('store: durability', () => {
     store.close();
   });
 
+  it('writes the audit trail through its own connection (synchronous = NORMAL); notes and thanks stay FULL', () => {
+    const path = join(dir, 'baton.db');
+    const store = openStore(path);
+    expect(store.synchronous).toBe('full');
+    expect(store.auditSynchronous).toBe('normal');
+    // Interleaved writes on both connections: each sees the other's at once, and all of it is in the file after close.
+    store.recordLookup({ token: 'desk', accountId: 'acme', matchBy: 'email', ticket: '1' });
+    const note = store.addNote({ accountId: 'acme', text: 'n', ticket: '1', writer: { name: 'A', person: null, token: 'desk' }, at: new Date() });
+    store.recordLookup({ token: 'desk', accountId: null, matchBy: 'none', ticket: '2' });
+    expect(store.countLookups()).toBe(2);
+    expect(store.listNotes('acme', 10)).toEqual([note]);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT ticket FROM audit ORDER BY id').all()).toEqual([{ ticket: '1' }, { ticket: '2' }]);
+    expect(db.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 1 });
+    db.close();
+  });
+
+  it('uses one connection for a throwaway (:memory:) store, where a second would be another database', () => {
+    const store = openStore(':memory:');
+    expect(store.auditSynchronous).toBe(store.synchronous);
+    store.recordLookup({ token: 'desk', accountId: 'acme', matchBy: 'email' });
+    expect(store.countLookups()).toBe(1);
+    store.close();
+  });
+
+  it('prunes audit rows written through the audit connection', () => {
+    const path = join(dir, 'baton.db');
+    const store = openStore(path);
+    const now = new Date('2026-06-01T00:00:00Z');
+    store.recordLookup({ token: 't', accountId: 'a', matchBy: 'email', at: new Date(now.getTime() - 91 * 86_400_000) });
+    store.recordLookup({ token: 't', accountId: 'a', matchBy: 'email', at: now });
+    expect(store.pruneAudit(90, now)).toBe(1);
+    store.recordLookup({ token: 't', accountId: 'b', matchBy: 'domain', at: now });
+    store.close();
+    const reopened = openStore(path);
+    expect(reopened.recentLookups().map((r) => r.accountId)).toEqual(['b', 'a']);
+    reopened.close();
+  });
+
   it('upgrades a version-1 store (audit only) and keeps its rows', () => {
     const path = join(dir, 'v1.db');
     const db = new Database(path);
