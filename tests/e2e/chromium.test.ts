@@ -14,6 +14,7 @@ import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './su
 import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, sameDocument } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
 import { axeOnSidebar, sidebarSnapshot, waitForSidebarState } from './support/sidebar';
+import { expectTokenOnlyInIndexedDb } from './support/token';
 
 const AIKO = rtRequestorEmail('aiko');
 const EMMA = rtRequestorEmail('emma');
@@ -57,20 +58,7 @@ describe('Chromium: configured on the options page', () => {
     // The token is not in storage.local (content scripts in desk pages can read that), while
     // the relay above loaded with it: it is in the extension origin's IndexedDB.
     const worker = await chromiumExtensionWorker(chromium.browser, chromium.extensionId);
-    const local = (await worker.evaluate('chrome.storage.local.get(null)')) as Record<string, unknown>;
-    expect(local.apiUrl, 'the settings saved with it are in storage.local').toBe(api.url);
-    expect(Object.keys(local)).not.toContain('token');
-    expect(JSON.stringify(local), 'no stored value holds the token').not.toContain(api.token);
-    const kept = await worker.evaluate(`new Promise((resolve, reject) => {
-      const open = indexedDB.open('baton-secrets');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const get = open.result.transaction('secrets').objectStore('secrets').get('token');
-        get.onsuccess = () => (open.result.close(), resolve(get.result));
-        get.onerror = () => reject(get.error);
-      };
-    })`);
-    expect(kept, 'the extension origin’s IndexedDB').toBe(api.token);
+    await expectTokenOnlyInIndexedDb((js) => worker.evaluate(js), { apiUrl: api.url, token: api.token });
   });
 
   test('on the demo desk, clicking to another ticket (no page load) switches the sidebar to the new customer', async () => {

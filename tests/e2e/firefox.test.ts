@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApi, type Api } from './support/api';
 import { launchFirefox, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, type E2eContext } from './support/context';
-import { clickDemoTicket, markDocument, sameDocument } from './support/pages';
+import { clickDemoTicket, markDocument, sameDocument, typeInto } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
 import { waitForSidebarState } from './support/sidebar';
+import { expectTokenOnlyInIndexedDb } from './support/token';
 
 const AIKO = rtRequestorEmail('aiko');
 const EMMA = rtRequestorEmail('emma');
@@ -73,5 +74,52 @@ describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
     await field.type('Northwind');
     await page.keyboard.press('Enter');
     expectRelayOf(await waitForSidebarState(page, 'ready', { containing: 'Northwind' }), { account: 'northwind' });
+  });
+});
+
+describe('Firefox ESR: configured on the options page (no policy)', () => {
+  let api: Api;
+  let firefox: LaunchedBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const ctx = e2eContext({ extension: true });
+    await Promise.all([
+      startApi().then((a) => (api = a)),
+      launchFirefox({ extensionDir: ctx.extension.firefox }).then((b) => (firefox = b)),
+    ]);
+    page = await firefox.browser.newPage();
+  });
+
+  afterAll(async () => {
+    await firefox?.close();
+    await api?.close();
+  });
+
+  test('the token typed on the options page is kept out of storage.local, and the relay loads with it', async () => {
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 1);
+    await waitForSidebarState(page, 'unconfigured');
+    // The options page, opened the way an agent does: the sidebar's "Open settings" (WebDriver
+    // may not navigate a tab to a moz-extension:// page itself; it reports it as about:blank).
+    const before = new Set(firefox.browser.targets());
+    const opened = firefox.browser.waitForTarget((t) => t.type() === 'page' && !before.has(t), { timeout: 15_000 });
+    await page.evaluate(`document.getElementById('baton-sidebar').shadowRoot.querySelector('[data-state=unconfigured] button.primary').click()`);
+    const options = (await (await opened).page())!;
+    try {
+      await options.waitForFunction(`location.href.startsWith('moz-extension://') && !!document.querySelector('form input[name=token]')`, { timeout: 15_000, polling: 100 });
+      await typeInto(options, 'form input[name=apiUrl]', api.url);
+      await typeInto(options, 'form input[name=token]', api.token);
+      await (await options.waitForSelector('form [type=submit]', { visible: true }))!.click();
+      await options.waitForSelector('[data-part=save-result].ok', { timeout: 15_000 });
+
+      await expectTokenOnlyInIndexedDb((js) => options.evaluate(js), { apiUrl: api.url, token: api.token });
+    } finally {
+      await options.close();
+    }
+
+    await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
+    await clickDemoTicket(page, 2);
+    expectRelayOf(await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' }), EMMA);
   });
 });
