@@ -146,7 +146,7 @@ try {
   line('|---|---|---|---|---|');
   line(`| ${REQ.toLocaleString('en')} | ${ms(pct(lat, 50))} | ${ms(pct(lat, 95))} | ${ms(pct(lat, 99))} | ${Math.round(REQ / (total / 1000)).toLocaleString('en')} |`);
   line();
-  line('Each request includes the audit write to SQLite (WAL, synchronous=FULL).');
+  line('Each request includes its audit row, committed to SQLite before the answer (WAL; the audit connection runs synchronous=NORMAL, notes and thanks FULL).');
   line();
 } finally {
   await server.close();
