@@ -153,6 +153,8 @@ export async function startRt(options: StartRtOptions = {}): Promise<RtServer> {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     LANG: 'C.UTF-8',
     HOME: dir,
+    // MailCommand 'testfile' writes outgoing mail to File::Temp files: keep them in our dir.
+    TMPDIR: dir,
     RT_SITE_CONFIG: join(dir, 'RT_SiteConfig.pm'),
     RT_SITE_CONFIG_DIR: confDir,
   };
