@@ -51,6 +51,13 @@ export function queryFor(c: CustomerRead, override: LookupOverride | null, ticke
   return q.email || q.org ? q : null;
 }
 
+const fold = (s: string | undefined) => (s ?? '').normalize('NFKC').trim().toLowerCase();
+
+/** Whether two questions ask about the same customer (the language and ticket aside). */
+export function sameCustomer(a: ContextQuery | null, b: ContextQuery | null): boolean {
+  return !!a && !!b && fold(a.email) === fold(b.email) && fold(a.org) === fold(b.org);
+}
+
 async function readCustomer(adapter: HelpdeskAdapter, pane: ParentNode, ctx: ReadContext, win: Window, signal: AbortSignal, waitMs: number): Promise<CustomerRead> {
   if (adapter.fetchCustomer) {
     try {
@@ -109,6 +116,8 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
   const life = new AbortController();
   /** The ticket shown or being looked up (origin|adapter|ticket). */
   let target: string | null = null;
+  /** The ticket the sidebar's model belongs to: a new look at it keeps its relay on screen. */
+  let shownKey: string | null = null;
 
   const set = (patch: Partial<SidebarModel>) => sidebar?.update(patch);
 
@@ -118,12 +127,15 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
     const { override } = await send('override:get', { key: s.key });
     if (s.signal.aborted) return;
     const query = queryFor(s.customer, override, s.ticket, init.strings.lang);
+    const asked = sidebar.model.query;
     set({ override, query });
     if (!query) {
       set({ state: 'not-found', data: null, fetchedAt: null, error: null });
       return;
     }
-    if (!sidebar.model.data) set({ state: 'loading' }); // a shown answer stays while it is refreshed
+    // A shown answer about the same customer stays while it is asked for again (revalidation,
+    // Retry, settings changed, the page's ticket looked at again); another question shows loading.
+    if (!sidebar.model.data || !sameCustomer(asked, query)) set({ state: 'loading', data: null, fetchedAt: null, error: null });
     const r = await send('context:get', { query, force });
     if (s.signal.aborted || s !== session) return;
     sidebar.setModel(withResult(sidebar.model, r));
@@ -212,13 +224,19 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
       const { adapter, ticket } = chosen;
       const sb = await ensureSidebar();
       if (signal.aborted) return;
-      sb.setModel({ ...sb.model, state: 'loading', desk: { id: adapter.id, label: adapter.label }, customer: null, data: null, fetchedAt: null, error: null, query: null, override: null });
+      const key = `${url.origin}|${adapter.id}|${ticket}`;
+      // The same ticket again (a refresh, settings changed, the desk re-rendering it): what is
+      // shown stays until its new answer; another ticket starts from loading.
+      if (key !== shownKey || !sb.model.data) {
+        sb.setModel({ ...sb.model, state: 'loading', desk: { id: adapter.id, label: adapter.label }, customer: null, data: null, fetchedAt: null, error: null, query: null, override: null });
+        shownKey = key;
+      }
       sb.show(true);
       const pane = (await waitFor(() => adapter.activePane(doc, ticket), { signal, timeoutMs: waitMs })) ?? doc;
       const customer = await readCustomer(adapter, pane, { url, ticket, doc }, win, signal, waitMs);
       if (signal.aborted) return;
       sb.update({ customer });
-      target = `${url.origin}|${adapter.id}|${ticket}`;
+      target = key;
       session = { adapter, ticket, key: target, customer, signal };
       await lookup(false);
     } catch (e) {

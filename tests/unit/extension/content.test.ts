@@ -8,15 +8,13 @@
  * not-found override is remembered per ticket, non-ticket pages hide the sidebar, and the
  * script never mounts twice.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackground, dispatch } from '../../../src/background/handlers';
 import { mayAsk, senderKind } from '../../../src/background/senders';
 import { main, queryFor, type ContentApp } from '../../../src/content/main';
 import { builtinAdapters } from '../../../src/content/helpdesks/index';
 import { contentEnvelope, type MessageName } from '../../../src/shared/messages';
-import { DEMO_TOKEN, MemoryArea, REPO, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
+import { DEMO_TOKEN, MemoryArea, loadDemoDesk, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
 
 const EXT_ID = 'baton-test';
 let api: RunningApi;
@@ -66,12 +64,7 @@ beforeAll(async () => {
       onMessage: { addListener: (fn: (typeof contentListeners)[number]) => contentListeners.push(fn), removeListener: () => undefined },
     },
   };
-  // The demo desk's page and its own script.
-  const html = readFileSync(resolve(REPO, 'demo/desk/index.html'), 'utf8');
-  const page = new DOMParser().parseFromString(html.replace(/<script[^>]*><\/script>|<link[^>]*>/g, ''), 'text/html');
-  document.body.replaceChildren(...[...page.body.childNodes].map((n) => document.importNode(n, true)));
-  document.body.dataset.desk = page.body.dataset.desk!;
-  await import('../../../demo/desk/app.js');
+  await loadDemoDesk(); // the demo desk's page and its own script
   app = (await main({ adapters: builtinAdapters, waitMs: 3000 }))!;
 }, 30_000);
 

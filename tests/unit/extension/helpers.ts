@@ -109,7 +109,7 @@ export const nodeFetch: typeof fetch = async (input, init) => {
  * A content script's `chrome.runtime` in happy-dom: messages go through the background's sender
  * check (as background/index.ts does) to its real handlers; `seen` gets each message name.
  */
-export function installContentRuntime(handlers: Handlers, seen: string[] = [], extId = 'baton-test'): () => void {
+export function installContentRuntime(handlers: Handlers, seen: string[] = [], extId = 'baton-test', opts: ContentRuntimeOptions = {}): () => void {
   const g = globalThis as unknown as { chrome?: unknown };
   g.chrome = {
     runtime: {
@@ -117,10 +117,42 @@ export function installContentRuntime(handlers: Handlers, seen: string[] = [], e
       async sendMessage(msg: { type: MessageName; payload: never }) {
         if (!mayAsk(senderKind({ id: extId, url: location.href, tab: { id: 1 } }, extId, `chrome-extension://${extId}/`), msg.type)) throw new Error(`refused ${msg.type}`);
         seen.push(msg.type);
-        return dispatch(handlers, msg.type, msg.payload, { tabId: 1, frameId: 0 });
+        const r = await dispatch(handlers, msg.type, msg.payload, { tabId: 1, frameId: 0 });
+        opts.answered?.(msg.type, msg.payload);
+        return r;
       },
-      onMessage: { addListener: () => undefined, removeListener: () => undefined },
+      onMessage: {
+        addListener: (fn: ContentListener) => void opts.listeners?.push(fn),
+        removeListener: () => undefined,
+      },
     },
   };
   return () => void delete g.chrome;
+}
+
+/** A content script's runtime.onMessage listener. */
+export type ContentListener = (msg: unknown, sender: { id?: string }, reply: (r: unknown) => void) => unknown;
+
+export interface ContentRuntimeOptions {
+  /** Where the content script's onMessage listeners go (to send it messages, see toContent). */
+  listeners?: ContentListener[];
+  /** Called after the background answered a message. */
+  answered?(type: MessageName, payload: unknown): void;
+}
+
+/** A message from the background (or popup) side to the content script's listeners. */
+export function toContent<T>(listeners: ContentListener[], msg: unknown, extId = 'baton-test'): Promise<T> {
+  return new Promise((res) => {
+    for (const fn of listeners) fn(msg, { id: extId }, (r) => res(r as T));
+  });
+}
+
+/** The demo desk (demo/desk/index.html and its own script) as this happy-dom page. */
+export async function loadDemoDesk(): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const html = readFileSync(resolve(REPO, 'demo/desk/index.html'), 'utf8');
+  const page = new DOMParser().parseFromString(html.replace(/<script[^>]*><\/script>|<link[^>]*>/g, ''), 'text/html');
+  document.body.replaceChildren(...[...page.body.childNodes].map((n) => document.importNode(n, true)));
+  document.body.dataset.desk = page.body.dataset.desk!;
+  await import('../../../demo/desk/app.js');
 }
