@@ -231,6 +231,7 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
         sb.setModel({ ...sb.model, state: 'loading', desk: { id: adapter.id, label: adapter.label }, customer: null, data: null, fetchedAt: null, error: null, query: null, override: null });
         shownKey = key;
       }
+      sb.setLayout(adapter.layout ?? null);
       sb.show(true);
       const pane = (await waitFor(() => adapter.activePane(doc, ticket), { signal, timeoutMs: waitMs })) ?? doc;
       const customer = await readCustomer(adapter, pane, { url, ticket, doc }, win, signal, waitMs);

@@ -1,7 +1,9 @@
 /**
  * Mounts the sidebar once per page: host element #baton-sidebar at the right edge, a shadow
  * root (closed unless built with BATON_SHADOW=open), and pushes the page left by the sidebar's
- * width while expanded so it never covers the desk (its reply box included).
+ * width while expanded so it never covers the desk (its reply box included): a right margin on
+ * <html>, or, on a desk whose top bar is laid out from the window's width (its DeskLayout), on
+ * what lies under that bar, with the sidebar starting below it.
  */
 import { render } from 'preact';
 import type { SidebarUi } from '../shared/messages';
@@ -12,6 +14,7 @@ import css from './sidebar.css?inline';
 import { createWriteBack, type Send } from './write';
 import { send as sendToBackground } from '../content/ext';
 import type { UiStrings } from '../shared/messages';
+import type { DeskLayout } from '../content/helpdesks/types';
 
 export const HOST_ID = 'baton-sidebar';
 export const TAB_WIDTH = 32;
@@ -42,6 +45,8 @@ export interface SidebarHandle {
   setModel(m: SidebarModel): void;
   setUi(patch: Partial<SidebarUi>): void;
   setStrings(s: UiStrings): void;
+  /** How the desk on the page makes room (null: push the whole page). */
+  setLayout(l: DeskLayout | null): void;
   show(visible: boolean): void;
   destroy(): void;
 }
@@ -57,6 +62,7 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
   style.textContent = css;
   root.appendChild(style);
   const mountPoint = doc.createElement('div');
+  mountPoint.className = 'mount';
   root.appendChild(mountPoint);
   doc.documentElement.appendChild(host);
   // Keys typed in the sidebar (a note) are not the desk's shortcuts (RT: "r" replies …).
@@ -64,22 +70,47 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
 
   const html = doc.documentElement;
   const pushPage = opts.pushPage !== false;
-  const savedMargin = { value: html.style.getPropertyValue('margin-right'), priority: html.style.getPropertyPriority('margin-right') };
+  /** The page's own right margins of the elements pushed now, put back when they are not. */
+  const savedMargins = new Map<HTMLElement, { value: string; priority: string }>();
   let model = emptyModel();
   let ui = { ...opts.ui };
   let t: T = makeT(opts.strings);
   let visible = true;
+  let desk: DeskLayout | null = null;
 
+  /** What to push and where the sidebar starts: under the desk's top bar, or the whole page. */
+  const room = (): { push: HTMLElement[]; top: number } => {
+    const bar = desk && doc.querySelector(desk.below);
+    const push = desk ? desk.push.flatMap((sel) => [...doc.querySelectorAll<HTMLElement>(sel)]) : [];
+    if (!bar || !push.length) return { push: [html], top: 0 };
+    const r = bar.getBoundingClientRect();
+    const fixed = /^(fixed|sticky)$/.test(doc.defaultView?.getComputedStyle(bar).position ?? '');
+    // Where the bar ends on the page (it scrolls away with it; RT pins its page menu up there).
+    return { push, top: Math.max(0, Math.round(r.bottom + (fixed ? 0 : (doc.defaultView?.scrollY ?? 0)))) };
+  };
+  const restoreMargins = (keep: HTMLElement[]) => {
+    for (const [el, m] of savedMargins) {
+      if (keep.includes(el)) continue;
+      if (m.value) el.style.setProperty('margin-right', m.value, m.priority);
+      else el.style.removeProperty('margin-right');
+      savedMargins.delete(el);
+    }
+  };
   const layout = () => {
     const width = !visible ? 0 : ui.collapsed ? TAB_WIDTH : ui.width;
+    const pushing = pushPage && visible && !ui.collapsed;
+    const { push, top } = visible && !ui.collapsed ? room() : { push: [], top: 0 };
     host.style.setProperty('display', visible ? 'block' : 'none', 'important');
     host.style.setProperty('width', `${width}px`, 'important');
-    host.style.setProperty('height', ui.collapsed ? 'auto' : '100vh', 'important');
-    host.style.setProperty('top', ui.collapsed ? '30vh' : '0', 'important');
+    host.style.setProperty('height', ui.collapsed ? 'auto' : top ? `calc(100vh - ${top}px)` : '100vh', 'important');
+    host.style.setProperty('top', ui.collapsed ? '30vh' : `${top}px`, 'important');
     if (!pushPage) return;
-    if (visible && !ui.collapsed) html.style.setProperty('margin-right', `${ui.width}px`, 'important');
-    else if (savedMargin.value) html.style.setProperty('margin-right', savedMargin.value, savedMargin.priority);
-    else html.style.removeProperty('margin-right');
+    restoreMargins(pushing ? push : []);
+    if (!pushing) return;
+    for (const el of push) {
+      if (!savedMargins.has(el)) savedMargins.set(el, { value: el.style.getPropertyValue('margin-right'), priority: el.style.getPropertyPriority('margin-right') });
+      el.style.setProperty('margin-right', `${ui.width}px`, 'important');
+    }
   };
   for (const [k, v] of [
     ['position', 'fixed'],
@@ -136,6 +167,10 @@ export function mountSidebar(opts: MountOptions): SidebarHandle {
     setStrings(s) {
       t = makeT(s);
       draw();
+    },
+    setLayout(l) {
+      desk = l;
+      layout();
     },
     show(v) {
       visible = v;

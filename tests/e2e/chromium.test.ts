@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectedRelay, startApi, type Api } from './support/api';
 import { chromiumExtensionWorker, launchChromium, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
-import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, sameDocument } from './support/pages';
+import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, rtLayout, sameDocument } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
 import { axeOnSidebar, sidebarSnapshot, waitForSidebarState } from './support/sidebar';
 import { expectTokenOnlyInIndexedDb } from './support/token';
@@ -102,6 +102,28 @@ describe('Chromium: configured on the options page', () => {
       mkdirSync(dirname(shot), { recursive: true });
       writeFileSync(shot, png);
     }
+  });
+
+  test('on RT 5 the sidebar leaves the header to RT: no menu item overlaps another, the search or the logo; nothing of RT lies under the sidebar, scrolled or not', async () => {
+    for (const width of [1280, 1024]) {
+      await page.setViewport({ width, height: 800 });
+      await page.goto(rtTicketUrl(ctx.rt, ctx.rt.tickets.aiko), { waitUntil: 'load' });
+      await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+      const at = `at ${width} px`;
+      const top = await rtLayout(page);
+      expect(top.menu.length, `RT's top menu items are there ${at}`).toBeGreaterThan(3);
+      expect(top.pageMenu.length, `RT's page menu items are there ${at}`).toBeGreaterThan(3);
+      expect(top.overlapping, `header parts overlapping ${at}`).toEqual([]);
+      expect(top.underSidebar, `RT parts under the sidebar ${at}`).toEqual([]);
+      expect(top.body.x + top.body.w, `the ticket's content ends left of the sidebar ${at}`).toBeLessThanOrEqual(top.sidebar.x + 1);
+
+      // Scrolled down, RT pins its page menu to the top right: the sidebar does not cover it.
+      await page.evaluate('window.scrollTo(0, 600)');
+      await page.waitForFunction(`!!document.querySelector('#page-menu.pinned')`, { timeout: 5000, polling: 100 });
+      const scrolled = await rtLayout(page);
+      expect(scrolled.underSidebar, `RT parts under the sidebar, scrolled, ${at}`).toEqual([]);
+    }
+    await page.setViewport({ width: 1400, height: 900 });
   });
 
   test('the sidebar collapses to a slim tab that stays collapsed after a reload, and opens again', async () => {

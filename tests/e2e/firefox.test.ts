@@ -5,8 +5,8 @@ import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApi, type Api } from './support/api';
 import { launchFirefox, type LaunchedBrowser } from './support/browsers';
-import { e2eContext, rtRequestorEmail, type E2eContext } from './support/context';
-import { clickDemoTicket, markDocument, sameDocument, typeInto } from './support/pages';
+import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
+import { clickDemoTicket, markDocument, rtLayout, sameDocument, typeInto } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
 import { waitForSidebarState } from './support/sidebar';
 import { expectTokenOnlyInIndexedDb } from './support/token';
@@ -42,6 +42,17 @@ describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
       expect(got.text).toContain('オンボーディング');
       expect(got.text).not.toContain('Onboarding');
     }
+  });
+
+  test("on RT 5 the sidebar sits under RT's header: no menu item overlaps another, nothing of RT lies under the sidebar", async () => {
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.goto(rtTicketUrl(ctx.rt, ctx.rt.tickets.aiko), { waitUntil: 'load' });
+    await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+    const top = await rtLayout(page);
+    expect(top.menu.length).toBeGreaterThan(3);
+    expect(top.overlapping, 'header parts overlapping').toEqual([]);
+    expect(top.underSidebar, 'RT parts under the sidebar').toEqual([]);
+    expect(top.body.x + top.body.w, "the ticket's content ends left of the sidebar").toBeLessThanOrEqual(top.sidebar.x + 1);
   });
 
   test('the demo desk shows the relay and follows a client-side switch to another ticket', async () => {

@@ -49,6 +49,11 @@ export const adapter: HelpdeskAdapter = {
     return id && /^\d+$/.test(id) ? id : null;
   },
   detect: (doc) => doc.body?.id === 'comp-Ticket-Display',
+  // RT lays out its top menus (#app-nav, #page-menu: which items go under "More") from the
+  // window's width, at load and on resize; pushing <html> leaves them laid out for the whole
+  // window and they overlap. So the header keeps the whole width and the sidebar sits under it.
+  // (The page menu, pinned to the top right when scrolled, stays above the sidebar too.)
+  layout: { below: '#rt-header-container', push: ['#body', '#footer'] },
   activePane: (doc) => (doc.querySelector('#header h1') ? doc : null),
   read(pane, ctx): CustomerRead {
     const out: CustomerRead = { ticket: ctx.ticket };

@@ -62,4 +62,21 @@ export interface HelpdeskAdapter {
    * null or a throw falls back to the markup.
    */
   fetchCustomer?(ctx: FetchContext): Promise<CustomerRead | null>;
+  /**
+   * Optional: where the sidebar makes room on this desk, when pushing the whole page (a right
+   * margin on <html>) breaks its layout. Without it the whole page is pushed.
+   */
+  layout?: DeskLayout;
+}
+
+/**
+ * A desk whose top bar is laid out by its own script from the window's width (which a margin
+ * on <html> does not change; RT moves menu items into "More" that way): the bar keeps the whole
+ * width, the sidebar starts under it, and what lies under the bar is pushed instead.
+ */
+export interface DeskLayout {
+  /** The desk's top bar (the sidebar starts at its bottom). */
+  below: string;
+  /** The elements under the bar that get the right margin (all that would lie under the sidebar). */
+  push: string[];
 }

@@ -89,3 +89,31 @@ export async function rects(page: Page, selector: string) {
 export function overlaps(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
+
+type Box = { x: number; y: number; w: number; h: number };
+
+/**
+ * RT's header as laid out now: its visible top menu and page menu items, the search form, the
+ * logo and the title's text; which of them overlap each other and which lie under the sidebar.
+ */
+export async function rtLayout(page: Page) {
+  return (await page.evaluate(`(() => {
+    const box = (b) => ({ x: Math.round(b.x), y: Math.round(b.y), w: Math.round(b.width), h: Math.round(b.height) });
+    const shown = (e) => { const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+    const parts = (sel, name) => [...document.querySelectorAll(sel)].filter(shown).map((e, i) => ({ name: name + ' ' + (e.textContent.trim() || e.id || i), ...box(e.getBoundingClientRect()) }));
+    const title = document.querySelector('#header h1');
+    const range = document.createRange();
+    range.selectNodeContents(title);
+    const menu = parts('#app-nav > li', 'menu');
+    const pageMenu = parts('#page-menu > li', 'page menu');
+    const others = [...parts('#topactions form', 'search'), ...parts('#logo img', 'logo'), { name: 'title', ...box(range.getBoundingClientRect()) }];
+    const all = [...menu, ...pageMenu, ...others];
+    const hit = (a, b) => a.x < b.x + b.w - 1 && b.x < a.x + a.w - 1 && a.y < b.y + b.h - 1 && b.y < a.y + a.h - 1;
+    const overlapping = [];
+    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (hit(all[i], all[j])) overlapping.push(all[i].name + ' / ' + all[j].name);
+    const host = document.getElementById('baton-sidebar');
+    const sidebar = box((host.shadowRoot.querySelector('[data-state]') || host).getBoundingClientRect());
+    const underSidebar = all.filter((p) => hit(p, sidebar)).map((p) => p.name);
+    return { menu, pageMenu, overlapping, underSidebar, sidebar, body: box(document.getElementById('body').getBoundingClientRect()) };
+  })()`)) as { menu: Box[]; pageMenu: Box[]; overlapping: string[]; underSidebar: string[]; sidebar: Box; body: Box };
+}

@@ -42,6 +42,18 @@ describe('Request Tracker 5', () => {
     expect(at('http://127.0.0.1:8080/Search/Results.html')).toBeNull();
     expect(candidates(new URL('http://127.0.0.1:8080/Ticket/Display.html?id=7'), builtinAdapters, ['rt'])).toEqual([]);
   });
+
+  it("names its top bar and what lies under it (the sidebar's room) as they are on the captured page", () => {
+    const doc = fixture('rt-live.html');
+    const layout = rt.layout!;
+    const bar = doc.querySelector(layout.below)!;
+    expect(bar.querySelector('#app-nav'), 'the bar holds the menus RT lays out from the window width').not.toBeNull();
+    for (const sel of layout.push) {
+      const el = doc.querySelector(sel);
+      expect(el, sel).not.toBeNull();
+      expect(bar.contains(el) || el!.contains(bar), `${sel} lies outside the bar`).toBe(false);
+    }
+  });
 });
 
 describe('demo desk', () => {

@@ -184,6 +184,35 @@ describe('frame', () => {
     expect(document.documentElement.style.marginRight).toBe('5px');
   });
 
+  it("on a desk with its own top bar (RT's layout), pushes what lies under the bar, not <html>, and gives it back", () => {
+    document.documentElement.style.removeProperty('margin-right');
+    document.body.innerHTML = '<div id="top">menus</div><div id="content" style="margin-right: 2px">ticket</div><div id="foot">footer</div>';
+    const content = document.getElementById('content')!;
+    const foot = document.getElementById('foot')!;
+    mount(en, { collapsed: false, width: 360 });
+    expect(document.documentElement.style.marginRight).toBe('360px');
+    sb!.setLayout({ below: '#top', push: ['#content', '#foot'] });
+    expect(document.documentElement.style.marginRight, 'the top bar keeps the whole width').toBe('');
+    expect([content.style.marginRight, foot.style.marginRight]).toEqual(['360px', '360px']);
+    const host = document.getElementById('baton-sidebar')!;
+    expect(host.style.getPropertyValue('top')).toMatch(/^\d+px$/);
+    expect(host.style.getPropertyValue('height')).toMatch(/^(100vh|calc\(100vh - \d+px\))$/);
+    sb!.setUi({ width: 400 });
+    expect(content.style.marginRight).toBe('400px');
+    sb!.setUi({ collapsed: true });
+    expect([content.style.marginRight, foot.style.marginRight]).toEqual(['2px', '']);
+    sb!.setUi({ collapsed: false });
+    expect(content.style.marginRight).toBe('400px');
+    // A layout whose bar is not on the page pushes the whole page, as without one.
+    sb!.setLayout({ below: '#missing', push: ['#content'] });
+    expect([document.documentElement.style.marginRight, content.style.marginRight]).toEqual(['400px', '2px']);
+    sb!.setLayout({ below: '#top', push: ['#content'] });
+    sb!.destroy();
+    sb = null;
+    expect([document.documentElement.style.marginRight, content.style.marginRight, foot.style.marginRight]).toEqual(['', '2px', '']);
+    document.body.innerHTML = '';
+  });
+
   it('mounts once: a second mount replaces the first host', () => {
     mount();
     const again = mountSidebar({ strings: en, ui: { collapsed: false, width: 340 }, actions, shadow: 'open' });
