@@ -116,6 +116,9 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     app.get('/', (c) => c.redirect('/demo/'));
     app.get('/demo', (c) => c.redirect('/demo/'));
     app.use('/demo/*', serveStatic({ root, rewriteRequestPath: (p) => p.replace(/^\/demo/, '') || '/' }));
+    // The demo desk routes on the client (/demo/tickets/3): a deep link or a reload on a path
+    // with no file behind it and no file extension gets the desk's index.html.
+    app.get('/demo/*', serveStatic({ root, rewriteRequestPath: (p) => (/\.[A-Za-z0-9]+$/.test(p) ? p.replace(/^\/demo/, '') : '/index.html') }));
   }
 
   // Bearer token, then the token's rate limit.

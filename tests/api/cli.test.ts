@@ -179,6 +179,8 @@ describe('startServer', () => {
     expect(await page.text()).toContain('Demo desk');
     expect((await fetch(`${server.url}/demo`, { redirect: 'manual' })).headers.get('location')).toBe('/demo/');
     expect(await (await fetch(`${server.url}/demo/tickets/3`)).text()).toContain('Ticket 3');
+    // A client-side route with no file behind it gets the desk's index.html; a missing file stays 404.
+    expect(await (await fetch(`${server.url}/demo/tickets/42`)).text()).toContain('Demo desk');
     const escape = await fetch(`${server.url}/demo/..%2fsecret.txt`);
     expect(escape.status).toBe(404);
     expect(await escape.text()).not.toContain('do not serve');
