@@ -75,9 +75,10 @@ export function createBackground(deps: BackgroundDeps): Background {
   const locales = new Map<Locale, Promise<Record<string, string>>>();
   let adapters: { at: number; target: string; list: DeclaredAdapter[] } | null = null;
 
-  const target = async (): Promise<ApiTarget> => {
+  /** The API address, token and the agent's name, from one settings read. */
+  const target = async (): Promise<ApiTarget & { agentName: string }> => {
     const { settings: s } = await settings.read();
-    return { apiUrl: s.apiUrl, token: s.token };
+    return { apiUrl: s.apiUrl, token: s.token, agentName: s.agentName };
   };
 
   async function strings(language?: LanguageSetting): Promise<UiStrings> {
@@ -105,7 +106,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     let p = inflight.get(key);
     if (!p) {
       p = (async (): Promise<LookupResult> => {
-        const r = await getContext(t, { ...query, author: (await settings.read()).settings.agentName }, deps.api);
+        const r = await getContext(t, { ...query, author: t.agentName }, deps.api);
         if (r.ok) {
           const e = await cache.put(key, r.data);
           return { ok: true, data: e.data, fetchedAt: e.fetchedAt, stale: false };
@@ -203,7 +204,7 @@ export function createBackground(deps: BackgroundDeps): Background {
       await deps.openOptions();
       return { ok: true };
     },
-    ...writeBackHandlers({ target: async () => ({ ...(await target()), agentName: (await settings.read()).settings.agentName }), cache, ...(deps.api ? { api: deps.api } : {}) }),
+    ...writeBackHandlers({ target, cache, ...(deps.api ? { api: deps.api } : {}) }),
     'sidebar:load': async (_req, from) => {
       if (typeof from?.tabId !== 'number' || !deps.injectSidebar) throw new Error('sidebar:load needs a tab');
       await deps.injectSidebar(from.tabId, from.frameId ?? 0);

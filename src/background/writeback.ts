@@ -31,22 +31,28 @@ function people(d: ContextResponse): Person[] {
 }
 
 export function writeBackHandlers(deps: WriteBackDeps): WriteHandlers {
-  async function write<T>(method: string, path: string, schema: Parameters<typeof apiGet>[2], body?: unknown): Promise<WriteResult<T>> {
+  /** One settings read per write: the path and body get the agent's name from it. */
+  async function write<T>(
+    method: string,
+    path: string | ((agent: string) => string),
+    schema: Parameters<typeof apiGet>[2],
+    body?: (agent: string) => unknown,
+  ): Promise<WriteResult<T>> {
     const t = await deps.target();
-    const r = await apiGet(t, path, schema, { ...deps.api, retry: false, method, ...(body === undefined ? {} : { body }) });
+    const url = typeof path === 'string' ? path : path(t.agentName);
+    const r = await apiGet(t, url, schema, { ...deps.api, retry: false, method, ...(body ? { body: body(t.agentName) } : {}) });
     return r.ok ? { ok: true, ...(r.data as T) } : r;
   }
-  const author = async () => (await deps.target()).agentName;
 
   return {
     'thanks:send': async ({ to, account, ticket }) => {
       if (!text(to).trim()) return bad('to should be a person id');
-      const r = await write<{ thanks: Thanks; total: number }>('POST', '/v1/thanks', ThanksResponseSchema, {
+      const r = await write<{ thanks: Thanks; total: number }>('POST', '/v1/thanks', ThanksResponseSchema, (from) => ({
         to,
         account: text(account),
         ticket: text(ticket),
-        from: await author(),
-      });
+        from,
+      }));
       if (r.ok) {
         await deps.cache.update((d) => {
           const hit = people(d).filter((p) => p.id === to);
@@ -58,11 +64,11 @@ export function writeBackHandlers(deps: WriteBackDeps): WriteHandlers {
     },
     'notes:add': async ({ account, text: body, ticket }) => {
       if (!text(account)) return bad('no account to leave the note on');
-      const r = await write<{ note: Note }>('POST', `/v1/accounts/${encodeURIComponent(account)}/notes`, NoteResponseSchema, {
+      const r = await write<{ note: Note }>('POST', `/v1/accounts/${encodeURIComponent(account)}/notes`, NoteResponseSchema, (author) => ({
         text: text(body),
         ticket: text(ticket),
-        author: await author(),
-      });
+        author,
+      }));
       if (r.ok) {
         await deps.cache.update((d) =>
           d.account?.id === account ? { ...d, notes: [r.note, ...d.notes.filter((n) => n.id !== r.note.id)].slice(0, CONTEXT_NOTES) } : null,
@@ -72,7 +78,7 @@ export function writeBackHandlers(deps: WriteBackDeps): WriteHandlers {
     },
     'notes:delete': async ({ id }) => {
       if (!/^\d+$/.test(text(id))) return bad('no such note');
-      const r = await write<{ deleted: string }>('DELETE', `/v1/notes/${id}?${new URLSearchParams({ author: await author() })}`, NoteDeletedSchema);
+      const r = await write<{ deleted: string }>('DELETE', (author) => `/v1/notes/${id}?${new URLSearchParams({ author })}`, NoteDeletedSchema);
       if (r.ok) await deps.cache.update((d) => (d.notes.some((n) => n.id === id) ? { ...d, notes: d.notes.filter((n) => n.id !== id) } : null));
       return r;
     },
