@@ -5,6 +5,7 @@
  * storage.local (so it outlives the service worker and a restart), cleared when settings change.
  */
 import type { ContextQuery, ContextResponse } from '../shared/context';
+import { foldQueryText } from '../shared/query';
 
 export const FRESH_MS = 5 * 60_000;
 export const USABLE_MS = 24 * 60 * 60_000;
@@ -33,11 +34,9 @@ export function freshness(entry: CacheEntry, now: number): Freshness {
   return 'expired';
 }
 
-const fold = (s: string | undefined) => (s ?? '').normalize('NFKC').trim().toLowerCase();
-
 /** One key per question asked: the same customer asked in the same language shares it. */
 export function cacheKey(q: ContextQuery): string {
-  return JSON.stringify([fold(q.email), fold(q.domain), fold(q.org), q.lang ?? '']);
+  return JSON.stringify([foldQueryText(q.email), foldQueryText(q.domain), foldQueryText(q.org), q.lang ?? '']);
 }
 
 export class ContextCache {

@@ -11,6 +11,7 @@ import { loadSidebar, SIDEBAR_HOST_ID, type SidebarModule } from './sidebar-bund
 import type { SidebarHandle } from '../sidebar/mount';
 import { withResult, type SidebarModel } from '../sidebar/model';
 import type { ContextQuery } from '../shared/context';
+import { foldQueryText } from '../shared/query';
 import type { ContentInit, LookupOverride, TabStatus } from '../shared/messages';
 
 const STARTED = Symbol.for('baton.content.started');
@@ -51,11 +52,9 @@ export function queryFor(c: CustomerRead, override: LookupOverride | null, ticke
   return q.email || q.org ? q : null;
 }
 
-const fold = (s: string | undefined) => (s ?? '').normalize('NFKC').trim().toLowerCase();
-
 /** Whether two questions ask about the same customer (the language and ticket aside). */
 export function sameCustomer(a: ContextQuery | null, b: ContextQuery | null): boolean {
-  return !!a && !!b && fold(a.email) === fold(b.email) && fold(a.org) === fold(b.org);
+  return !!a && !!b && foldQueryText(a.email) === foldQueryText(b.email) && foldQueryText(a.org) === foldQueryText(b.org);
 }
 
 async function readCustomer(adapter: HelpdeskAdapter, pane: ParentNode, ctx: ReadContext, win: Window, signal: AbortSignal, waitMs: number): Promise<CustomerRead> {
