@@ -1,17 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` (pure logic and happy-dom components), `api` (the context API through
-// app.request() and the real CLI), `e2e` (real Chromium and Firefox ESR, real RT 5).
+// app.request() and the real CLI), `e2e` (real Chromium and Firefox ESR, real RT 5). `unit` and
+// `api` share one throwaway PostgreSQL cluster for the run (tests/support/pg-global-setup.ts).
 export default defineConfig({
   test: {
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['tests/unit/**/*.test.{ts,tsx}'] },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.{ts,tsx}'], globalSetup: ['tests/support/pg-global-setup.ts'] },
       },
       {
         extends: true,
-        test: { name: 'api', include: ['tests/api/**/*.test.ts'], testTimeout: 30_000 },
+        test: { name: 'api', include: ['tests/api/**/*.test.ts'], testTimeout: 30_000, globalSetup: ['tests/support/pg-global-setup.ts'] },
       },
       {
         extends: true,

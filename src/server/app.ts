@@ -21,7 +21,7 @@ import { matchQuery } from './match';
 import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
 import { bearerToken, findToken, logHash, RateLimiter } from './security';
-import type { Store } from './store';
+import { StoreUnavailableError, type Store } from './store';
 import { addWriteBack, callerOf, registerWriteBack, WRITE_BACK_ROUTES } from './writeback';
 
 export interface AppOptions {
@@ -98,16 +98,34 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     }),
   );
 
-  app.get('/healthz', (c) => {
+  // 200 while the config is loaded, also when the store does not answer (lookups still work):
+  // then `status` is "degraded" and `store.ok` false, with the reason.
+  app.get('/healthz', async (c) => {
     const loaded = c.get('loaded');
     const failed = source.lastReloadError ?? null;
+    let problem: string | null = null;
+    let stats: Awaited<ReturnType<Store['notificationStats']>> | null = null;
+    try {
+      await store.ping();
+      stats = await store.notificationStats();
+    } catch (err) {
+      problem = err instanceof StoreUnavailableError ? err.reason : (err as Error).message;
+    }
     c.header('Cache-Control', 'no-store');
     return c.json({
-      status: 'ok',
+      status: problem ? 'degraded' : 'ok',
       config: { file: basename(loaded.file), hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
       lastReloadError: failed ? { at: failed.at, errors: failed.errors.map(formatConfigError) } : null,
-      store: { schemaVersion: store.schemaVersion, synchronous: store.synchronous },
-      notifications: { webhook: loaded.config.notifications.webhook !== null, ...store.notificationStats() },
+      store: {
+        kind: store.kind,
+        at: store.kind === 'sqlite' ? basename(store.path) : store.path,
+        ok: problem === null,
+        ...(problem ? { error: problem } : {}),
+        schemaVersion: store.schemaVersion,
+        synchronous: store.synchronous,
+        audit: { flushMs: store.auditFlushMs, ...store.auditBacklog() },
+      },
+      notifications: { webhook: loaded.config.notifications.webhook !== null, ...(stats ?? { pending: null, sent: null, lastError: null }) },
     });
   });
 
@@ -139,7 +157,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     await next();
   });
 
-  app.get('/v1/context', (c) => {
+  app.get('/v1/context', async (c) => {
     const q: Record<string, string | undefined> = {};
     for (const [name, max] of Object.entries(QUERY_LIMITS)) {
       const value = c.req.query(name);
@@ -156,7 +174,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     const loaded = c.get('loaded');
     const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(c.req.header('Accept-Language')) ?? loaded.config.organization.defaultLocale;
     const match = matchQuery(loaded.index, q);
-    const body = addWriteBack(buildContext(loaded, match, lang), store, callerOf(c));
+    const body = await addWriteBack(buildContext(loaded, match, lang), store, callerOf(c), log);
 
     const token = c.get('token');
     try {
@@ -199,6 +217,11 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((err, c) => {
+    if (err instanceof StoreUnavailableError) {
+      const write = c.req.method !== 'GET' && c.req.method !== 'HEAD';
+      c.header('Retry-After', '1');
+      return c.json(errorBody('store_unavailable', `${err.message}${write ? ': nothing was changed' : ''}; try again in a moment`), 503);
+    }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code = err instanceof ApiError ? err.code : codeForStatus(status);

@@ -23,10 +23,14 @@ Usage:
       --config FILE    config file (default: baton.config.yaml)
       --port N         port (default ${DEFAULT_PORT}; 0 picks a free one)
       --host HOST      address to listen on (default ${DEFAULT_HOST})
-      --db FILE        SQLite store (default ${DEFAULT_DB})
+      --store WHERE    the store: postgres://user:pass@host/db (shared by several
+                       instances) or a SQLite file (default ${DEFAULT_DB})
+      --db FILE        SQLite store (the same as --store FILE)
       --demo DIR       also serve DIR as static files under /demo/
       --quiet          no request log
-  Environment: BATON_NOTIFY_BASE_MS=N  first webhook retry delay in ms (default 1000;
+  Environment: BATON_STORE=WHERE       the store, as --store (the flags win; then this;
+                                       then store: in the config; then ${DEFAULT_DB})
+               BATON_NOTIFY_BASE_MS=N  first webhook retry delay in ms (default 1000;
                                        doubles per try, at most 30 s)
   npx baton hash-token                 read a token on stdin, print the sha256 for tokens: in the config
   npx baton --help                     this text
@@ -90,6 +94,7 @@ async function serveCommand(args: string[], io: CliIO): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       db: { type: 'string' },
+      store: { type: 'string' },
       demo: { type: 'string' },
       quiet: { type: 'boolean' },
     },
@@ -106,13 +111,19 @@ async function serveCommand(args: string[], io: CliIO): Promise<number> {
     io.stderr(`serve: BATON_NOTIFY_BASE_MS should be a whole number of milliseconds (1 or more), not "${base}"\n`);
     return 2;
   }
+  if (values.store !== undefined && values.db !== undefined) {
+    io.stderr('serve: give --store or --db, not both\n');
+    return 2;
+  }
+  const envStore = process.env.BATON_STORE?.trim() || undefined;
+  const store = values.store ?? values.db ?? envStore;
   let server: RunningServer;
   try {
     server = await startServer({
       configPath,
       port,
       host: values.host ?? DEFAULT_HOST,
-      dbPath: values.db ?? DEFAULT_DB,
+      ...(store !== undefined ? { store } : {}),
       ...(values.demo ? { demoDir: values.demo } : {}),
       quiet: values.quiet ?? false,
       ...(baseMs !== undefined ? { notify: { baseMs } } : {}),

@@ -7,7 +7,9 @@
  *   is retried with exponential backoff (base × 2^(attempt−1), capped at 30 s), across restarts.
  * - Sends nothing twice: one message in flight at a time, taken with a lease in the store (a
  *   second server on the same file skips it), marked sent in a durable write right after the
- *   2xx. Each POST carries `Idempotency-Key: baton-<kind>-<id>` for receivers that de-duplicate
+ *   2xx — also with several instances on one PostgreSQL store: the lease is a row update only
+ *   one of them wins, and when its holder dies mid-send the lease runs out (timeout + 5 s) and
+ *   another instance sends it. Each POST carries `Idempotency-Key: baton-<kind>-<id>` for receivers that de-duplicate
  *   the one case left: the receiver took the message but its answer never reached us.
  * - Keeps order: while the oldest message fails, the later ones wait behind it.
  */
@@ -21,6 +23,8 @@ import type { OutboxRow, Store, ThanksRow } from './store';
 export const MAX_RETRY_MS = 30_000;
 export const DEFAULT_RETRY_BASE_MS = 1_000;
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+/** After a store error, the next round starts this soon (or at the retry cap, if lower). */
+export const STORE_RETRY_MS = 2_000;
 
 export interface NotifierOptions {
   log?: Logger;
@@ -108,7 +112,7 @@ export class Notifier {
     this.running = this.round()
       .catch((err: unknown) => {
         this.log.error(`notifications: ${(err as Error).message}`);
-        this.wakeIn(this.capMs); // a store error: try again later rather than never
+        this.wakeIn(Math.min(this.capMs, STORE_RETRY_MS)); // a store error (database down): try again soon rather than never
       })
       .finally(() => {
         this.running = undefined;
@@ -129,23 +133,23 @@ export class Notifier {
   /** Sends due messages oldest first until the queue is empty, one is not due yet, or one fails; then sets the timer. */
   private async round(): Promise<void> {
     while (!this.stopped) {
-      const item = this.store.nextNotification();
+      const item = await this.store.nextNotification();
       if (!item) return; // nothing queued: kick() wakes us
       const webhook = this.source.current().config.notifications.webhook;
       const now = Date.now();
       if (!webhook) return this.wakeIn(this.capMs); // kept until a webhook is configured again
       if (item.nextAt > now) return this.wakeIn(item.nextAt - now);
-      if (!this.store.claimNotification(item.id, now, now + this.timeoutMs + 5_000)) continue;
+      if (!(await this.store.claimNotification(item.id, now, now + this.timeoutMs + 5_000))) continue;
       const error = await this.post(webhook, item);
       if (error === null) {
-        this.store.markNotificationSent(item.id, new Date());
+        await this.store.markNotificationSent(item.id, new Date());
         this.log.info(`notifications: sent ${item.kind} ${item.refId} to ${webhookHost(webhook)}${item.attempts ? ` after ${item.attempts} failed tries` : ''}`);
         continue;
       }
       const attempts = item.attempts + 1;
       const delay = retryDelay(attempts, this.baseMs, this.capMs);
-      this.store.markNotificationFailed(item.id, attempts, Date.now() + delay, error);
-      this.log.warn(`notifications: ${webhookHost(webhook)} failed (${error}); try ${attempts + 1} in ${delay} ms, ${this.store.notificationStats().pending} waiting`);
+      await this.store.markNotificationFailed(item.id, attempts, Date.now() + delay, error);
+      this.log.warn(`notifications: ${webhookHost(webhook)} failed (${error}); try ${attempts + 1} in ${delay} ms, ${(await this.store.notificationStats()).pending} waiting`);
       return this.wakeIn(delay);
     }
   }

@@ -1,17 +1,19 @@
 /**
  * Puts the context API on a port: load the config (or fail with its errors), open the store,
  * prune the audit trail (now and daily), watch the config file, send queued notifications, serve.
+ * The store: `store` (the CLI's --store/--db, or BATON_STORE), else the config's `store:`
+ * (a SQLite path there is relative to the config file), else .baton/baton.db.
  * Used by `npx baton serve` and by `npm start` (with demoDir: the demo help desk at /demo/).
  */
 import type { AddressInfo } from 'node:net';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigLoadError, describeCounts, loadConfigFile } from './config';
 import { ConfigHolder, type ReloadResult } from './holder';
 import { createLogger } from './log';
 import { Notifier, type NotifierOptions } from './notify';
-import { openStore } from './store';
+import { displayStore, isPostgresUrl, openStore } from './store';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -22,7 +24,9 @@ export interface ServerOptions {
   /** 0 picks a free port. Default 8787. */
   port?: number;
   host?: string;
-  /** SQLite file; default .baton/baton.db (relative to the working directory). */
+  /** The store: a postgres:// URL or a SQLite file (relative to the working directory); wins over the config's `store:`. */
+  store?: string;
+  /** SQLite file (the same as `store` with a path); default .baton/baton.db (relative to the working directory). */
   dbPath?: string;
   /** Served as static files under /demo/ without auth. */
   demoDir?: string;
@@ -49,6 +53,14 @@ function displayPath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : resolve(path);
 }
 
+/** Which store: the option (flag or environment), else the config's `store:`, else the default file. */
+export function storeAddress(opts: Pick<ServerOptions, 'store' | 'dbPath'>, fromConfig: string | undefined, configPath: string): string {
+  const given = opts.store ?? opts.dbPath;
+  if (given !== undefined) return isPostgresUrl(given) || given === ':memory:' ? given : resolve(given);
+  if (fromConfig !== undefined) return isPostgresUrl(fromConfig) || fromConfig === ':memory:' ? fromConfig : resolve(dirname(configPath), fromConfig);
+  return resolve(DEFAULT_DB);
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = createLogger({ quiet: opts.quiet ?? false });
   const configPath = resolve(opts.configPath);
@@ -56,18 +68,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!result.ok) throw new ConfigLoadError(result.errors);
   const loaded = result.loaded;
 
-  const store = openStore(opts.dbPath === ':memory:' ? ':memory:' : resolve(opts.dbPath ?? DEFAULT_DB));
-  const prune = () => {
+  const store = await openStore(storeAddress(opts, loaded.config.store, configPath), { log });
+  const prune = async () => {
     try {
-      const removed = store.pruneAudit(holder.current().config.audit.retentionDays);
+      const removed = await store.pruneAudit(holder.current().config.audit.retentionDays);
       if (removed > 0) log.info(`audit: pruned ${removed} lookup(s) older than ${holder.current().config.audit.retentionDays} days`);
     } catch (err) {
       log.error(`audit prune failed: ${(err as Error).message}`);
     }
   };
   const holder = new ConfigHolder(configPath, loaded, log);
-  prune();
-  const daily = setInterval(prune, 86_400_000);
+  await prune();
+  const daily = setInterval(() => void prune(), 86_400_000);
   daily.unref();
   const stopWatching = holder.watch(opts.watch);
 
@@ -79,17 +91,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const info = await new Promise<AddressInfo>((resolveListen, reject) => {
     server = serve({ fetch: app.fetch, port: opts.port ?? DEFAULT_PORT, hostname: host }, (i) => resolveListen(i));
     server.once('error', reject);
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
     clearInterval(daily);
     stopWatching();
-    store.close();
+    await store.close();
     throw err;
   });
   notifier.start(); // also sends what an earlier run left in the outbox
 
   const urlHost = info.family === 'IPv6' || host.includes(':') ? `[${info.address}]` : host;
   const url = `http://${urlHost}:${info.port}`;
-  log.info(`Baton context API on ${url} — ${loaded.file}: ${describeCounts(loaded.counts)}; store ${store.path}`);
+  log.info(`Baton context API on ${url} — ${loaded.file}: ${describeCounts(loaded.counts)}; store ${store.kind} ${displayStore(store.path)}`);
   if (opts.demoDir) log.info(`demo help desk: ${url}/demo/`);
 
   let closing: Promise<void> | undefined;
@@ -108,10 +120,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          void notifier.stop().finally(() => {
-            store.close();
-            done();
-          });
+          void notifier
+            .stop()
+            .then(() => store.close()) // commits the audit trail's last batch
+            .catch((err: unknown) => log.error(`store close: ${(err as Error).message}`))
+            .finally(done);
         });
         http.closeIdleConnections?.();
       });

@@ -1,97 +1,27 @@
 /**
- * The embedded store: one SQLite file (better-sqlite3, WAL). Schema changes are the
- * MIGRATIONS array, applied in order on open and counted in `PRAGMA user_version`.
- *
- * It keeps what agents write back — notes on accounts, thanks to people — and the outbox of
- * notifications a thanks queues for the webhook, plus the audit trail (which token looked up
+ * The store: what agents write back — notes on accounts, thanks to people — the outbox of
+ * notifications a thanks queues for the webhook, and the audit trail (which token looked up
  * which account, when, pruned after `audit.retentionDays`).
  *
- * Durability: every write of notes, thanks and the outbox is one transaction and
- * `synchronous = FULL`, so when a method returns, the write is on disk (the WAL is fsynced at
- * each commit). The HTTP layer answers only after that, so a 201 survives a SIGKILL or a power
- * cut right after it. (NORMAL would survive a killed process but not a power loss: it syncs the
- * WAL only at checkpoints.)
+ * One interface, one implementation per engine:
+ *  - store-sqlite.ts — an embedded SQLite file, the default (one instance, nothing to set up);
+ *  - store-postgres.ts — PostgreSQL, shared by several instances behind a load balancer.
+ * `openStore(where)` picks by the address: `postgres://…` / `postgresql://…`, else a file path.
  *
- * The audit trail is the exception, on purpose: it is one row per GET /v1/context, and an
- * fsync per lookup sat in every such request's latency (bench/REPORT.md). Audit rows go through
- * a second connection to the same file with `synchronous = NORMAL`. Each row is still committed
- * before the answer — no in-memory buffer, nothing to flush on close, nothing a crash of the
- * process loses (a commit is in the WAL, in the OS's page cache); only a power loss or kernel
- * crash can drop the last rows, and never corrupts the file. Chosen over buffering rows and
- * flushing on a timer: no timer, no shutdown flush, no window in which a SIGKILL loses rows.
- * Why mixing the two is sound: `synchronous` is a per-connection setting; both connections
- * share one WAL (and its locks), and the file only changes at checkpoints, which sync in both
- * modes. A FULL commit fsyncs the whole WAL file after appending its frames, so everything
- * before it — audit rows included — is on disk too: NORMAL commits never weaken a FULL one.
- * (':memory:' is one database per connection, so there the audit uses the main connection.)
+ * Durability, both engines: every write of notes, thanks and the outbox is one transaction,
+ * committed durably (SQLite synchronous=FULL; PostgreSQL synchronous_commit=on) before the
+ * method resolves, and the HTTP layer answers only after that — a 201 survives a SIGKILL.
+ *
+ * The audit trail is the exception, on purpose: it is one row per GET /v1/context, and a
+ * commit per lookup sat in every such request's latency (and, on PostgreSQL, would be a round
+ * trip per lookup). `recordLookup` only appends to a buffer; the buffer is committed as one
+ * batch every AUDIT_FLUSH_MS (group commit), and on close (SIGTERM, SIGINT). A crash of the
+ * process (SIGKILL, OOM) loses at most the lookups of the last window (AUDIT_FLUSH_MS plus one
+ * commit); readers through the same store (`recentLookups`, `countLookups`) flush first, so
+ * they see their own lookups. docs/admin.md ("The audit trail") says so for admins.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { MatchKind } from '../shared/context';
-
-type Db = Database.Database;
-
-/** Each entry moves the schema one version up. Append only; never edit a released one. */
-export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
-  (db) => {
-    db.exec(`
-      CREATE TABLE audit (
-        id         INTEGER PRIMARY KEY,
-        at         TEXT    NOT NULL,   -- ISO 8601, UTC
-        token      TEXT    NOT NULL,   -- the token's name in the config, never the token
-        account_id TEXT,               -- null when nothing matched
-        match_by   TEXT    NOT NULL,
-        ticket     TEXT    NOT NULL DEFAULT ''
-      );
-      CREATE INDEX audit_at ON audit (at);
-    `);
-  },
-  (db) => {
-    db.exec(`
-      -- Notes agents leave on an account for whoever takes it next.
-      CREATE TABLE notes (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused after a delete
-        account_id    TEXT    NOT NULL,
-        text          TEXT    NOT NULL,
-        ticket        TEXT    NOT NULL DEFAULT '',
-        author        TEXT    NOT NULL,   -- display name: the token's person, else the agent's name
-        author_person TEXT,               -- people[].id when the token names a person
-        token         TEXT    NOT NULL,   -- the token's name in the config
-        at            TEXT    NOT NULL    -- ISO 8601, UTC
-      );
-      CREATE INDEX notes_account ON notes (account_id, id);
-
-      -- Thanks from an agent to a person on the relay.
-      CREATE TABLE thanks (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        to_person   TEXT    NOT NULL,     -- people[].id
-        from_name   TEXT    NOT NULL,
-        from_person TEXT,
-        token       TEXT    NOT NULL,
-        account_id  TEXT    NOT NULL DEFAULT '',
-        ticket      TEXT    NOT NULL DEFAULT '',
-        message     TEXT    NOT NULL DEFAULT '',
-        at          TEXT    NOT NULL
-      );
-      CREATE INDEX thanks_to ON thanks (to_person, ticket, at);
-
-      -- Notifications waiting for the webhook, written in the same transaction as their thanks.
-      CREATE TABLE outbox (
-        id         INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind       TEXT    NOT NULL,      -- 'thanks'
-        ref_id     INTEGER NOT NULL,      -- thanks.id
-        body       TEXT    NOT NULL,      -- the JSON posted, built when queued
-        created_at TEXT    NOT NULL,
-        attempts   INTEGER NOT NULL DEFAULT 0,
-        next_at    INTEGER NOT NULL,      -- epoch ms: not before (retry backoff, or a sender's lease)
-        last_error TEXT,
-        sent_at    TEXT                   -- set once the webhook answered 2xx
-      );
-      CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
-    `);
-  },
-];
+import type { Logger } from './log';
 
 export interface LookupEvent {
   token: string;
@@ -167,203 +97,205 @@ export interface NewThanks {
   notification?: (row: ThanksRow) => { kind: string; body: string };
 }
 
+export interface NotificationStats {
+  pending: number;
+  sent: number;
+  lastError: string | null;
+}
+
 /** True when `writer` is the one who wrote a row with these author fields. */
 export function sameWriter(row: { author: string; authorPerson: string | null; token: string }, writer: Writer): boolean {
   if (writer.person !== null) return row.authorPerson === writer.person;
   return row.authorPerson === null && row.token === writer.token && row.author === writer.name;
 }
 
+export type StoreKind = 'sqlite' | 'postgres';
+
 export interface Store {
+  readonly kind: StoreKind;
+  /** Where it is, for logs and /healthz: the SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
-  /** The schema version after migrations (PRAGMA user_version). */
+  /** The schema version after migrations. */
   readonly schemaVersion: number;
-  /** PRAGMA synchronous as set for notes, thanks and the outbox: 'full' (every commit synced before it returns). */
+  /** How notes, thanks and the outbox commit: 'full' (SQLite) or 'on' (PostgreSQL synchronous_commit): synced before it resolves. */
   readonly synchronous: string;
-  /** PRAGMA synchronous of the audit trail's connection: 'normal' (see the top; 'full' for ':memory:'). */
+  /** How the audit batches commit: 'normal' (SQLite; 'full' for ':memory:') or 'off' (PostgreSQL synchronous_commit). */
   readonly auditSynchronous: string;
-  /** Commits one audit row (through the audit connection) before it returns. */
+  /** The group commit's window: buffered lookups are committed at most this many ms after they were recorded. */
+  readonly auditFlushMs: number;
+
+  /** Buffers one audit row; committed with the next batch (see the top). Never waits, never throws for the store. */
   recordLookup(event: LookupEvent): void;
+  /** Commits what recordLookup buffered so far. */
+  flushAudit(): Promise<void>;
+  /** Lookups buffered and not yet committed; lookups dropped because the store did not answer for long. */
+  auditBacklog(): { pending: number; dropped: number };
   /** Deletes audit rows older than `retentionDays` (and notifications sent before then); returns how many lookups. */
-  pruneAudit(retentionDays: number, now?: Date): number;
-  recentLookups(limit?: number): AuditRow[];
-  countLookups(): number;
+  pruneAudit(retentionDays: number, now?: Date): Promise<number>;
+  recentLookups(limit?: number): Promise<AuditRow[]>;
+  countLookups(): Promise<number>;
 
-  addNote(note: { accountId: string; text: string; ticket: string; writer: Writer; at: Date }): NoteRow;
+  addNote(note: { accountId: string; text: string; ticket: string; writer: Writer; at: Date }): Promise<NoteRow>;
   /** An account's notes, newest first; `before` is a note id (the page after it). */
-  listNotes(accountId: string, limit: number, before?: number): NoteRow[];
+  listNotes(accountId: string, limit: number, before?: number): Promise<NoteRow[]>;
   /** Deletes a note if `allowed` says so for the stored row, in one transaction. */
-  deleteNote(id: number, allowed: (row: NoteRow) => boolean): { deleted: true; row: NoteRow } | { deleted: false; row: NoteRow | null };
+  deleteNote(id: number, allowed: (row: NoteRow) => boolean): Promise<{ deleted: true; row: NoteRow } | { deleted: false; row: NoteRow | null }>;
 
-  /** Records a thanks (and queues its notification) unless the same one was given since `sameSince`. */
-  addThanks(t: NewThanks): { created: boolean; row: ThanksRow };
+  /** Records a thanks (and queues its notification) unless the same one was given since `sameSince` — also when several instances take it at once. */
+  addThanks(t: NewThanks): Promise<{ created: boolean; row: ThanksRow }>;
   /** Thanks received, for each of `people` that has any. */
-  countThanks(people: readonly string[]): Map<string, number>;
+  countThanks(people: readonly string[]): Promise<Map<string, number>>;
 
   /** The oldest notification not sent yet (due or not). */
-  nextNotification(): OutboxRow | undefined;
-  /** Takes a due notification for sending until `leaseUntil` (ms); false if it is not due or taken. */
-  claimNotification(id: number, now: number, leaseUntil: number): boolean;
-  markNotificationSent(id: number, at: Date): void;
-  markNotificationFailed(id: number, attempts: number, nextAt: number, error: string): void;
-  notificationStats(): { pending: number; sent: number; lastError: string | null };
+  nextNotification(): Promise<OutboxRow | undefined>;
+  /** Takes a due notification for sending until `leaseUntil` (ms); false if it is not due or another sender holds it. */
+  claimNotification(id: number, now: number, leaseUntil: number): Promise<boolean>;
+  markNotificationSent(id: number, at: Date): Promise<void>;
+  markNotificationFailed(id: number, attempts: number, nextAt: number, error: string): Promise<void>;
+  notificationStats(): Promise<NotificationStats>;
 
-  close(): void;
+  /** Resolves when the store answers a trivial query; rejects (StoreUnavailableError) when it does not. */
+  ping(): Promise<void>;
+  /** Commits the audit buffer, then closes. */
+  close(): Promise<void>;
 }
 
-/** Applies the migrations the database has not seen yet, each in its own transaction. */
-export function migrate(db: Db, migrations: ReadonlyArray<(db: Db) => void> = MIGRATIONS): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
-    throw new Error(`the store was written by a newer Baton (schema version ${current}; this one knows ${migrations.length})`);
+/** The store does not answer (PostgreSQL down or unreachable): writes are refused with 503, lookups go on without notes. */
+export class StoreUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`the store does not answer (${reason})`);
+    this.name = 'StoreUnavailableError';
   }
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
-      migrations[version]!(db);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
-  return migrations.length;
 }
 
-/** Opens (creating if needed) the store at `path`; ':memory:' for a throwaway one. */
-export function openStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL'); // a write acknowledged is a write on disk (see the top)
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  const schemaVersion = migrate(db);
+/** Group commit: buffered lookups are written at most this long after they were recorded. */
+export const AUDIT_FLUSH_MS = 5;
+/** A batch is written at once when it reaches this many rows. */
+export const AUDIT_BATCH_ROWS = 1000;
+/** While the store does not answer, at most this many lookups wait in memory; older ones are dropped (and counted). */
+export const AUDIT_MAX_PENDING = 50_000;
 
-  // The audit trail's own connection (see the top). Opened after the migrations, so it sees the
-  // schema; WAL is a property of the file, set again here only to say so.
-  let auditDb = db;
-  if (path !== ':memory:') {
+/**
+ * The audit trail's group commit, for both engines: rows wait in memory for at most `flushMs`,
+ * then `write` commits them in one transaction. A failed write keeps the rows (up to
+ * AUDIT_MAX_PENDING, oldest dropped first) and tries again a second later.
+ */
+export class AuditBatcher {
+  private rows: LookupEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private dropped = 0;
+  private failing = false;
+
+  constructor(
+    private readonly write: (rows: LookupEvent[]) => Promise<void> | void,
+    private readonly log: Logger,
+    readonly flushMs = AUDIT_FLUSH_MS,
+  ) {}
+
+  push(event: LookupEvent): void {
+    this.rows.push({ ...event, at: event.at ?? new Date() });
+    this.trim();
+    if (this.rows.length >= AUDIT_BATCH_ROWS && !this.failing) this.schedule(0);
+    else this.schedule(this.failing ? 1000 : this.flushMs);
+  }
+
+  /** Drops the oldest rows beyond AUDIT_MAX_PENDING, counting them. */
+  private trim(): void {
+    const over = this.rows.length - AUDIT_MAX_PENDING;
+    if (over <= 0) return;
+    this.rows.splice(0, over);
+    this.dropped += over;
+  }
+
+  backlog(): { pending: number; dropped: number } {
+    return { pending: this.rows.length, dropped: this.dropped };
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer && ms > 0) return; // one is set already, at most flushMs away
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(() => undefined);
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Writes everything buffered now (after a write in flight). Rejects when the write fails; the rows stay buffered. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    if (this.rows.length === 0) return;
+    const batch = this.rows.splice(0, AUDIT_BATCH_ROWS);
+    const writing = this.writeBatch(batch);
+    this.writing = writing;
     try {
-      auditDb = new Database(path);
-      auditDb.pragma('journal_mode = WAL');
-      auditDb.pragma('synchronous = NORMAL'); // survives a killed process; a power loss may drop the last rows
-      auditDb.pragma('busy_timeout = 5000');
+      await writing;
+    } finally {
+      if (this.writing === writing) this.writing = undefined;
+    }
+    if (this.rows.length > 0) await this.flush();
+  }
+
+  private async writeBatch(batch: LookupEvent[]): Promise<void> {
+    try {
+      await this.write(batch);
+      if (this.failing) this.log.info(`audit: the store answers again; ${this.rows.length} buffered lookup(s) follow`);
+      this.failing = false;
     } catch (err) {
-      if (auditDb !== db) auditDb.close();
-      db.close();
+      this.rows.unshift(...batch);
+      this.trim();
+      if (!this.failing) this.log.error(`audit write failed, keeping ${this.rows.length} lookup(s) in memory: ${(err as Error).message}`);
+      this.failing = true;
+      this.schedule(1000);
       throw err;
     }
   }
 
-  const insert = auditDb.prepare('INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES (?, ?, ?, ?, ?)');
-  const prune = db.prepare('DELETE FROM audit WHERE at < ?');
-  const pruneSent = db.prepare('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?');
-  const recent = db.prepare('SELECT at, token, account_id AS accountId, match_by AS matchBy, ticket FROM audit ORDER BY id DESC LIMIT ?');
-  const count = db.prepare('SELECT count(*) AS n FROM audit');
-
-  const NOTE_COLUMNS = 'id, account_id AS accountId, text, ticket, author, author_person AS authorPerson, token, at';
-  const insertNote = db.prepare('INSERT INTO notes (account_id, text, ticket, author, author_person, token, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const noteById = db.prepare(`SELECT ${NOTE_COLUMNS} FROM notes WHERE id = ?`);
-  const notesPage = db.prepare(`SELECT ${NOTE_COLUMNS} FROM notes WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
-  const removeNote = db.prepare('DELETE FROM notes WHERE id = ?');
-
-  const THANKS_COLUMNS = 'id, to_person AS "to", from_name AS "from", from_person AS fromPerson, token, account_id AS account, ticket, message, at';
-  const insertThanks = db.prepare('INSERT INTO thanks (to_person, from_name, from_person, token, account_id, ticket, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const thanksById = db.prepare(`SELECT ${THANKS_COLUMNS} FROM thanks WHERE id = ?`);
-  const recentThanks = db.prepare(`SELECT ${THANKS_COLUMNS} FROM thanks WHERE to_person = ? AND ticket = ? AND at >= ? ORDER BY id DESC`);
-  const thanksCounts = db.prepare('SELECT to_person AS id, count(*) AS n FROM thanks WHERE to_person IN (SELECT value FROM json_each(?)) GROUP BY to_person');
-
-  const OUTBOX_COLUMNS = 'id, kind, ref_id AS refId, body, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError, sent_at AS sentAt';
-  const enqueue = db.prepare('INSERT INTO outbox (kind, ref_id, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)');
-  const oldestPending = db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1`);
-  const claim = db.prepare('UPDATE outbox SET next_at = ? WHERE id = ? AND sent_at IS NULL AND next_at <= ?');
-  const sent = db.prepare('UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
-  const failed = db.prepare('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ? AND sent_at IS NULL');
-  const outboxStats = db.prepare(
-    `SELECT count(*) FILTER (WHERE sent_at IS NULL) AS pending, count(sent_at) AS sent,
-            (SELECT last_error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL ORDER BY id LIMIT 1) AS lastError
-       FROM outbox`,
-  );
-
-  // Writes take the write lock up front (BEGIN IMMEDIATE): a check and its write see the same data.
-  const addThanks = db.transaction((t: NewThanks): { created: boolean; row: ThanksRow } => {
-    const w = t.writer;
-    const same = (recentThanks.all(t.to, t.ticket, t.sameSince.toISOString()) as ThanksRow[]).find((r) =>
-      sameWriter({ author: r.from, authorPerson: r.fromPerson, token: r.token }, w),
-    );
-    if (same) return { created: false, row: same };
-    const at = t.at.toISOString();
-    const id = Number(insertThanks.run(t.to, w.name, w.person, w.token, t.account, t.ticket, t.message, at).lastInsertRowid);
-    const row = thanksById.get(id) as ThanksRow;
-    if (t.notification) {
-      const n = t.notification(row);
-      enqueue.run(n.kind, id, n.body, at, t.at.getTime());
+  /** Stops the timer and writes what is left (once; a failure is logged, not thrown). */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      await this.flush();
+    } catch (err) {
+      this.log.error(`audit: ${this.rows.length} lookup(s) not written at close: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
-    return { created: true, row };
-  });
-  const deleteNote = db.transaction((id: number, allowed: (row: NoteRow) => boolean) => {
-    const row = noteById.get(id) as NoteRow | undefined;
-    if (!row) return { deleted: false as const, row: null };
-    if (!allowed(row)) return { deleted: false as const, row };
-    removeNote.run(id);
-    return { deleted: true as const, row };
-  });
+  }
+}
 
-  const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
-  const synchronous = syncOf(db);
-  const auditSynchronous = syncOf(auditDb);
+/** True for a PostgreSQL address. */
+export function isPostgresUrl(where: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(where);
+}
 
-  return {
-    path,
-    schemaVersion,
-    synchronous,
-    auditSynchronous,
-    recordLookup(e) {
-      insert.run((e.at ?? new Date()).toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
-    },
-    pruneAudit(retentionDays, now = new Date()) {
-      const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
-      pruneSent.run(cutoff);
-      return prune.run(cutoff).changes;
-    },
-    recentLookups(limit = 50) {
-      return recent.all(limit) as AuditRow[];
-    },
-    countLookups() {
-      return (count.get() as { n: number }).n;
-    },
+/** An address as it may be shown: a PostgreSQL URL without its password (and without query parameters, which may hold one). */
+export function displayStore(where: string): string {
+  if (!isPostgresUrl(where)) return where;
+  try {
+    const u = new URL(where);
+    const user = u.username ? `${decodeURIComponent(u.username)}@` : '';
+    return `postgres://${user}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres://(unparsable address)';
+  }
+}
 
-    addNote(n) {
-      const id = db.transaction(() => Number(insertNote.run(n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString()).lastInsertRowid)).immediate();
-      return noteById.get(id) as NoteRow;
-    },
-    listNotes(accountId, limit, before) {
-      return notesPage.all(accountId, before ?? Number.MAX_SAFE_INTEGER, limit) as NoteRow[];
-    },
-    deleteNote: (id, allowed) => deleteNote.immediate(id, allowed),
+export interface OpenStoreOptions {
+  log?: Logger;
+  /** The audit trail's group-commit window (tests may change it). */
+  auditFlushMs?: number;
+}
 
-    addThanks: (t) => addThanks.immediate(t),
-    countThanks(people) {
-      const rows = thanksCounts.all(JSON.stringify(people)) as { id: string; n: number }[];
-      return new Map(rows.map((r) => [r.id, r.n]));
-    },
-
-    nextNotification() {
-      return oldestPending.get() as OutboxRow | undefined;
-    },
-    claimNotification(id, now, leaseUntil) {
-      return claim.run(leaseUntil, id, now).changes === 1;
-    },
-    markNotificationSent(id, at) {
-      sent.run(at.toISOString(), id);
-    },
-    markNotificationFailed(id, attempts, nextAt, error) {
-      failed.run(attempts, nextAt, error.slice(0, 500), id);
-    },
-    notificationStats() {
-      return outboxStats.get() as { pending: number; sent: number; lastError: string | null };
-    },
-
-    close() {
-      // The audit connection first: the last one to close checkpoints the WAL into the file.
-      if (auditDb !== db && auditDb.open) auditDb.close();
-      if (db.open) db.close();
-    },
-  };
+/** Opens (creating and migrating if needed) the store at `where`: a `postgres://` URL, a file path, or ':memory:'. */
+export async function openStore(where: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(where)) {
+    const { openPostgresStore } = await import('./store-postgres');
+    return openPostgresStore(where, opts);
+  }
+  const { openSqliteStore } = await import('./store-sqlite');
+  return openSqliteStore(where, opts);
 }

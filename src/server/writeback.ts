@@ -14,7 +14,10 @@
  * page), else the token's name. Only the writer may delete a note: same person, or — for
  * tokens without a person — same token and same name.
  *
- * Every write is one SQLite transaction, synced to disk before the answer goes out (store.ts).
+ * Every write is one transaction, committed durably before the answer goes out (store.ts). When
+ * the store does not answer (PostgreSQL down), writes get 503 `store_unavailable` (app.ts) and
+ * `/v1/context` still answers from the config, with `notes: []`, thanks counts 0 and
+ * `writeBack: "unavailable"`.
  */
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
@@ -36,11 +39,14 @@ import type { LoadedConfig, TokenEntry } from './config';
 import { ApiError } from './errors';
 import { thanksMessage, type Notifier } from './notify';
 import { sameWriter, type NoteRow, type Store, type ThanksRow, type Writer } from './store';
+import type { Logger } from './log';
 
 /** Notes `/v1/context` carries. */
 export const CONTEXT_NOTES = 5;
 export const NOTES_PAGE_DEFAULT = 20;
 export const NOTES_PAGE_MAX = 100;
+/** How long a lookup waits for its notes and thanks counts before it answers without them. */
+export const LOOKUP_STORE_TIMEOUT_MS = 1000;
 
 export interface WriteBackDeps {
   store: Store;
@@ -63,12 +69,34 @@ export function thanksOut(row: ThanksRow): Thanks {
   return { id: String(row.id), to: row.to, from: row.from, account: row.account, ticket: row.ticket, message: row.message, at: row.at };
 }
 
-/** `/v1/context` with the account's latest notes and every person's thanks count. */
-export function addWriteBack(body: ContextResponse, store: Store, caller: Writer): ContextResponse {
+/**
+ * `/v1/context` with the account's latest notes and every person's thanks count (both read at
+ * once). A store that fails or does not answer within LOOKUP_STORE_TIMEOUT_MS never fails the
+ * lookup: the answer has `notes: []`, thanks 0 and `writeBack: "unavailable"`.
+ */
+export async function addWriteBack(body: ContextResponse, store: Store, caller: Writer, log?: Logger): Promise<ContextResponse> {
   const people = [...body.before.map((h) => h.person), ...body.after.map((i) => i.person)].filter((p): p is Person => p !== null);
-  const counts = store.countThanks([...new Set(people.map((p) => p.id))]);
-  for (const p of people) p.thanks = counts.get(p.id) ?? 0;
-  body.notes = body.account ? store.listNotes(body.account.id, CONTEXT_NOTES).map((r) => noteOut(r, caller)) : [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const [counts, notes] = await Promise.race([
+      Promise.all([
+        people.length ? store.countThanks([...new Set(people.map((p) => p.id))]) : new Map<string, number>(),
+        body.account ? store.listNotes(body.account.id, CONTEXT_NOTES) : [],
+      ]),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${LOOKUP_STORE_TIMEOUT_MS} ms`)), LOOKUP_STORE_TIMEOUT_MS);
+      }),
+    ]);
+    for (const p of people) p.thanks = counts.get(p.id) ?? 0;
+    body.notes = notes.map((r) => noteOut(r, caller));
+  } catch (err) {
+    log?.warn(`lookup without notes and thanks: ${(err as Error).message}`);
+    for (const p of people) p.thanks = 0;
+    body.notes = [];
+    body.writeBack = 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
   return body;
 }
 
@@ -139,18 +167,18 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     const account = accountOr404(loaded, c.req.param('id'));
     const req = parse(NoteRequestSchema, await jsonObject(c));
     const writer = writerOf(loaded, c.get('token'), req.author);
-    const row = store.addNote({ accountId: account.id, text: req.text, ticket: req.ticket, writer, at: new Date(now()) });
+    const row = await store.addNote({ accountId: account.id, text: req.text, ticket: req.ticket, writer, at: new Date(now()) });
     c.set('logNote', ` account=${account.id} note=${row.id}`);
     const out: NoteResponse = { note: noteOut(row, writer) };
     return c.json(out, 201);
   });
 
-  app.get('/v1/accounts/:id/notes', (c) => {
+  app.get('/v1/accounts/:id/notes', async (c) => {
     const account = accountOr404(c.get('loaded'), c.req.param('id'));
     const limit = intParam(c, 'limit', 1, NOTES_PAGE_MAX, NOTES_PAGE_DEFAULT)!;
     const before = intParam(c, 'before', 1, Number.MAX_SAFE_INTEGER);
     const caller = callerOf(c);
-    const rows = store.listNotes(account.id, limit + 1, before);
+    const rows = await store.listNotes(account.id, limit + 1, before);
     const page = rows.slice(0, limit);
     const out: NotesPage = { notes: page.map((r) => noteOut(r, caller)), next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
     c.header('Cache-Control', 'no-store');
@@ -163,7 +191,7 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     const body = await jsonObject(c, true);
     const given = c.req.query('author') !== undefined ? queryAuthor(c) : (parse(NoteRequestSchema.entries.author, body.author) as string);
     const caller = writerOf(c.get('loaded'), c.get('token'), given);
-    const result = Number.isNaN(id) ? { deleted: false as const, row: null } : store.deleteNote(id, (row) => sameWriter(row, caller));
+    const result = Number.isNaN(id) ? { deleted: false as const, row: null } : await store.deleteNote(id, (row) => sameWriter(row, caller));
     if (!result.row) throw new ApiError(404, 'not_found', `no note "${raw}"`);
     if (!result.deleted) {
       throw new ApiError(403, 'forbidden', `only the note's author can delete it (written by ${result.row.author}${result.row.authorPerson ? '' : ` with token "${result.row.token}"`})`);
@@ -182,7 +210,7 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     const writer = writerOf(loaded, c.get('token'), req.from);
     const at = new Date(now());
     const webhook = loaded.config.notifications.webhook;
-    const result = store.addThanks({
+    const result = await store.addThanks({
       to: req.to,
       writer,
       account: req.account,
@@ -194,7 +222,7 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     });
     if (result.created && webhook) deps.notifier?.kick();
     c.set('logNote', ` to=${req.to} thanks=${result.row.id}${result.created ? '' : ' repeated'}`);
-    const out: ThanksResponse = { thanks: thanksOut(result.row), total: store.countThanks([req.to]).get(req.to) ?? 0 };
+    const out: ThanksResponse = { thanks: thanksOut(result.row), total: (await store.countThanks([req.to])).get(req.to) ?? 0 };
     return c.json(out, result.created ? 201 : 200);
   });
 }

@@ -283,6 +283,16 @@ export const ConfigSchema = map({
     }),
     { ...DEFAULT_AUDIT },
   ),
+  /** Where agents' notes and thanks are kept: a SQLite file (relative to this file), or postgres://user:pass@host/db for several instances. */
+  store: v.optional(
+    v.pipe(
+      nonEmptyText('a SQLite file path or a postgres:// URL'),
+      v.check(
+        (s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^postgres(?:ql)?:\/\/[^/]/i.test(s),
+        (i) => `${showValue(String(i.input).replace(/:[^:@/]*@/, ':…@'))} is not a store: give a SQLite file path (like .baton/baton.db) or postgres://user:password@host/database`,
+      ),
+    ),
+  ),
   adapters: optList(AdapterConfigSchema),
   /** Where thanks are announced: `notifications: { webhook: https://hooks.slack.com/… }`. */
   notifications: v.optional(

@@ -177,6 +177,8 @@ export const ContextResponseSchema = v.object({
   after: v.array(ImpactSchema),
   /** Latest notes left for the account (issue "pass the baton"); [] until then. */
   notes: v.optional(v.array(NoteSchema), []),
+  /** Present only when the store did not answer: notes are [] and thanks 0 for now, the rest is complete. */
+  writeBack: v.optional(v.literal('unavailable')),
   /** Locale the labels are in. */
   lang: v.optional(v.picklist(LOCALES), 'en'),
 });

@@ -8,7 +8,7 @@ let db: TempStore;
 let app: ReturnType<typeof createApp>;
 
 beforeEach(async () => {
-  db = tempStore();
+  db = await tempStore();
   app = createApp(await loadFixture('valid.yaml'), db.store);
 });
 afterEach(() => db.cleanup());
@@ -188,7 +188,7 @@ describe('GET /v1/context — audit trail', () => {
   it('records which token looked up which account, with the ticket', async () => {
     await context({ email: 'aiko.tanaka@acme.example.jp', ticket: 'T-42' });
     await context({ org: 'nobody at all' });
-    const rows = db.store.recentLookups(10);
+    const rows = await db.store.recentLookups(10);
     expect(rows).toHaveLength(2);
     expect(rows[1]).toMatchObject({ token: 'test', accountId: 'acme', matchBy: 'email', ticket: 'T-42' });
     expect(rows[0]).toMatchObject({ token: 'test', accountId: null, matchBy: 'none', ticket: '' });
@@ -198,6 +198,6 @@ describe('GET /v1/context — audit trail', () => {
   it('does not record refused requests', async () => {
     await app.request('/v1/context?email=aiko.tanaka@acme.example.jp', { headers: bearer('wrong') });
     await app.request('/v1/context', { headers: bearer() });
-    expect(db.store.countLookups()).toBe(0);
+    expect(await db.store.countLookups()).toBe(0);
   });
 });

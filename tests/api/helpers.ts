@@ -1,16 +1,15 @@
-/** Shared set-up for the API tests: fixture configs, a real SQLite store in a temp dir, auth. */
+/** Shared set-up for the API tests: fixture configs, a real store (SQLite in a temp dir, or PostgreSQL), auth. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { expect } from 'vitest';
 import { ContextResponseSchema, ErrorResponseSchema, type ContextResponse } from '../../src/shared/context';
 import { loadConfigFile, parseConfig, formatConfigError, type LoadedConfig } from '../../src/server/config';
-import { openStore, type Store } from '../../src/server/store';
+import type { StoreKind } from '../../src/server/store';
+import { openTempStore, type TempStore } from '../support/stores';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,24 +34,11 @@ export function loadText(text: string, file = 'test.yaml'): LoadedConfig {
   return result.loaded;
 }
 
-export interface TempStore {
-  store: Store;
-  dir: string;
-  cleanup(): void;
-}
+export type { TempStore } from '../support/stores';
 
-/** A store on a real SQLite file in a fresh temp dir. */
-export function tempStore(): TempStore {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-api-'));
-  const store = openStore(join(dir, 'baton.db'));
-  return {
-    store,
-    dir,
-    cleanup() {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** A store on a real SQLite file in a fresh temp dir, or (kind 'postgres') a fresh database in the run's cluster. */
+export function tempStore(kind: StoreKind = 'sqlite'): Promise<TempStore> {
+  return openTempStore(kind);
 }
 
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */

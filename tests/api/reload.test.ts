@@ -28,7 +28,7 @@ async function health(): Promise<{ config: { hash: string }; lastReloadError: { 
 }
 
 beforeEach(async () => {
-  db = tempStore();
+  db = await tempStore();
   file = join(db.dir, 'baton.config.yaml');
   copyFileSync(join(FIXTURES, 'valid.yaml'), file);
   const result = await loadConfigFile(file, 'baton.config.yaml');
@@ -36,10 +36,10 @@ beforeEach(async () => {
   holder = new ConfigHolder(file, result.loaded);
   app = createApp(holder, db.store);
 });
-afterEach(() => {
+afterEach(async () => {
   stopWatching?.();
   stopWatching = undefined;
-  db.cleanup();
+  await db.cleanup();
 });
 
 describe('reload', () => {

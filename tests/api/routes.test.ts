@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdaptersResponseSchema, WhoAmIResponseSchema } from '../../src/shared/context';
 import { createApp } from '../../src/server/app';
 import type { LoadedConfig } from '../../src/server/config';
-import { MIGRATIONS } from '../../src/server/store';
+import { MIGRATIONS } from '../../src/server/store-sqlite';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bearer, expectError, FIXTURES, loadFixture, loadText, SECOND_TOKEN, tempStore, TOKEN, type TempStore } from './helpers';
@@ -13,7 +13,7 @@ let loaded: LoadedConfig;
 let app: ReturnType<typeof createApp>;
 
 beforeEach(async () => {
-  db = tempStore();
+  db = await tempStore();
   loaded = await loadFixture('valid.yaml');
   app = createApp(loaded, db.store);
 });
@@ -88,7 +88,7 @@ describe('GET /healthz', () => {
       status: 'ok',
       config: { file: 'valid.yaml', hash: loaded.hash, counts: { stages: 5, people: 4, accounts: 3, contacts: 3, tokens: 2, adapters: 1 } },
       lastReloadError: null,
-      store: { schemaVersion: MIGRATIONS.length, synchronous: 'full' },
+      store: { kind: 'sqlite', at: 'baton.db', ok: true, schemaVersion: MIGRATIONS.length, synchronous: 'full', audit: { flushMs: 5, pending: 0, dropped: 0 } },
       notifications: { webhook: false, pending: 0, sent: 0, lastError: null },
     });
     expect(loaded.hash).toMatch(/^[0-9a-f]{64}$/);

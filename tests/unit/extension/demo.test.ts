@@ -22,7 +22,7 @@ let store: Store;
 beforeAll(async () => {
   const r = await loadConfigFile(resolve(REPO, 'baton.config.yaml'));
   if (!r.ok) throw new Error('baton.config.yaml does not load');
-  store = openStore(':memory:');
+  store = await openStore(':memory:');
   app = createApp(r.loaded, store, { demoDir: resolve(REPO, 'demo/desk') });
 });
 afterAll(() => store.close());

@@ -1,0 +1,279 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3, WAL). Schema changes are the
+ * MIGRATIONS array, applied in order on open and counted in `PRAGMA user_version` (one process
+ * opens the file at a time in practice; a second one waits on SQLite's write lock).
+ *
+ * Durability: every write of notes, thanks and the outbox is one transaction and
+ * `synchronous = FULL`, so when a method resolves, the write is on disk (the WAL is fsynced at
+ * each commit). The HTTP layer answers only after that, so a 201 survives a SIGKILL or a power
+ * cut right after it. (NORMAL would survive a killed process but not a power loss: it syncs the
+ * WAL only at checkpoints.)
+ *
+ * The audit trail is batched (store.ts: group commit every AUDIT_FLUSH_MS, flushed on close) and
+ * its batches go through a second connection to the same file with `synchronous = NORMAL`: a
+ * batch committed is in the WAL (the OS's page cache) without an fsync on the event loop; only a
+ * power loss or kernel crash can drop the last batches, and never corrupts the file.
+ * Why mixing the two is sound: `synchronous` is a per-connection setting; both connections
+ * share one WAL (and its locks), and the file only changes at checkpoints, which sync in both
+ * modes. A FULL commit fsyncs the whole WAL file after appending its frames, so everything
+ * before it — audit rows included — is on disk too: NORMAL commits never weaken a FULL one.
+ * (':memory:' is one database per connection, so there the audit uses the main connection.)
+ *
+ * better-sqlite3 is synchronous: each method does its work before it returns its promise.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { silentLogger } from './log';
+import {
+  AuditBatcher,
+  sameWriter,
+  type AuditRow,
+  type LookupEvent,
+  type NoteRow,
+  type NotificationStats,
+  type OpenStoreOptions,
+  type OutboxRow,
+  type Store,
+  type ThanksRow,
+  type NewThanks,
+} from './store';
+
+type Db = Database.Database;
+
+/** Each entry moves the schema one version up. Append only; never edit a released one. */
+export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
+  (db) => {
+    db.exec(`
+      CREATE TABLE audit (
+        id         INTEGER PRIMARY KEY,
+        at         TEXT    NOT NULL,   -- ISO 8601, UTC
+        token      TEXT    NOT NULL,   -- the token's name in the config, never the token
+        account_id TEXT,               -- null when nothing matched
+        match_by   TEXT    NOT NULL,
+        ticket     TEXT    NOT NULL DEFAULT ''
+      );
+      CREATE INDEX audit_at ON audit (at);
+    `);
+  },
+  (db) => {
+    db.exec(`
+      -- Notes agents leave on an account for whoever takes it next.
+      CREATE TABLE notes (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused after a delete
+        account_id    TEXT    NOT NULL,
+        text          TEXT    NOT NULL,
+        ticket        TEXT    NOT NULL DEFAULT '',
+        author        TEXT    NOT NULL,   -- display name: the token's person, else the agent's name
+        author_person TEXT,               -- people[].id when the token names a person
+        token         TEXT    NOT NULL,   -- the token's name in the config
+        at            TEXT    NOT NULL    -- ISO 8601, UTC
+      );
+      CREATE INDEX notes_account ON notes (account_id, id);
+
+      -- Thanks from an agent to a person on the relay.
+      CREATE TABLE thanks (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        to_person   TEXT    NOT NULL,     -- people[].id
+        from_name   TEXT    NOT NULL,
+        from_person TEXT,
+        token       TEXT    NOT NULL,
+        account_id  TEXT    NOT NULL DEFAULT '',
+        ticket      TEXT    NOT NULL DEFAULT '',
+        message     TEXT    NOT NULL DEFAULT '',
+        at          TEXT    NOT NULL
+      );
+      CREATE INDEX thanks_to ON thanks (to_person, ticket, at);
+
+      -- Notifications waiting for the webhook, written in the same transaction as their thanks.
+      CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind       TEXT    NOT NULL,      -- 'thanks'
+        ref_id     INTEGER NOT NULL,      -- thanks.id
+        body       TEXT    NOT NULL,      -- the JSON posted, built when queued
+        created_at TEXT    NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        next_at    INTEGER NOT NULL,      -- epoch ms: not before (retry backoff, or a sender's lease)
+        last_error TEXT,
+        sent_at    TEXT                   -- set once the webhook answered 2xx
+      );
+      CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
+    `);
+  },
+];
+
+/** Applies the migrations the database has not seen yet, each in its own transaction. */
+export function migrate(db: Db, migrations: ReadonlyArray<(db: Db) => void> = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`the store was written by a newer Baton (schema version ${current}; this one knows ${migrations.length})`);
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      migrations[version]!(db);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return migrations.length;
+}
+
+/** Opens (creating if needed) the SQLite store at `path`; ':memory:' for a throwaway one. */
+export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL'); // a write acknowledged is a write on disk (see the top)
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const schemaVersion = migrate(db);
+
+  // The audit trail's own connection (see the top). Opened after the migrations, so it sees the
+  // schema; WAL is a property of the file, set again here only to say so.
+  let auditDb = db;
+  if (path !== ':memory:') {
+    try {
+      auditDb = new Database(path);
+      auditDb.pragma('journal_mode = WAL');
+      auditDb.pragma('synchronous = NORMAL'); // survives a killed process; a power loss may drop the last batches
+      auditDb.pragma('busy_timeout = 5000');
+    } catch (err) {
+      if (auditDb !== db) auditDb.close();
+      db.close();
+      throw err;
+    }
+  }
+
+  const insert = auditDb.prepare('INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES (?, ?, ?, ?, ?)');
+  const insertBatch = auditDb.transaction((rows: LookupEvent[]) => {
+    for (const e of rows) insert.run(e.at!.toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
+  });
+  const audit = new AuditBatcher((rows) => insertBatch.immediate(rows), opts.log ?? silentLogger, opts.auditFlushMs);
+  const prune = db.prepare('DELETE FROM audit WHERE at < ?');
+  const pruneSent = db.prepare('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?');
+  const recent = db.prepare('SELECT at, token, account_id AS accountId, match_by AS matchBy, ticket FROM audit ORDER BY id DESC LIMIT ?');
+  const count = db.prepare('SELECT count(*) AS n FROM audit');
+
+  const NOTE_COLUMNS = 'id, account_id AS accountId, text, ticket, author, author_person AS authorPerson, token, at';
+  const insertNote = db.prepare('INSERT INTO notes (account_id, text, ticket, author, author_person, token, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const noteById = db.prepare(`SELECT ${NOTE_COLUMNS} FROM notes WHERE id = ?`);
+  const notesPage = db.prepare(`SELECT ${NOTE_COLUMNS} FROM notes WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
+  const removeNote = db.prepare('DELETE FROM notes WHERE id = ?');
+
+  const THANKS_COLUMNS = 'id, to_person AS "to", from_name AS "from", from_person AS fromPerson, token, account_id AS account, ticket, message, at';
+  const insertThanks = db.prepare('INSERT INTO thanks (to_person, from_name, from_person, token, account_id, ticket, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const thanksById = db.prepare(`SELECT ${THANKS_COLUMNS} FROM thanks WHERE id = ?`);
+  const recentThanks = db.prepare(`SELECT ${THANKS_COLUMNS} FROM thanks WHERE to_person = ? AND ticket = ? AND at >= ? ORDER BY id DESC`);
+  const thanksCounts = db.prepare('SELECT to_person AS id, count(*) AS n FROM thanks WHERE to_person IN (SELECT value FROM json_each(?)) GROUP BY to_person');
+
+  const OUTBOX_COLUMNS = 'id, kind, ref_id AS refId, body, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError, sent_at AS sentAt';
+  const enqueue = db.prepare('INSERT INTO outbox (kind, ref_id, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)');
+  const oldestPending = db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1`);
+  const claim = db.prepare('UPDATE outbox SET next_at = ? WHERE id = ? AND sent_at IS NULL AND next_at <= ?');
+  const sent = db.prepare('UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
+  const failed = db.prepare('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ? AND sent_at IS NULL');
+  const outboxStats = db.prepare(
+    `SELECT count(*) FILTER (WHERE sent_at IS NULL) AS pending, count(sent_at) AS sent,
+            (SELECT last_error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL ORDER BY id LIMIT 1) AS lastError
+       FROM outbox`,
+  );
+  const one = db.prepare('SELECT 1 AS ok');
+
+  // Writes take the write lock up front (BEGIN IMMEDIATE): a check and its write see the same
+  // data, also against another process on the same file.
+  const addThanks = db.transaction((t: NewThanks): { created: boolean; row: ThanksRow } => {
+    const w = t.writer;
+    const same = (recentThanks.all(t.to, t.ticket, t.sameSince.toISOString()) as ThanksRow[]).find((r) =>
+      sameWriter({ author: r.from, authorPerson: r.fromPerson, token: r.token }, w),
+    );
+    if (same) return { created: false, row: same };
+    const at = t.at.toISOString();
+    const id = Number(insertThanks.run(t.to, w.name, w.person, w.token, t.account, t.ticket, t.message, at).lastInsertRowid);
+    const row = thanksById.get(id) as ThanksRow;
+    if (t.notification) {
+      const n = t.notification(row);
+      enqueue.run(n.kind, id, n.body, at, t.at.getTime());
+    }
+    return { created: true, row };
+  });
+  const deleteNote = db.transaction((id: number, allowed: (row: NoteRow) => boolean) => {
+    const row = noteById.get(id) as NoteRow | undefined;
+    if (!row) return { deleted: false as const, row: null };
+    if (!allowed(row)) return { deleted: false as const, row };
+    removeNote.run(id);
+    return { deleted: true as const, row };
+  });
+
+  const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
+  const synchronous = syncOf(db);
+  const auditSynchronous = syncOf(auditDb);
+  /** Runs synchronous work as the async interface wants it: a throw becomes a rejection. */
+  const later = <T>(work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  };
+  let closed: Promise<void> | undefined;
+
+  return {
+    kind: 'sqlite',
+    path,
+    schemaVersion,
+    synchronous,
+    auditSynchronous,
+    auditFlushMs: audit.flushMs,
+    recordLookup: (e) => audit.push(e),
+    flushAudit: () => audit.flush(),
+    auditBacklog: () => audit.backlog(),
+    pruneAudit: (retentionDays, now = new Date()) =>
+      audit.flush().then(() => {
+        const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+        pruneSent.run(cutoff);
+        return prune.run(cutoff).changes;
+      }),
+    recentLookups: (limit = 50) => audit.flush().then(() => recent.all(limit) as AuditRow[]),
+    countLookups: () => audit.flush().then(() => (count.get() as { n: number }).n),
+
+    addNote: (n) =>
+      later(() => {
+        const id = db.transaction(() => Number(insertNote.run(n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString()).lastInsertRowid)).immediate();
+        return noteById.get(id) as NoteRow;
+      }),
+    listNotes: (accountId, limit, before) => later(() => notesPage.all(accountId, before ?? Number.MAX_SAFE_INTEGER, limit) as NoteRow[]),
+    deleteNote: (id, allowed) => later(() => deleteNote.immediate(id, allowed)),
+
+    addThanks: (t) => later(() => addThanks.immediate(t)),
+    countThanks: (people) =>
+      later(() => {
+        const rows = thanksCounts.all(JSON.stringify(people)) as { id: string; n: number }[];
+        return new Map(rows.map((r) => [r.id, r.n]));
+      }),
+
+    nextNotification: () => later(() => oldestPending.get() as OutboxRow | undefined),
+    claimNotification: (id, now, leaseUntil) => later(() => claim.run(leaseUntil, id, now).changes === 1),
+    markNotificationSent: (id, at) =>
+      later(() => {
+        sent.run(at.toISOString(), id);
+      }),
+    markNotificationFailed: (id, attempts, nextAt, error) =>
+      later(() => {
+        failed.run(attempts, nextAt, error.slice(0, 500), id);
+      }),
+    notificationStats: () => later(() => outboxStats.get() as NotificationStats),
+
+    ping: () =>
+      later(() => {
+        one.get();
+      }),
+    close() {
+      closed ??= (async () => {
+        await audit.close();
+        // The audit connection first: the last one to close checkpoints the WAL into the file.
+        if (auditDb !== db && auditDb.open) auditDb.close();
+        if (db.open) db.close();
+      })();
+      return closed;
+    },
+  };
+}
