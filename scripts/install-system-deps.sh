@@ -3,6 +3,9 @@
 #   - chromium and firefox-esr (Debian's; the end-to-end tests drive them), and openssl (the
 #     self-signed certificate of the HTTPS server a hosted desk's host name is mapped to)
 #   - Request Tracker 5 with SQLite (a real help desk for the end-to-end tests)
+#   - postgresql (the shared store's tests start a throwaway cluster of their own:
+#     scripts/services/postgres.ts) and nginx (the reverse proxy in front of two instances,
+#     docs/admin.md); neither package's own service is used
 # Idempotent and a fast no-op when everything is present. As root it installs with apt-get;
 # otherwise it prints what to install and exits non-zero.
 #
@@ -15,6 +18,7 @@ RT_BASE_URL="${BATON_RT_BASE_URL:-http://127.0.0.1:8790}"
 
 browser_pkgs=(chromium firefox-esr openssl)
 rt_pkgs=(rt5-db-sqlite rt5-standalone request-tracker5 dma w3m)
+server_pkgs=(postgresql nginx)
 
 installed() { # installed PKG -> 0 when dpkg has it fully installed
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
@@ -24,17 +28,20 @@ missing_browsers=()
 for p in "${browser_pkgs[@]}"; do installed "$p" || missing_browsers+=("$p"); done
 missing_rt=()
 for p in "${rt_pkgs[@]}"; do installed "$p" || missing_rt+=("$p"); done
+missing_servers=()
+for p in "${server_pkgs[@]}"; do installed "$p" || missing_servers+=("$p"); done
 
-if [ ${#missing_browsers[@]} -eq 0 ] && [ ${#missing_rt[@]} -eq 0 ]; then
-  echo "install-system-deps: chromium, firefox-esr, openssl and Request Tracker 5 are present"
+if [ ${#missing_browsers[@]} -eq 0 ] && [ ${#missing_rt[@]} -eq 0 ] && [ ${#missing_servers[@]} -eq 0 ]; then
+  echo "install-system-deps: chromium, firefox-esr, openssl, Request Tracker 5, postgresql and nginx are present"
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
   {
-    echo "install-system-deps: missing system packages: ${missing_browsers[*]}${missing_browsers[*]:+ }${missing_rt[*]}"
+    echo "install-system-deps: missing system packages: ${missing_browsers[*]}${missing_browsers[*]:+ }${missing_rt[*]}${missing_rt[*]:+ }${missing_servers[*]}"
     echo "Run this script as root, or install them yourself:"
     [ ${#missing_browsers[@]} -gt 0 ] && echo "  sudo apt-get install -y ${missing_browsers[*]}"
+    [ ${#missing_servers[@]} -gt 0 ] && echo "  sudo apt-get install -y ${missing_servers[*]}"
     if [ ${#missing_rt[@]} -gt 0 ]; then
       echo "  # Request Tracker 5 on SQLite (answer: database type sqlite3, let dbconfig-common set it up)"
       echo "  sudo apt-get install -y --no-install-recommends ${rt_pkgs[*]}"
@@ -45,11 +52,15 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 start=$(date +%s)
-echo "install-system-deps: installing ${missing_browsers[*]}${missing_browsers[*]:+ }${missing_rt[*]}"
+echo "install-system-deps: installing ${missing_browsers[*]}${missing_browsers[*]:+ }${missing_rt[*]}${missing_rt[*]:+ }${missing_servers[*]}"
 apt-get update -qq
 
 if [ ${#missing_browsers[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing_browsers[@]}"
+fi
+
+if [ ${#missing_servers[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing_servers[@]}"
 fi
 
 if [ ${#missing_rt[@]} -gt 0 ]; then

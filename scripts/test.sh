@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: every test, with the real parts.
-#   1. system packages (Chromium, Firefox ESR, Request Tracker 5) — scripts/install-system-deps.sh
+#   1. system packages (Chromium, Firefox ESR, Request Tracker 5, PostgreSQL, nginx) —
+#      scripts/install-system-deps.sh
 #   2. typecheck — tsc --noEmit
 #   3. vitest, all projects: unit, api, e2e (its global setup builds the test extension and
-#      starts RT 5)
+#      starts RT 5; unit and api share a throwaway PostgreSQL cluster, started and stopped by
+#      their global setup)
 # Ends with a plain `N passed, N failed[, N skipped]` line; exits non-zero on any failure.
 # Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -uo pipefail
