@@ -18,6 +18,7 @@ const authorParam = {
 const writeErrors = {
   '413': error('The body is over the size limit (64 KiB).'),
   '415': error('The body is not sent as application/json.'),
+  '503': error('`store_unavailable`: the store (PostgreSQL) does not answer; nothing was changed. Retry after Retry-After seconds.'),
 };
 const authErrors = {
   '401': error('Missing or unknown bearer token.'),
@@ -107,6 +108,7 @@ export const openApiDocument = {
           '200': json(ref('NoteDeleted'), 'Deleted.'),
           '403': error('The caller did not write this note.'),
           '404': error('No such note.'),
+          '503': writeErrors['503'],
           ...authErrors,
         },
       },
@@ -196,6 +198,7 @@ export const openApiDocument = {
           before: { type: 'array', items: ref('Handoff'), description: 'Hand-offs before support, oldest first.' },
           after: { type: 'array', items: ref('Impact'), description: 'contact → team → company → society, then teammates.' },
           notes: { type: 'array', items: ref('Note'), description: 'The account\'s latest 5 notes, newest first.' },
+          writeBack: { type: 'string', enum: ['unavailable'], description: 'Only when the store did not answer: `notes` is [] and every `thanks` 0 for now; the rest is complete.' },
           lang: { type: 'string', enum: ['ja', 'en'] },
         },
       },
@@ -271,7 +274,7 @@ export const openApiDocument = {
         type: 'object',
         required: ['status', 'config', 'lastReloadError'],
         properties: {
-          status: { type: 'string', enum: ['ok'] },
+          status: { type: 'string', enum: ['ok', 'degraded'], description: '`degraded`: the store does not answer (lookups still work, writes get 503).' },
           config: {
             type: 'object',
             properties: {
@@ -288,13 +291,28 @@ export const openApiDocument = {
             ],
             description: 'Set while the file on disk has errors and the last good config is still served.',
           },
-          store: { type: 'object', properties: { schemaVersion: int, synchronous: { type: 'string', description: '`full`: a write is on disk before it is acknowledged.' } } },
+          store: {
+            type: 'object',
+            properties: {
+              kind: { type: 'string', enum: ['sqlite', 'postgres'] },
+              at: { type: 'string', description: 'The SQLite file\'s name, or the PostgreSQL URL without its password.' },
+              ok: { type: 'boolean', description: 'Whether the store answered a trivial query just now.' },
+              error: { type: 'string', description: 'Why not, when `ok` is false.' },
+              schemaVersion: int,
+              synchronous: { type: 'string', description: '`full` (SQLite) or `on` (PostgreSQL): a write is on disk before it is acknowledged.' },
+              audit: {
+                type: 'object',
+                description: 'The audit trail\'s group commit: the window, lookups waiting in memory, lookups dropped while the store did not answer.',
+                properties: { flushMs: int, pending: int, dropped: int },
+              },
+            },
+          },
           notifications: {
             type: 'object',
             properties: {
               webhook: { type: 'boolean', description: 'Whether the config sets notifications.webhook.' },
-              pending: int,
-              sent: int,
+              pending: { type: ['integer', 'null'], description: 'null while the store does not answer' },
+              sent: { type: ['integer', 'null'] },
               lastError: { type: ['string', 'null'], description: 'Why the oldest waiting message failed last.' },
             },
           },
