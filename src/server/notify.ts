@@ -83,6 +83,7 @@ export class Notifier {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private storeError: string | null = null;
 
   constructor(
     private readonly source: ConfigSource,
@@ -110,8 +111,13 @@ export class Notifier {
     }
     clearTimeout(this.timer);
     this.running = this.round()
+      .then(() => {
+        this.storeError = null;
+      })
       .catch((err: unknown) => {
-        this.log.error(`notifications: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        if (message !== this.storeError) this.log.error(`notifications: ${message}`); // once per outage, not every retry
+        this.storeError = message;
         this.wakeIn(Math.min(this.capMs, STORE_RETRY_MS)); // a store error (database down): try again soon rather than never
       })
       .finally(() => {
