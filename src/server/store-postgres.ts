@@ -316,6 +316,19 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
       return new Map(rows.map((r) => [r.id, r.n]));
     },
 
+    async readForLookup(accountId, people, notes) {
+      // Both in one statement: one round trip, one statement per lookup.
+      const [row] = await guard(
+        () => sql<{ notes: Array<Omit<NoteRow, 'at'> & { at: string }>; thanks: Record<string, number> }[]>`
+        SELECT coalesce((SELECT json_agg(n ORDER BY n.id DESC) FROM (
+                   SELECT id, account_id AS "accountId", text, ticket, author, author_person AS "authorPerson", token,
+                          to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+                     FROM notes WHERE account_id = ${accountId ?? ''} AND ${accountId !== null} ORDER BY id DESC LIMIT ${notes}) n), '[]') AS notes,
+               coalesce((SELECT json_object_agg(to_person, c) FROM (
+                   SELECT to_person, count(*)::int AS c FROM thanks WHERE to_person = ANY(${sql.array([...people])}::text[]) GROUP BY to_person) t), '{}') AS thanks`,
+      );
+      return { notes: row!.notes, thanks: new Map(Object.entries(row!.thanks)) };
+    },
     async nextNotification() {
       const rows = await guard(() => sql.unsafe(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1`));
       const row = rows[0] as Parameters<typeof outboxOut>[0] | undefined;

@@ -203,6 +203,11 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     return { deleted: true as const, row };
   });
 
+  const countThanks = (people: readonly string[]) => {
+    const rows = thanksCounts.all(JSON.stringify(people)) as { id: string; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
+  };
+
   const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
   const synchronous = syncOf(db);
   const auditSynchronous = syncOf(auditDb);
@@ -244,11 +249,12 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     deleteNote: (id, allowed) => later(() => deleteNote.immediate(id, allowed)),
 
     addThanks: (t) => later(() => addThanks.immediate(t)),
-    countThanks: (people) =>
-      later(() => {
-        const rows = thanksCounts.all(JSON.stringify(people)) as { id: string; n: number }[];
-        return new Map(rows.map((r) => [r.id, r.n]));
-      }),
+    countThanks: (people) => later(() => countThanks(people)),
+    readForLookup: (accountId, people, notes) =>
+      later(() => ({
+        notes: accountId === null ? [] : (notesPage.all(accountId, Number.MAX_SAFE_INTEGER, notes) as NoteRow[]),
+        thanks: people.length ? countThanks(people) : new Map<string, number>(),
+      })),
 
     nextNotification: () => later(() => oldestPending.get() as OutboxRow | undefined),
     claimNotification: (id, now, leaseUntil) => later(() => claim.run(leaseUntil, id, now).changes === 1),

@@ -145,6 +145,8 @@ export interface Store {
   addThanks(t: NewThanks): Promise<{ created: boolean; row: ThanksRow }>;
   /** Thanks received, for each of `people` that has any. */
   countThanks(people: readonly string[]): Promise<Map<string, number>>;
+  /** What a lookup shows of the store, read at once (PostgreSQL: one query): the account's latest `notes` notes and the people's thanks counts. */
+  readForLookup(accountId: string | null, people: readonly string[], notes: number): Promise<{ notes: NoteRow[]; thanks: Map<string, number> }>;
 
   /** The oldest notification not sent yet (due or not). */
   nextNotification(): Promise<OutboxRow | undefined>;

@@ -78,11 +78,8 @@ export async function addWriteBack(body: ContextResponse, store: Store, caller: 
   const people = [...body.before.map((h) => h.person), ...body.after.map((i) => i.person)].filter((p): p is Person => p !== null);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const [counts, notes] = await Promise.race([
-      Promise.all([
-        people.length ? store.countThanks([...new Set(people.map((p) => p.id))]) : new Map<string, number>(),
-        body.account ? store.listNotes(body.account.id, CONTEXT_NOTES) : [],
-      ]),
+    const { notes, thanks: counts } = await Promise.race([
+      store.readForLookup(body.account?.id ?? null, [...new Set(people.map((p) => p.id))], CONTEXT_NOTES),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer in ${LOOKUP_STORE_TIMEOUT_MS} ms`)), LOOKUP_STORE_TIMEOUT_MS);
       }),

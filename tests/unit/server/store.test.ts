@@ -359,6 +359,21 @@ describe.each(STORE_KINDS)('store (%s)', (kind: StoreKind) => {
     });
   });
 
+  it('reads what a lookup shows at once: the latest notes and the thanks counts, as listNotes and countThanks give them', async () => {
+    for (let i = 0; i < 7; i++) await store.addNote({ accountId: 'acme', text: `n${i}`, ticket: `${i}`, writer: i % 2 ? sato : aiko, at: new Date(Date.UTC(2026, 4, 1, 9, 0, i, 120 + i)) });
+    await store.addNote({ accountId: 'other', text: 'x', ticket: '', writer: sato, at: at(30) });
+    for (const [to, s] of [['yamada', 0], ['yamada', 100], ['kuroda', 0]] as const) {
+      await store.addThanks({ to, writer: sato, account: 'acme', ticket: String(s), message: '', at: at(s), sameSince: at(s - 60) });
+    }
+    const read = await store.readForLookup('acme', ['yamada', 'kuroda', 'nobody'], 5);
+    expect(read.notes).toEqual(await store.listNotes('acme', 5));
+    expect(read.notes.map((n) => n.at)).toEqual(['2026-05-01T09:00:06.126Z', '2026-05-01T09:00:05.125Z', '2026-05-01T09:00:04.124Z', '2026-05-01T09:00:03.123Z', '2026-05-01T09:00:02.122Z']);
+    expect(read.thanks).toEqual(await store.countThanks(['yamada', 'kuroda', 'nobody']));
+    expect(read.thanks).toEqual(new Map([['yamada', 2], ['kuroda', 1]]));
+    expect(await store.readForLookup(null, [], 5)).toEqual({ notes: [], thanks: new Map() });
+    expect(await store.readForLookup('nobody', ['sato'], 5)).toEqual({ notes: [], thanks: new Map() });
+  });
+
   it('answers a ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
