@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigLoadError, describeCounts, formatConfigError, loadConfigFile } from './config';
+import { reportLines } from './imports/report';
 import { sha256Hex } from './security';
 import { DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from './serve';
 
@@ -62,6 +63,7 @@ async function check(file: string, io: CliIO): Promise<number> {
   }
   const { counts } = result.loaded;
   io.stdout(`${file}: OK — ${describeCounts(counts)}, ${counts.tokens} token${counts.tokens === 1 ? '' : 's'}, ${counts.adapters} adapter${counts.adapters === 1 ? '' : 's'}\n`);
+  for (const report of result.loaded.imports) io.stdout(reportLines(report).map((l) => `${l}\n`).join(''));
   return 0;
 }
 

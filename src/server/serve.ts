@@ -8,7 +8,7 @@ import { relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigLoadError, describeCounts, loadConfigFile } from './config';
-import { ConfigHolder, type ReloadResult } from './holder';
+import { ConfigHolder, logImports, type ReloadResult } from './holder';
 import { createLogger } from './log';
 import { Notifier, type NotifierOptions } from './notify';
 import { openStore } from './store';
@@ -28,8 +28,8 @@ export interface ServerOptions {
   demoDir?: string;
   /** No request or reload log lines on stdout (warnings and errors still go to stderr). */
   quiet?: boolean;
-  /** Config watch timings (tests may shorten them). */
-  watch?: { debounceMs?: number; pollMs?: number };
+  /** Config and export watch timings (tests may shorten them). */
+  watch?: { debounceMs?: number; pollMs?: number; settleMs?: number };
   /** Webhook retry timings (tests may shorten them; the cap never exceeds 30 s). */
   notify?: Omit<NotifierOptions, 'log'>;
 }
@@ -90,6 +90,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const urlHost = info.family === 'IPv6' || host.includes(':') ? `[${info.address}]` : host;
   const url = `http://${urlHost}:${info.port}`;
   log.info(`Baton context API on ${url} — ${loaded.file}: ${describeCounts(loaded.counts)}; store ${store.path}`);
+  logImports(log, loaded);
   if (opts.demoDir) log.info(`demo help desk: ${url}/demo/`);
 
   let closing: Promise<void> | undefined;
