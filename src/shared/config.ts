@@ -109,7 +109,8 @@ export function isValidDate(s: string): boolean {
 export const dateSchema = v.pipe(
   v.union([v.string(), v.number()], want('a date like 2024-06-15')),
   v.transform((x) => String(x).trim()),
-  v.check(isValidDate, (i) => `${showValue(i.input)} is not a date: write it like 2024-06-15 (or 2024-06)`),
+  // '' is "no date": what an omitted `at:` defaults to (valibot runs a default through the pipe).
+  v.check((s) => s === '' || isValidDate(s), (i) => `${showValue(i.input)} is not a date: write it like 2024-06-15 (or 2024-06)`),
 );
 
 /** Where notifications go: an http(s) URL (a Slack, Mattermost or Teams incoming webhook). */

@@ -21,18 +21,20 @@ export const HUBSPOT_KINDS: TableKind[] = [
 ];
 
 const ID = ['Record ID', 'Company ID', 'Contact ID', 'Deal ID', 'レコードID'];
-const COMPANY_REF = ['Associated Company IDs (Primary)', 'Associated Company ID (Primary)', 'Associated Company IDs', 'Associated Company ID', 'Associated Company', 'Company ID'];
+const PRIMARY = ['Associated Company IDs (Primary)', 'Associated Company ID (Primary)'];
+const COMPANIES = ['Associated Company IDs', 'Associated Company ID', 'Associated Company', 'Company ID'];
 const SOURCE = ['Original Source', 'Original Traffic Source', 'オリジナルソース'];
 const DRILL1 = ['Original Source Drill-Down 1', 'Original Traffic Source Drill-Down 1'];
 const DRILL2 = ['Original Source Drill-Down 2', 'Original Traffic Source Drill-Down 2'];
 const CREATED = ['Create Date', '作成日'];
 
 const COMPANY = { id: ID, name: ['Company name', 'Name', '会社名'], domain: ['Company Domain Name', '会社のドメイン名'], more: ['Additional Domains', 'Additional domains'], website: ['Website URL', 'Website'], employees: ['Number of Employees', '従業員数'], industry: ['Industry', '業種'], owner: ['Company owner', '会社の所有者', '会社担当者'], source: SOURCE, drill1: DRILL1, drill2: DRILL2, created: CREATED } as const;
-const CONTACT = { company: COMPANY_REF, first: ['First Name', '名'], last: ['Last Name', '姓'], email: ['Email', 'Eメール'], title: ['Job Title', '役職'], department: ['Department', '部署'], owner: ['Contact owner', 'コンタクト担当者'], source: SOURCE, drill1: DRILL1, drill2: DRILL2, created: CREATED } as const;
-const DEAL = { company: COMPANY_REF, name: ['Deal Name', '取引名'], stage: ['Deal Stage', '取引ステージ'], pipeline: ['Pipeline', 'パイプライン'], close: ['Close Date', 'クローズ日'], owner: ['Deal owner', '取引担当者'], won: ['Is Closed Won', 'Is closed won'], closed: ['Is Deal Closed?', 'Is deal closed'], description: ['Deal Description', 'Description'], nextStep: ['Next step', 'Next Step'] } as const;
+const CONTACT = { primary: PRIMARY, companies: COMPANIES, first: ['First Name', '名'], last: ['Last Name', '姓'], email: ['Email', 'Eメール'], title: ['Job Title', '役職'], department: ['Department', '部署'], owner: ['Contact owner', 'コンタクト担当者'], source: SOURCE, drill1: DRILL1, drill2: DRILL2, created: CREATED } as const;
+const DEAL = { primary: PRIMARY, companies: COMPANIES, name: ['Deal Name', '取引名'], stage: ['Deal Stage', '取引ステージ'], pipeline: ['Pipeline', 'パイプライン'], close: ['Close Date', 'クローズ日'], owner: ['Deal owner', '取引担当者'], won: ['Is Closed Won', 'Is closed won'], closed: ['Is Deal Closed?', 'Is deal closed'], description: ['Deal Description', 'Description'], nextStep: ['Next step', 'Next Step'] } as const;
 
 /** The company a contact or deal belongs to: the primary association, else the first listed. */
 const firstId = (s: string) => s.split(/[;,]/).map((x) => x.trim()).find(Boolean) ?? '';
+const companyOf = (primary: string, all: string) => firstId(primary) || firstId(all);
 
 export function readHubspot(ctx: ImportContext): Canon {
   const canon = emptyCanon();
@@ -47,7 +49,7 @@ export function readHubspot(ctx: ImportContext): Canon {
   }
 
   for (const { cols, row, at } of ctx.rows('contact', CONTACT)) {
-    const account = firstId(cols.get(row, 'company'));
+    const account = companyOf(cols.get(row, 'primary'), cols.get(row, 'companies'));
     const created = ctx.date(cols.get(row, 'created'), at, 'Create Date');
     const source = cols.get(row, 'source');
     if (source && account) canon.sources.push({ ...at, account, at: created, note: joinNote(source, cols.get(row, 'drill1'), cols.get(row, 'drill2')), owner: null });
@@ -64,7 +66,7 @@ export function readHubspot(ctx: ImportContext): Canon {
     const closed = won || parseBool(cols.get(row, 'closed')) === true || /closed|lost|失注|不成立/i.test(stage);
     const pipeline = cols.get(row, 'pipeline');
     canon.deals.push(dealOf(at, {
-      account: firstId(cols.get(row, 'company')),
+      account: companyOf(cols.get(row, 'primary'), cols.get(row, 'companies')),
       name: cols.get(row, 'name'),
       stage: joinNote(pipeline, stage),
       closeDate: ctx.date(cols.get(row, 'close'), at, 'Close Date'),

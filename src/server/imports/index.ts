@@ -118,6 +118,7 @@ export async function runImport(
     index,
     from: imp.from,
     path: display,
+    written: imp.path,
     files,
     missing: ctx.missing,
     rows,

@@ -40,8 +40,10 @@ export interface ImportReport {
   /** imports[i] in the config. */
   index: number;
   from: string;
-  /** The path as the config wrote it. */
+  /** The path as messages show it (relative to the working directory when inside it). */
   path: string;
+  /** The path as the config wrote it (what /healthz shows). */
+  written: string;
   files: Array<{ name: string; rows: number; encoding: string }>;
   /** Files this CRM's import reads that the export did not have. */
   missing: string[];
@@ -114,7 +116,7 @@ export function reportLines(r: ImportReport): string[] {
 export function healthOf(r: ImportReport) {
   return {
     from: r.from,
-    path: r.path,
+    path: r.written,
     files: r.files.length,
     rows: r.rows,
     accounts: r.made.accounts,
