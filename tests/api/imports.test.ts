@@ -4,27 +4,16 @@
  * shows counts at /healthz, reloads when an export changes and keeps the last good data when an
  * export breaks; `baton import --out` writes a file `baton check` accepts.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextResponse } from '../../src/shared/context';
-import { bearer, BIN, REPO, spawnServe, waitFor, type ServeProcess } from './helpers';
+import { bearer, REPO, runCli, spawnServe, waitFor, type ServeProcess } from './helpers';
 
 const FIXTURE = join(REPO, 'tests/fixtures/imports');
 
-function run(args: string[], cwd = REPO): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], cwd?: string) => runCli(args, cwd ? { cwd } : {});
 
 const SF = 'tests/fixtures/imports/salesforce';
 const REPORT = [
