@@ -215,3 +215,22 @@ describe('zip exports', () => {
     }
   });
 });
+
+describe('the demo CRM config (BATON_CONFIG=demo/crm.config.yaml npm start)', () => {
+  it('loads its Salesforce and Shift_JIS HubSpot exports, and the demo desk tickets find their accounts', async () => {
+    const r = await loadConfigFile(fileURLToPath(new URL('../../../demo/crm.config.yaml', import.meta.url)), 'crm.config.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.loaded.imports.map((i) => [i.from, i.made.accounts, i.unmappedTotal])).toEqual([['salesforce', 4, 1], ['hubspot', 2, 0]]);
+    expect(r.loaded.imports[1]!.files.map((f) => f.encoding)).toEqual(['cp932', 'cp932', 'cp932']);
+    const { matchQuery } = await import('../../../src/server/match');
+    const acme = matchQuery(r.loaded.index, { email: 'aiko.tanaka@acme.example.jp' });
+    expect(acme.account?.relay.map((h) => h.stage)).toEqual(['product']);
+    expect(acme.account?.next.map((n) => n.person)).toEqual(['yamada']);
+    expect(matchQuery(r.loaded.index, { email: 'kenji.ota@minato-denki.example.jp' }).account?.relay.map((h) => [h.stage, h.person])).toEqual([
+      ['marketing', undefined],
+      ['inside-sales', 'salesforce-user-0055g00000ItO02AAB'],
+      ['sales', 'hubspot-user-f8124dbff8'],
+    ]);
+    expect(matchQuery(r.loaded.index, { org: 'ミナト電機' }).by).toBe('org');
+  });
+});
