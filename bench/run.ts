@@ -7,6 +7,7 @@
  *  2. Matching: lookups per second by email, domain and company name on that index.
  *  3. The real HTTP server (startServer on loopback): sequential GET /v1/context latency.
  *  4. What a desk page loads: gzip size of each built content-script file.
+ *  5. CRM import: a generated Salesforce Data Export to a served relay (bench/import.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { parseConfig } from '../src/server/config';
 import { matchQuery } from '../src/server/match';
 import { startServer } from '../src/server/serve';
+import { importBench } from './import';
 
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, 'bench', 'tmp');
@@ -174,6 +176,11 @@ for (const browser of ['chrome', 'firefox']) {
 }
 line();
 line('A hosted desk\'s ticket page loads its own desk entry plus the sidebar bundle (injected only on ticket pages); loopback and granted origins load the all-adapters entry.');
+
+line();
+
+// 5. CRM import
+await importBench(line, tmp);
 
 writeFileSync(join(root, 'bench', 'REPORT.md'), report.join('\n') + '\n');
 rmSync(tmp, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  * lead_owner (+ lead_date), else the owner of the earliest contact; deal-owner = the owner of the
  * first won deal; account-owner = accounts' owner.
  */
-import { contactEmail, emptyCanon, type Canon } from './model';
+import { contactEmail, emptyCanon, offer, type Canon } from './model';
 import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, readUsers, type TableKind } from './source';
 import { parseBool, personName } from './values';
 
@@ -35,16 +35,15 @@ export function readCsv(ctx: ImportContext): Canon {
     const domains = domainsOf(ctx, at, cols.get(row, 'domain').split(/[;\s]+/), 'domain');
     canon.accounts.push({ ...at, id, name, domains, employees: ctx.number(cols.get(row, 'employees'), at, 'employees'), industry: cols.get(row, 'industry'), owner: owner(cols.get(row, 'owner')) });
     const source = cols.get(row, 'source');
-    if (source) canon.sources.push({ ...at, account: id, at: ctx.date(cols.get(row, 'sourceDate'), at, 'source_date'), note: source, owner: owner(cols.get(row, 'sourceOwner')) });
+    if (source) offer(canon.sources, id, ctx.date(cols.get(row, 'sourceDate'), at, 'source_date'), 0, () => ({ ...at, note: source, owner: owner(cols.get(row, 'sourceOwner')) }));
     const lead = owner(cols.get(row, 'leadOwner'));
-    if (lead) canon.leads.push({ ...at, account: id, at: ctx.date(cols.get(row, 'leadDate'), at, 'lead_date'), note: '', owner: lead });
+    if (lead) offer(canon.leads, id, ctx.date(cols.get(row, 'leadDate'), at, 'lead_date'), -1, () => ({ ...at, note: '', owner: lead }));
   }
 
-  const withLeadOwner = new Set(canon.leads.map((l) => l.account));
   for (const { cols, row, at } of ctx.rows('contact', CONTACT)) {
     const account = cols.get(row, 'account');
     const o = owner(cols.get(row, 'owner'));
-    if (o && account && !withLeadOwner.has(account)) canon.leads.push({ ...at, account, at: ctx.date(cols.get(row, 'created'), at, 'created'), note: '', owner: o });
+    if (o && !canon.leads.get(account)?.rank) offer(canon.leads, account, ctx.date(cols.get(row, 'created'), at, 'created'), 0, () => ({ ...at, note: '', owner: o }));
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });

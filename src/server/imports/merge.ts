@@ -76,7 +76,7 @@ export function mergeAccounts(base: readonly AccountConfig[], incoming: MergeInp
       if (byName && !joined.has(byName)) target = byName;
     }
 
-    const domains = inc.domains.filter((d) => {
+    const domains = ix.byDomain.size === 0 ? inc.domains : inc.domains.filter((d) => {
       const owner = ix.byDomain.get(normalizeDomain(d));
       if (owner && owner !== target) {
         say(at, 'duplicate-domain', `domain ${d} belongs to account ${owner.id}: left there`);
@@ -84,9 +84,9 @@ export function mergeAccounts(base: readonly AccountConfig[], incoming: MergeInp
       }
       return true;
     });
-    const contacts: ContactConfig[] = [];
+    const contacts: ContactConfig[] = ix.byEmail.size === 0 ? inc.contacts : [];
     const filled = new Map<string, ContactConfig>();
-    for (const c of inc.contacts) {
+    if (ix.byEmail.size > 0) for (const c of inc.contacts) {
       const key = normalizeEmail(c.email);
       const owner = ix.byEmail.get(key);
       if (owner && owner === target) filled.set(key, c);
@@ -95,10 +95,10 @@ export function mergeAccounts(base: readonly AccountConfig[], incoming: MergeInp
     }
 
     if (!target) {
-      const account = { ...inc, domains, contacts, teams: inc.teams.filter((t) => contacts.some((c) => c.team === t.id)) };
-      out.push(account);
-      position.set(account, out.length - 1);
-      addTo(ix, account);
+      // Not indexed: an import's own accounts share no email or domain (buildAccounts saw to
+      // that); the next import indexes them as its base.
+      const teams = contacts === inc.contacts ? inc.teams : inc.teams.filter((t) => contacts.some((c) => c.team === t.id));
+      out.push(domains === inc.domains && contacts === inc.contacts ? inc : { ...inc, domains, contacts, teams });
       continue;
     }
 

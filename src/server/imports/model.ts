@@ -69,13 +69,36 @@ export interface Canon {
   accounts: CrmAccount[];
   contacts: CrmContact[];
   deals: CrmDeal[];
-  sources: CrmEvent[];
-  leads: CrmEvent[];
+  /** Per account, the earliest way in (see offer()). */
+  sources: Map<string, CrmEvent>;
+  /** Per account, the earliest lead with an owner. */
+  leads: Map<string, CrmEvent>;
   team: CrmTeamMember[];
 }
 
 export function emptyCanon(): Canon {
-  return { users: null, accounts: [], contacts: [], deals: [], sources: [], leads: [], team: [] };
+  return { users: null, accounts: [], contacts: [], deals: [], sources: new Map(), leads: new Map(), team: [] };
+}
+
+/** Earliest dated first; undated last; then the lower rank; else the first offered. */
+function earlier(at: string, rank: number, than: CrmEvent): boolean {
+  if (at !== than.at) return at !== '' && (than.at === '' || at < than.at);
+  return rank < (than.rank ?? 9);
+}
+
+/**
+ * Keeps, per account, the event that comes first; `make` runs only for one that does (an export's
+ * 100,000 campaign members cost a comparison each, not an object each).
+ */
+export function offer(events: Map<string, CrmEvent>, account: string, at: string, rank: number, make: () => Omit<CrmEvent, 'account' | 'at' | 'rank'>): void {
+  if (!account) return;
+  const best = events.get(account);
+  if (best && !earlier(at, rank, best)) return;
+  const e = make() as CrmEvent;
+  e.account = account;
+  e.at = at;
+  e.rank = rank;
+  events.set(account, e);
 }
 
 export interface BuildOptions {
@@ -118,8 +141,6 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
 
   const contacts = group(canon.contacts);
   const deals = group(canon.deals);
-  const sources = group(canon.sources);
-  const leads = group(canon.leads);
   const team = group(canon.team);
 
   const ids = new Map<string, At>();
@@ -197,14 +218,14 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
     // source: the earliest way in (campaign response, lead source…)
     const src = roleStage('source');
     if (src) {
-      const first = [...(sources.get(a.id) ?? [])].sort(byDate)[0];
+      const first = canon.sources.get(a.id);
       if (first) add(src, person(first.owner, src, first, 'campaign owner'), first.at, first.note);
     }
     // lead-owner: who worked the lead (earliest conversion)
     const lo = roleStage('lead-owner');
     if (lo) {
-      const first = [...(leads.get(a.id) ?? [])].filter((l) => l.owner).sort(byDate)[0];
-      if (first) add(lo, person(first.owner, lo, first, 'lead owner'), first.at, first.note);
+      const first = canon.leads.get(a.id);
+      if (first?.owner) add(lo, person(first.owner, lo, first, 'lead owner'), first.at, first.note);
     }
     // deal-owner: the first won deal, else the open deal closing soonest
     const accountDeals = deals.get(a.id) ?? [];

@@ -32,6 +32,7 @@ export class PeopleResolver {
   private readonly resolved = new Map<string, PersonConfig | null>();
   /** People made by this import, in the order first named. */
   readonly made: PersonConfig[] = [];
+  private readonly madeIds = new Set<string>();
   /** Config people this import's relay names. */
   readonly matched = new Set<string>();
 
@@ -64,9 +65,16 @@ export class PeopleResolver {
     const cached = this.resolved.get(key);
     if (cached !== undefined) return cached;
 
-    let person = (email && this.byEmail.get(normalizeEmail(email))) || (name && this.byName.get(nameKey(name))) || undefined;
+    let person = (email && this.byEmail.get(normalizeEmail(email))) || undefined;
+    if (!person && name) {
+      // By name: a person of the config, or one made from another user without a different email
+      // (two CRM users who share a name but not an email stay two people).
+      const byName = this.byName.get(nameKey(name));
+      const other = byName && this.madeIds.has(byName.id) && byName.email && email && normalizeEmail(byName.email) !== normalizeEmail(email);
+      if (byName && !other) person = byName;
+    }
     if (person) {
-      if (!this.made.includes(person)) this.matched.add(person.id);
+      if (!this.madeIds.has(person.id)) this.matched.add(person.id);
     } else {
       const base = crmId ? `${this.prefix}user-${idPart(crmId)}` : `${this.prefix}user-${createHash('sha256').update(email ? normalizeEmail(email) : nameKey(name)).digest('hex').slice(0, 10)}`;
       let id = base;
@@ -74,8 +82,9 @@ export class PeopleResolver {
       this.ids.add(id);
       person = { id, name: name || email, stage, title: user?.title ?? '', chat: '', ...(email && isEmail(email) ? { email } : {}) };
       this.made.push(person);
+      this.madeIds.add(id);
       if (person.email) this.byEmail.set(normalizeEmail(person.email), person);
-      if (name) this.byName.set(nameKey(name), person);
+      if (name && !this.byName.has(nameKey(name))) this.byName.set(nameKey(name), person);
     }
     this.resolved.set(key, person);
     return person;

@@ -10,7 +10,7 @@
  * NextStep, Description); account-owner = Account.OwnerId; 'team:<TeamMemberRole>' =
  * AccountTeamMember rows with that role.
  */
-import { contactEmail, emptyCanon, type Canon, type CrmEvent } from './model';
+import { contactEmail, emptyCanon, offer, type Canon } from './model';
 import { dealOf, domainsOf, hasIdAndName, ImportContext, readUsers, type TableKind } from './source';
 import { joinNote, parseBool, personName } from './values';
 
@@ -51,16 +51,16 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const id = cols.get(row, 'id');
     if (id && account) contactAccount.set(id, account);
     const source = cols.get(row, 'source');
-    if (source && account) canon.sources.push({ ...at, account, at: ctx.date(cols.get(row, 'created'), at, 'CreatedDate'), note: source, owner: null });
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate'), 3, () => ({ ...at, note: source, owner: null }));
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
-    canon.contacts.push({ ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
+    canon.contacts.push({ file: at.file, row: at.row, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
-  const campaigns = new Map<string, { name: string; type: string; owner: string }>();
+  const campaigns = new Map<string, { name: string; note: string; owner: string }>();
   for (const { cols, row } of ctx.rows('campaign', CAMPAIGN)) {
     const id = cols.get(row, 'id');
-    if (id) campaigns.set(id, { name: cols.get(row, 'name'), type: cols.get(row, 'type'), owner: cols.get(row, 'owner') });
+    if (id) campaigns.set(id, { name: cols.get(row, 'name'), note: joinNote(cols.get(row, 'type'), cols.get(row, 'name')), owner: cols.get(row, 'owner') });
   }
 
   const leadAccount = new Map<string, string>();
@@ -72,8 +72,9 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const converted = ctx.date(cols.get(row, 'convertedDate'), at, 'ConvertedDate');
     const source = cols.get(row, 'source');
     const description = cols.get(row, 'description');
-    canon.leads.push({ ...at, account, at: converted, note: joinNote(source && `Lead source: ${source}`, description), owner: user(cols.get(row, 'owner')) });
-    if (source) canon.sources.push({ ...at, account, at: ctx.date(cols.get(row, 'created'), at, 'CreatedDate') || converted, note: source, owner: null, rank: 1 });
+    const owner = user(cols.get(row, 'owner'));
+    if (owner) offer(canon.leads, account, converted, 0, () => ({ ...at, note: joinNote(source && `Lead source: ${source}`, description), owner }));
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate') || converted, 1, () => ({ ...at, note: source, owner: null }));
   }
 
   for (const { cols, row, at } of ctx.rows('member', MEMBER)) {
@@ -86,8 +87,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
       continue;
     }
     const when = ctx.date(cols.get(row, 'responded'), at, 'FirstRespondedDate') || ctx.date(cols.get(row, 'created'), at, 'CreatedDate');
-    const event: CrmEvent = { ...at, account, at: when, note: joinNote(campaign.type, campaign.name), owner: user(campaign.owner), rank: 0 };
-    canon.sources.push(event);
+    offer(canon.sources, account, when, 0, () => ({ ...at, note: campaign.note, owner: user(campaign.owner) }));
   }
 
   for (const { cols, row, at } of ctx.rows('opportunity', OPPORTUNITY)) {
@@ -99,7 +99,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
     canon.deals.push(dealOf(at, { account, name: cols.get(row, 'name'), stage, closeDate, won, closed, owner: user(cols.get(row, 'owner')), nextStep: cols.get(row, 'nextStep'), description: cols.get(row, 'description') }));
     const source = cols.get(row, 'source');
     const campaign = campaigns.get(cols.get(row, 'campaign'));
-    if (won && (source || campaign)) canon.sources.push({ ...at, account, at: '', note: joinNote(source, campaign && campaign.name), owner: campaign ? user(campaign.owner) : null });
+    if (won && (source || campaign)) offer(canon.sources, account, '', 2, () => ({ ...at, note: joinNote(source, campaign && campaign.name), owner: campaign ? user(campaign.owner) : null }));
   }
 
   for (const { cols, row, at } of ctx.rows('team', TEAM)) {

@@ -52,10 +52,17 @@ export class ImportContext {
   }
 
   /** Each row of every table of a kind, with its columns. */
-  *rows<F extends string>(kind: string, aliases: Record<F, readonly string[]>): Generator<{ cols: Columns<F>; row: string[]; at: { file: string; row: number } }> {
+  *rows<F extends string>(kind: string, aliases: Record<F, readonly string[]>): Generator<{ cols: Columns<F>; row: string[]; at: At }> {
     for (const table of this.byKind.get(kind) ?? []) {
       const cols = new Columns(table, aliases, this.userColumns);
-      for (let i = 0; i < table.rows.length; i++) yield { cols, row: table.rows[i]!, at: { file: table.file, row: table.rowNumbers[i]! } };
+      // One object per table, updated per row: callers copy what they keep (file, row), never `at` itself.
+      const at: At = { file: table.file, row: 0 };
+      const item = { cols, row: [] as string[], at };
+      for (let i = 0; i < table.rows.length; i++) {
+        item.row = table.rows[i]!;
+        at.row = table.rowNumbers[i]!;
+        yield item;
+      }
     }
   }
 
@@ -125,5 +132,8 @@ export function domainsOf(ctx: ImportContext, at: At, cells: readonly string[], 
 
 /** A deal row's common fields. */
 export function dealOf(at: At, d: Omit<CrmDeal, 'file' | 'row'>): CrmDeal {
-  return { ...at, ...d };
+  const deal = d as CrmDeal;
+  deal.file = at.file;
+  deal.row = at.row;
+  return deal;
 }

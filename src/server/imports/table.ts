@@ -106,6 +106,9 @@ export class Columns<F extends string> {
   /** The trimmed cell, '' when the column is absent. */
   get(row: readonly string[], field: F): string {
     const i = this.index.get(field);
-    return i === undefined ? '' : (row[i] ?? '').trim();
+    const v = i === undefined ? undefined : row[i];
+    if (!v) return '';
+    // trim() makes a new string even when there is nothing to trim; most cells have nothing.
+    return v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32 || v.charCodeAt(0) === 0x3000 || v.charCodeAt(v.length - 1) === 0x3000 ? v.trim() : v;
   }
 }

@@ -9,7 +9,7 @@
  * Owner of the first won deal (Stage "Closed Won", Closing Date, Deal Name, Next Step,
  * Description); account-owner = Account Owner.
  */
-import { contactEmail, emptyCanon, type Canon } from './model';
+import { contactEmail, emptyCanon, offer, type Canon } from './model';
 import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
 import { joinNote, personName } from './values';
 
@@ -41,9 +41,9 @@ export function readZoho(ctx: ImportContext): Canon {
     const account = accountOf(cols.get(row, 'account'), cols.get(row, 'accountName'));
     const created = ctx.date(cols.get(row, 'created'), at, 'Created Time');
     const source = cols.get(row, 'source');
-    if (source && account) canon.sources.push({ ...at, account, at: created, note: source, owner: null });
+    if (source) offer(canon.sources, account, created, 1, () => ({ ...at, note: source, owner: null }));
     const owner = ownerRef(cols.get(row, 'owner'), bare(cols.get(row, 'ownerId')));
-    if (owner && account) canon.leads.push({ ...at, account, at: created, note: '', owner });
+    if (owner) offer(canon.leads, account, created, 0, () => ({ ...at, note: '', owner }));
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
@@ -55,7 +55,7 @@ export function readZoho(ctx: ImportContext): Canon {
     const won = /closed[- ]?won|受注/i.test(stage);
     const closed = won || /closed|lost|失注/i.test(stage);
     const source = joinNote(cols.get(row, 'source'), cols.get(row, 'campaign'));
-    if (source && account) canon.sources.push({ ...at, account, at: ctx.date(cols.get(row, 'created'), at, 'Created Time'), note: source, owner: null });
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'Created Time'), 0, () => ({ ...at, note: source, owner: null }));
     canon.deals.push(dealOf(at, {
       account,
       name: cols.get(row, 'name'),

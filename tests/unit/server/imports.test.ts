@@ -126,6 +126,11 @@ describe('PeopleResolver', () => {
     expect(made?.id).toMatch(/^salesforce-user-[0-9a-f]{10}$/);
     expect(new PeopleResolver(people, null, 'salesforce-').resolve({ name: 'James Miller' }, 'x')?.id).toBe(made?.id);
     expect(r.unknownId({ id: '005Z' })).toBe(true);
+    // Two CRM users with one name and two emails are two people; the same name without an email is the first.
+    const twin1 = r.resolve({ name: 'Yuki Sato', email: 'yuki.sato@vendor.example' }, 'sales');
+    const twin2 = r.resolve({ name: 'Yuki Sato', email: 'yuki.sato2@vendor.example' }, 'sales');
+    expect(twin1?.id).not.toBe(twin2?.id);
+    expect(r.resolve({ name: 'yuki sato' }, 'sales')?.id).toBe(twin1?.id);
     expect([...r.matched].sort()).toEqual(['olivia', 'sato']);
   });
 });
