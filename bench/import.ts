@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -64,22 +65,25 @@ function writeExport(dir: string): number {
 
 const CHILD = `
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const { startServer } = await import(${JSON.stringify(new URL('../src/server/serve.ts', import.meta.url).href)});
 const [config, db] = process.argv.slice(-2);
 const server = await startServer({ configPath: config, port: 0, dbPath: db, quiet: true });
 const loaded = performance.now();
+const cpu = process.cpuUsage(c0);
 const res = await fetch(server.url + '/v1/context?email=u3@c42.example.jp', { headers: { authorization: 'Bearer baton-demo-token' } });
 const body = await res.json();
 const answered = performance.now();
 if (res.status !== 200 || body.before.length < 2) throw new Error('bench: no relay ' + JSON.stringify(body).slice(0, 300));
 const health = await (await fetch(server.url + '/healthz')).json();
-process.stdout.write(JSON.stringify({ startMs: loaded - t0, answerMs: answered - t0, handoffs: body.before.length, imports: health.imports, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
+process.stdout.write(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, startMs: loaded - t0, answerMs: answered - t0, handoffs: body.before.length, imports: health.imports, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
 await server.close();
 `;
 
 interface ChildResult {
   wallMs: number;
   startMs: number;
+  cpuMs: number;
   answerMs: number;
   handoffs: number;
   maxRssKb: number;
@@ -105,6 +109,7 @@ function runChild(config: string, db: string): Promise<ChildResult> {
 }
 
 export async function importBench(line: (s?: string) => void, tmp: string): Promise<void> {
+  const load = loadavg();
   const dir = join(tmp, 'import');
   const bytes = writeExport(join(dir, 'salesforce'));
   const config = join(dir, 'crm.config.yaml');
@@ -133,8 +138,9 @@ export async function importBench(line: (s?: string) => void, tmp: string): Prom
   line('|---|---|---|---|');
   line(`| spawn \`node\` → first /v1/context answer with the imported relay | ${med((x) => x.wallMs).toFixed(0)} ms | ${runs.map((x) => x.wallMs.toFixed(0)).join(', ')} ms | < 3,000 ms |`);
   line(`| in the process: startServer (read, decode, parse, import, index) | ${med((x) => x.startMs).toFixed(0)} ms | ${runs.map((x) => x.startMs.toFixed(0)).join(', ')} ms | |`);
+  line(`| CPU time of that (user + system, all threads) | ${med((x) => x.cpuMs).toFixed(0)} ms | ${runs.map((x) => x.cpuMs.toFixed(0)).join(', ')} ms | |`);
   line(`| peak RSS of the server process | ${(med((x) => x.maxRssKb) / 1024).toFixed(0)} MB | ${runs.map((x) => (x.maxRssKb / 1024).toFixed(0)).join(', ')} MB | < 600 MB |`);
   line();
-  line('The spawn time includes Node.js starting and tsx compiling the server (as `npx baton serve` does).');
+  line(`The spawn time includes Node.js starting and tsx compiling the server (as \`npx baton serve\` does). Load average when this section started: ${load.map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${cpus().length} cores: other work on the machine stretches these times.`);
   line();
 }
