@@ -45,6 +45,9 @@ export class ImportContext {
       else this.byKind.set(kind.kind, [t]);
     }
     for (const k of kinds) if (!this.byKind.has(k.kind)) this.missing.push(k.label);
+    // A columns: or employees: header no file has (a typo, or another export's language).
+    const headers = new Set(tables.flatMap((t) => t.headers.map(headerKey)));
+    for (const h of Object.keys(this.userColumns)) if (!headers.has(headerKey(h))) this.missing.push(`column "${h}"`);
   }
 
   has(kind: string): boolean {

@@ -3,6 +3,7 @@
  * Pure functions, no I/O. Each returns null (or '') for what it cannot read, and the caller
  * reports the row.
  */
+import { createHash } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { DOMAIN_PATTERN, EMAIL_PATTERN } from '../../shared/config';
 
@@ -124,9 +125,16 @@ export function joinNote(...parts: Array<string | undefined | null>): string {
   return parts.map((p) => (p ?? '').trim()).filter(Boolean).join(' · ');
 }
 
-/** A CRM id as part of a Baton id: letters, digits, ".", "_" and "-" only. */
+/**
+ * A CRM id as part of a Baton id: letters, digits, ".", "_" and "-" only. An id that had other
+ * characters (a spreadsheet's "アクメ-1") gets a short hash of itself, so two such ids stay apart.
+ */
 export function idPart(raw: string): string {
-  return raw.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  const id = raw.trim();
+  const part = id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '');
+  if (part === id) return part;
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
+  return part ? `${part}-${hash}` : hash;
 }
 
 /** The key a name is compared by when matching CRM users to people: NFKC, lower case, no spaces. */

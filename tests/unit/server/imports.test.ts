@@ -12,7 +12,7 @@ import { mergeAccounts } from '../../../src/server/imports/merge';
 import { PeopleResolver } from '../../../src/server/imports/people';
 import { Reporter, reportLines, type ImportReport } from '../../../src/server/imports/report';
 import { Columns, parseTable } from '../../../src/server/imports/table';
-import { cleanDomain, parseDate, parseWholeNumber, personName } from '../../../src/server/imports/values';
+import { cleanDomain, idPart, parseDate, parseWholeNumber, personName } from '../../../src/server/imports/values';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/imports/', import.meta.url));
 
@@ -54,6 +54,14 @@ describe('values', () => {
     ['not a site', ''],
     ['', ''],
   ])('cleanDomain(%j) = %j', (raw, want) => expect(cleanDomain(raw)).toBe(want));
+
+  it('makes ids of CRM ids; ones with other characters keep apart by a hash', () => {
+    expect(idPart('0015g00000SaKuRAAA')).toBe('0015g00000SaKuRAAA');
+    expect(idPart('zcrm_123')).toBe('zcrm_123');
+    expect(idPart('アクメ')).toMatch(/^[0-9a-f]{8}$/);
+    expect(idPart('アクメ')).not.toBe(idPart('ミナト'));
+    expect(idPart('A 1')).toMatch(/^A-1-[0-9a-f]{8}$/);
+  });
 
   it('puts the family name first for Japanese names only', () => {
     expect(personName('愛子', '田中')).toBe('田中 愛子');
