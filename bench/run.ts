@@ -180,7 +180,7 @@ line('A hosted desk\'s ticket page loads its own desk entry plus the sidebar bun
 line();
 
 // 5. CRM import
-await importBench(line, tmp);
+await importBench(line, tmp, median(loadTimes));
 
 writeFileSync(join(root, 'bench', 'REPORT.md'), report.join('\n') + '\n');
 rmSync(tmp, { recursive: true, force: true });

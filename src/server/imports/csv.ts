@@ -35,15 +35,15 @@ export function readCsv(ctx: ImportContext): Canon {
     const domains = domainsOf(ctx, at, cols.get(row, 'domain').split(/[;\s]+/), 'domain');
     canon.accounts.push({ ...at, id, name, domains, employees: ctx.number(cols.get(row, 'employees'), at, 'employees'), industry: cols.get(row, 'industry'), owner: owner(cols.get(row, 'owner')) });
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, id, ctx.date(cols.get(row, 'sourceDate'), at, 'source_date'), 0, () => ({ ...at, note: source, owner: owner(cols.get(row, 'sourceOwner')) }));
+    if (source) offer(canon.sources, id, ctx.date(cols.get(row, 'sourceDate'), at, 'source_date'), 0, at, source, owner(cols.get(row, 'sourceOwner')));
     const lead = owner(cols.get(row, 'leadOwner'));
-    if (lead) offer(canon.leads, id, ctx.date(cols.get(row, 'leadDate'), at, 'lead_date'), -1, () => ({ ...at, note: '', owner: lead }));
+    if (lead) offer(canon.leads, id, ctx.date(cols.get(row, 'leadDate'), at, 'lead_date'), -1, at, '', lead);
   }
 
   for (const { cols, row, at } of ctx.rows('contact', CONTACT)) {
     const account = cols.get(row, 'account');
     const o = owner(cols.get(row, 'owner'));
-    if (o && !canon.leads.get(account)?.rank) offer(canon.leads, account, ctx.date(cols.get(row, 'created'), at, 'created'), 0, () => ({ ...at, note: '', owner: o }));
+    if (o && !canon.leads.get(account)?.rank) offer(canon.leads, account, ctx.date(cols.get(row, 'created'), at, 'created'), 0, at, '', o);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });

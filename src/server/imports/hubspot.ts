@@ -45,16 +45,16 @@ export function readHubspot(ctx: ImportContext): Canon {
     const domains = domainsOf(ctx, at, [cols.get(row, 'domain'), ...cols.get(row, 'more').split(';'), cols.get(row, 'website')], 'domain');
     canon.accounts.push({ ...at, id, name, domains, employees: ctx.number(cols.get(row, 'employees'), at, 'Number of Employees'), industry: cols.get(row, 'industry'), owner: ownerRef(cols.get(row, 'owner')) });
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, id, ctx.date(cols.get(row, 'created'), at, 'Create Date'), 0, () => ({ ...at, note: joinNote(source, cols.get(row, 'drill1'), cols.get(row, 'drill2')), owner: null }));
+    if (source) offer(canon.sources, id, ctx.date(cols.get(row, 'created'), at, 'Create Date'), 0, at, joinNote(source, cols.get(row, 'drill1'), cols.get(row, 'drill2')), null);
   }
 
   for (const { cols, row, at } of ctx.rows('contact', CONTACT)) {
     const account = companyOf(cols.get(row, 'primary'), cols.get(row, 'companies'));
     const created = ctx.date(cols.get(row, 'created'), at, 'Create Date');
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, account, created, 1, () => ({ ...at, note: joinNote(source, cols.get(row, 'drill1'), cols.get(row, 'drill2')), owner: null }));
+    if (source) offer(canon.sources, account, created, 1, at, joinNote(source, cols.get(row, 'drill1'), cols.get(row, 'drill2')), null);
     const owner = ownerRef(cols.get(row, 'owner'));
-    if (owner) offer(canon.leads, account, created, 0, () => ({ ...at, note: '', owner }));
+    if (owner) offer(canon.leads, account, created, 0, at, '', owner);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });

@@ -87,18 +87,14 @@ function earlier(at: string, rank: number, than: CrmEvent): boolean {
 }
 
 /**
- * Keeps, per account, the event that comes first; `make` runs only for one that does (an export's
- * 100,000 campaign members cost a comparison each, not an object each).
+ * Keeps, per account, the event that comes first (an export's 100,000 campaign members cost a
+ * comparison each, and an object only when one comes first).
  */
-export function offer(events: Map<string, CrmEvent>, account: string, at: string, rank: number, make: () => Omit<CrmEvent, 'account' | 'at' | 'rank'>): void {
+export function offer(events: Map<string, CrmEvent>, account: string, at: string, rank: number, where: At, note: string, owner: UserRef | null): void {
   if (!account) return;
   const best = events.get(account);
   if (best && !earlier(at, rank, best)) return;
-  const e = make() as CrmEvent;
-  e.account = account;
-  e.at = at;
-  e.rank = rank;
-  events.set(account, e);
+  events.set(account, { file: where.file, row: where.row, account, at, rank, note, owner });
 }
 
 export interface BuildOptions {
@@ -201,10 +197,12 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
         t.members++;
         teamId = t.id;
       }
-      accountContacts.push({ email: c.email, name: c.name, role: c.title, ...(teamId ? { team: teamId } : {}) });
+      const contact: ContactConfig = { email: c.email, name: c.name, role: c.title };
+      if (teamId) contact.team = teamId;
+      accountContacts.push(contact);
     }
 
-    const relay: Array<HandoffConfig & { order: number }> = [];
+    const relay: HandoffConfig[] = [];
     const next: NextConfig[] = [];
     const add = (stage: string | undefined, who: PersonConfig | null, at: string, note: string) => {
       if (!stage) return;
@@ -212,7 +210,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
         if (who) next.push({ stage, person: who.id, note: noteText(note) });
         return;
       }
-      relay.push({ stage, ...(who ? { person: who.id } : {}), at, note: noteText(note), order: stageIndex.get(stage) ?? 0 });
+      relay.push(who ? { stage, person: who.id, at, note: noteText(note) } : { stage, at, note: noteText(note) });
     };
 
     // source: the earliest way in (campaign response, lead source…)
@@ -251,7 +249,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
       if (st) add(st, person(m.user, st, m, 'team member'), '', m.role);
     }
 
-    relay.sort((x, y) => x.order - y.order || byDate(x, y));
+    if (relay.length > 1) relay.sort((x, y) => (stageIndex.get(x.stage) ?? 0) - (stageIndex.get(y.stage) ?? 0) || byDate(x, y));
     handoffs += relay.length + next.length;
     accounts.push({
       id,
@@ -261,7 +259,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
       employees: a.employees,
       industry: a.industry,
       society: '',
-      relay: relay.map(({ order: _order, ...h }) => h),
+      relay,
       next,
       teams: [...teamsByName.values()],
       contacts: accountContacts,

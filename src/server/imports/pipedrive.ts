@@ -39,7 +39,7 @@ export function readPipedrive(ctx: ImportContext): Canon {
   for (const { cols, row, at } of ctx.rows('person', PERSON)) {
     const account = orgOf(cols.get(row, 'orgId'), cols.get(row, 'org'));
     const owner = ownerRef(cols.get(row, 'owner'));
-    if (owner) offer(canon.leads, account, ctx.date(cols.get(row, 'added'), at, 'Person - Add time'), 0, () => ({ ...at, note: '', owner }));
+    if (owner) offer(canon.leads, account, ctx.date(cols.get(row, 'added'), at, 'Person - Add time'), 0, at, '', owner);
     const email = cols.get(row, 'email').split(',')[0]!.trim();
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
@@ -52,7 +52,7 @@ export function readPipedrive(ctx: ImportContext): Canon {
     const won = status === 'won' || (!status && !!wonTime);
     const closed = won || status === 'lost' || status === 'deleted';
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'added'), at, 'Deal - Add time'), 0, () => ({ ...at, note: source, owner: null }));
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'added'), at, 'Deal - Add time'), 0, at, source, null);
     canon.deals.push(dealOf(at, {
       account,
       name: cols.get(row, 'title'),

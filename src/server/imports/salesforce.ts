@@ -11,6 +11,7 @@
  * AccountTeamMember rows with that role.
  */
 import { contactEmail, emptyCanon, offer, type Canon } from './model';
+import type { UserRef } from './people';
 import { dealOf, domainsOf, hasIdAndName, ImportContext, readUsers, type TableKind } from './source';
 import { joinNote, parseBool, personName } from './values';
 
@@ -51,16 +52,16 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const id = cols.get(row, 'id');
     if (id && account) contactAccount.set(id, account);
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate'), 3, () => ({ ...at, note: source, owner: null }));
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate'), 3, at, source, null);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ file: at.file, row: at.row, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
-  const campaigns = new Map<string, { name: string; note: string; owner: string }>();
+  const campaigns = new Map<string, { name: string; note: string; owner: UserRef | null }>();
   for (const { cols, row } of ctx.rows('campaign', CAMPAIGN)) {
     const id = cols.get(row, 'id');
-    if (id) campaigns.set(id, { name: cols.get(row, 'name'), note: joinNote(cols.get(row, 'type'), cols.get(row, 'name')), owner: cols.get(row, 'owner') });
+    if (id) campaigns.set(id, { name: cols.get(row, 'name'), note: joinNote(cols.get(row, 'type'), cols.get(row, 'name')), owner: user(cols.get(row, 'owner')) });
   }
 
   const leadAccount = new Map<string, string>();
@@ -73,8 +74,8 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const source = cols.get(row, 'source');
     const description = cols.get(row, 'description');
     const owner = user(cols.get(row, 'owner'));
-    if (owner) offer(canon.leads, account, converted, 0, () => ({ ...at, note: joinNote(source && `Lead source: ${source}`, description), owner }));
-    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate') || converted, 1, () => ({ ...at, note: source, owner: null }));
+    if (owner) offer(canon.leads, account, converted, 0, at, joinNote(source && `Lead source: ${source}`, description), owner);
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate') || converted, 1, at, source, null);
   }
 
   for (const { cols, row, at } of ctx.rows('member', MEMBER)) {
@@ -87,7 +88,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
       continue;
     }
     const when = ctx.date(cols.get(row, 'responded'), at, 'FirstRespondedDate') || ctx.date(cols.get(row, 'created'), at, 'CreatedDate');
-    offer(canon.sources, account, when, 0, () => ({ ...at, note: campaign.note, owner: user(campaign.owner) }));
+    offer(canon.sources, account, when, 0, at, campaign.note, campaign.owner);
   }
 
   for (const { cols, row, at } of ctx.rows('opportunity', OPPORTUNITY)) {
@@ -99,7 +100,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
     canon.deals.push(dealOf(at, { account, name: cols.get(row, 'name'), stage, closeDate, won, closed, owner: user(cols.get(row, 'owner')), nextStep: cols.get(row, 'nextStep'), description: cols.get(row, 'description') }));
     const source = cols.get(row, 'source');
     const campaign = campaigns.get(cols.get(row, 'campaign'));
-    if (won && (source || campaign)) offer(canon.sources, account, '', 2, () => ({ ...at, note: joinNote(source, campaign && campaign.name), owner: campaign ? user(campaign.owner) : null }));
+    if (won && (source || campaign)) offer(canon.sources, account, '', 2, at, joinNote(source, campaign && campaign.name), campaign ? campaign.owner : null);
   }
 
   for (const { cols, row, at } of ctx.rows('team', TEAM)) {

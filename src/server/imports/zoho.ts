@@ -41,9 +41,9 @@ export function readZoho(ctx: ImportContext): Canon {
     const account = accountOf(cols.get(row, 'account'), cols.get(row, 'accountName'));
     const created = ctx.date(cols.get(row, 'created'), at, 'Created Time');
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, account, created, 1, () => ({ ...at, note: source, owner: null }));
+    if (source) offer(canon.sources, account, created, 1, at, source, null);
     const owner = ownerRef(cols.get(row, 'owner'), bare(cols.get(row, 'ownerId')));
-    if (owner) offer(canon.leads, account, created, 0, () => ({ ...at, note: '', owner }));
+    if (owner) offer(canon.leads, account, created, 0, at, '', owner);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
     canon.contacts.push({ ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
@@ -55,7 +55,7 @@ export function readZoho(ctx: ImportContext): Canon {
     const won = /closed[- ]?won|受注/i.test(stage);
     const closed = won || /closed|lost|失注/i.test(stage);
     const source = joinNote(cols.get(row, 'source'), cols.get(row, 'campaign'));
-    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'Created Time'), 0, () => ({ ...at, note: source, owner: null }));
+    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'Created Time'), 0, at, source, null);
     canon.deals.push(dealOf(at, {
       account,
       name: cols.get(row, 'name'),
