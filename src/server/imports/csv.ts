@@ -12,10 +12,10 @@ import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, readUsers, ty
 import { parseBool, personName } from './values';
 
 export const CSV_KINDS: TableKind[] = [
-  { kind: 'account', label: 'accounts.csv', names: /^accounts?\b/i },
-  { kind: 'contact', label: 'contacts.csv', names: /^contacts?\b/i },
-  { kind: 'deal', label: 'deals.csv', names: /^deals?\b/i },
-  { kind: 'user', label: 'users.csv', names: /^users?\b/i },
+  { kind: 'account', label: 'accounts.csv', names: /^accounts?(?![a-z])/i },
+  { kind: 'contact', label: 'contacts.csv', names: /^contacts?(?![a-z])/i },
+  { kind: 'deal', label: 'deals.csv', names: /^deals?(?![a-z])/i },
+  { kind: 'user', label: 'users.csv', names: /^users?(?![a-z])/i },
 ];
 
 const ACCOUNT = { id: ['id'], name: ['name'], domain: ['domain', 'domains', 'website'], employees: ['employees'], industry: ['industry'], owner: ['owner'], source: ['source'], sourceDate: ['source_date'], sourceOwner: ['source_owner'], leadOwner: ['lead_owner'], leadDate: ['lead_date'] } as const;

@@ -14,9 +14,9 @@ import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKin
 import { joinNote, personName } from './values';
 
 export const ZOHO_KINDS: TableKind[] = [
-  { kind: 'account', label: 'Accounts', names: /^accounts?\b/i, headers: ['Account Owner'] },
-  { kind: 'contact', label: 'Contacts', names: /^contacts?\b/i, headers: ['Contact Owner'] },
-  { kind: 'deal', label: 'Deals', names: /^(deals?|potentials?)\b/i, headers: ['Deal Owner', 'Deal Name'] },
+  { kind: 'account', label: 'Accounts', names: /^accounts?(?![a-z])/i, headers: ['Account Owner'] },
+  { kind: 'contact', label: 'Contacts', names: /^contacts?(?![a-z])/i, headers: ['Contact Owner'] },
+  { kind: 'deal', label: 'Deals', names: /^(deals?|potentials?)(?![a-z])/i, headers: ['Deal Owner', 'Deal Name'] },
 ];
 
 const ACCOUNT = { id: ['Record Id', 'Record ID', 'Id', 'ACCOUNTID'], name: ['Account Name'], website: ['Website'], employees: ['Employees', 'No. of Employees'], industry: ['Industry'], owner: ['Account Owner'], ownerId: ['Account Owner.id', 'Account Owner Id'] } as const;

@@ -11,7 +11,9 @@ import { readExport } from '../../../src/server/imports/files';
 import { mergeAccounts } from '../../../src/server/imports/merge';
 import { PeopleResolver } from '../../../src/server/imports/people';
 import { Reporter, reportLines, type ImportReport } from '../../../src/server/imports/report';
+import { ImportContext } from '../../../src/server/imports/source';
 import { Columns, parseTable } from '../../../src/server/imports/table';
+import { ZOHO_KINDS } from '../../../src/server/imports/zoho';
 import { cleanDomain, idPart, parseDate, parseWholeNumber, personName } from '../../../src/server/imports/values';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/imports/', import.meta.url));
@@ -115,6 +117,20 @@ describe('Columns', () => {
     expect([plain.get(t.table.rows[0]!, 'id'), plain.get(t.table.rows[0]!, 'employees'), plain.has('industry')]).toEqual(['7', '20000', false]);
     const mapped = new Columns(t.table, aliases, { 利用者数: 'employees' });
     expect(mapped.get(t.table.rows[0]!, 'employees')).toBe('3200');
+  });
+});
+
+describe('ImportContext', () => {
+  it('sorts files into kinds by name (Zoho\'s Accounts_001.csv), else by a header only that kind has', () => {
+    const table = (file: string, header: string) => {
+      const t = parseTable(`${header}\n1\n`, file);
+      if (!t.ok) throw new Error('parse');
+      return t.table;
+    };
+    const tables = [table('Accounts_001.csv', 'Record Id'), table('export (3).csv', 'Deal Owner'), table('notes.csv', 'Note')];
+    const ctx = new ImportContext(tables, ZOHO_KINDS, { Plan: 'plan' }, undefined, new Reporter(), (t) => t.file);
+    expect([ctx.has('account'), ctx.has('deal'), ctx.has('contact')]).toEqual([true, true, false]);
+    expect(ctx.missing).toEqual(['Contacts', 'column "Plan"']);
   });
 });
 
