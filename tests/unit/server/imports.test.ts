@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { AccountConfig } from '../../../src/shared/config';
+import { EMAIL_PATTERN, type AccountConfig } from '../../../src/shared/config';
 import { loadConfigFile } from '../../../src/server/config';
 import { decode } from '../../../src/server/imports/decode';
 import { readExport } from '../../../src/server/imports/files';
@@ -14,7 +14,7 @@ import { Reporter, reportLines, type ImportReport } from '../../../src/server/im
 import { ImportContext } from '../../../src/server/imports/source';
 import { Columns, parseTable } from '../../../src/server/imports/table';
 import { ZOHO_KINDS } from '../../../src/server/imports/zoho';
-import { cleanDomain, idPart, parseDate, parseWholeNumber, personName } from '../../../src/server/imports/values';
+import { cleanDomain, idPart, isEmail, parseDate, parseWholeNumber, personName } from '../../../src/server/imports/values';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/imports/', import.meta.url));
 
@@ -63,6 +63,11 @@ describe('values', () => {
     expect(idPart('アクメ')).toMatch(/^[0-9a-f]{8}$/);
     expect(idPart('アクメ')).not.toBe(idPart('ミナト'));
     expect(idPart('A 1')).toMatch(/^A-1-[0-9a-f]{8}$/);
+  });
+
+  it('reads emails exactly as the config schema does', () => {
+    for (const e of ['a@b.c', 'aiko.tanaka@acme.example.jp', 'x@a.b.', 'x@a..b', 'x@.ab', 'x@ab.', '@a.b', 'a@b', 'a@@b.c', 'a@b@c.d', 'a b@c.d', 'a@b.c ', 'not-an-email', 'a@b.c\t'])
+      expect([e, isEmail(e)]).toEqual([e, EMAIL_PATTERN.test(e)]);
   });
 
   it('puts the family name first for Japanese names only', () => {
