@@ -9,6 +9,7 @@
  *  4. What a desk page loads: gzip size of each built content-script file.
  *  Stores (bench/stores.ts): lookups/s and note writes/s, one SQLite instance, one PostgreSQL
  *     instance, two PostgreSQL instances behind nginx.
+ *  5. CRM import: a generated Salesforce Data Export to a served relay (bench/import.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { parseConfig } from '../src/server/config';
 import { matchQuery } from '../src/server/match';
 import { startServer } from '../src/server/serve';
 import { benchStores } from './stores';
+import { importBench } from './import';
 
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, 'bench', 'tmp');
@@ -180,6 +182,9 @@ line('A hosted desk\'s ticket page loads its own desk entry plus the sidebar bun
 
 line();
 await benchStores(line, file, tmp, DEMO_TOKEN, ACCOUNTS);
+
+// 5. CRM import
+await importBench(line, tmp, median(loadTimes));
 
 writeFileSync(join(root, 'bench', 'REPORT.md'), report.join('\n') + '\n');
 rmSync(tmp, { recursive: true, force: true });

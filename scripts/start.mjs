@@ -4,7 +4,8 @@
  * baked in, start the context API with the demo config (baton.config.yaml) and the demo help
  * desk at /demo/, then say what to do next.
  *
- *   npm start [-- --port 8787] [--no-build]
+ *   npm start [-- --port 8787] [--config FILE] [--no-build]
+ *   BATON_CONFIG=demo/crm.config.yaml npm start     the relay imported from demo CRM exports
  */
 import { parseArgs } from 'node:util';
 import { resolve, relative, dirname } from 'node:path';
@@ -15,7 +16,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '8787' },
-    config: { type: 'string', default: 'baton.config.yaml' },
+    config: { type: 'string', default: process.env.BATON_CONFIG || 'baton.config.yaml' },
     'no-build': { type: 'boolean', default: false },
   },
 });

@@ -16,6 +16,7 @@ import { formatConfigError } from './config';
 import { buildContext, isLocale, localeFromAcceptLanguage } from './context';
 import { ApiError, codeForStatus } from './errors';
 import { fixedSource, isConfigSource, type ConfigSource } from './holder';
+import { healthOf } from './imports/report';
 import { silentLogger, type Logger } from './log';
 import { matchQuery } from './match';
 import type { Notifier } from './notify';
@@ -115,6 +116,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     return c.json({
       status: problem ? 'degraded' : 'ok',
       config: { file: basename(loaded.file), hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
+      imports: loaded.imports.map(healthOf),
       lastReloadError: failed ? { at: failed.at, errors: failed.errors.map(formatConfigError) } : null,
       store: {
         kind: store.kind,

@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigLoadError, describeCounts, formatConfigError, loadConfigFile } from './config';
+import { IMPORT_HELP, importCommand } from './imports/command';
+import { reportLines } from './imports/report';
 import { sha256Hex } from './security';
 import { DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from './serve';
 
@@ -32,11 +34,12 @@ Usage:
                                        then store: in the config; then ${DEFAULT_DB})
                BATON_NOTIFY_BASE_MS=N  first webhook retry delay in ms (default 1000;
                                        doubles per try, at most 30 s)
-  npx baton hash-token                 read a token on stdin, print the sha256 for tokens: in the config
+${IMPORT_HELP}  npx baton hash-token                 read a token on stdin, print the sha256 for tokens: in the config
   npx baton --help                     this text
 
 Examples:
   npx baton check baton.config.yaml
+  npx baton import --from salesforce export.zip --stages source=marketing,deal-owner=sales --out accounts.yaml
   npx baton serve --config baton.config.yaml --port 8787
   echo -n 'a-long-random-token' | npx baton hash-token
   openssl rand -hex 32 | tee token.txt | npx baton hash-token
@@ -66,6 +69,7 @@ async function check(file: string, io: CliIO): Promise<number> {
   }
   const { counts } = result.loaded;
   io.stdout(`${file}: OK — ${describeCounts(counts)}, ${counts.tokens} token${counts.tokens === 1 ? '' : 's'}, ${counts.adapters} adapter${counts.adapters === 1 ? '' : 's'}\n`);
+  for (const report of result.loaded.imports) io.stdout(reportLines(report).map((l) => `${l}\n`).join(''));
   return 0;
 }
 
@@ -170,6 +174,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await serveCommand(rest, io);
       case 'hash-token':
         return await hashToken(io);
+      case 'import':
+        return await importCommand(rest, io);
       default:
         io.stderr(`baton: unknown command "${command}"\n\n${HELP}`);
         return 2;

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import * as v from 'valibot';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
@@ -18,6 +19,7 @@ import {
   type TeamConfig,
   type StageSide,
 } from '../shared/config';
+import type { ImportReport } from './imports/report';
 import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
@@ -63,6 +65,10 @@ export interface LoadedConfig {
   selfStage: StageConfig | null;
   tokens: TokenEntry[];
   counts: ConfigCounts;
+  /** What each of the config's `imports:` read and made (empty without imports). */
+  imports: ImportReport[];
+  /** Absolute paths of the exports the config names: a change there reloads like a config edit. */
+  watch: string[];
 }
 
 export type LoadResult = { ok: true; loaded: LoadedConfig } | { ok: false; errors: ConfigError[] };
@@ -82,7 +88,8 @@ export function formatPath(path: readonly PathKey[]): string {
 }
 
 export function formatConfigError(e: ConfigError): string {
-  return `${e.file}:${e.line}:${e.col} ${e.path ? `${e.path}: ` : ''}${e.message}`;
+  // col 0: an export file's row (file:row), not a line:column of the YAML.
+  return `${e.file}:${e.line}${e.col ? `:${e.col}` : ''} ${e.path ? `${e.path}: ` : ''}${e.message}`;
 }
 
 /** js-yaml's core schema (dates stay text, so they can be checked as written) plus `<<` merges. */
@@ -306,6 +313,12 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
     if (t.person !== undefined) personRef(['tokens', i, 'person'], t.person);
   });
 
+  // Imports: every stage a role maps to exists
+  itemsOf(raw.imports).forEach((imp, i) => {
+    if (!isMapValue(imp) || !isMapValue(imp.stages)) return;
+    for (const [role, stage] of Object.entries(imp.stages)) stageRef(['imports', i, 'stages', role], stage);
+  });
+
   // Adapters
   const adapterIds = new Map<string, { path: PathKey[]; owner: null }>();
   itemsOf(raw.adapters).forEach((ad, i) => {
@@ -316,7 +329,8 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
   return problems;
 }
 
-function prepare(config: BatonConfig, file: string, hash: string): LoadedConfig {
+/** A validated config (with any imported accounts joined in) made ready for requests. */
+export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = []): LoadedConfig {
   const stages = new Map(config.stages.map((s) => [s.id, s]));
   const people = new Map(config.people.map((p) => [p.id, p]));
   const counts: ConfigCounts = {
@@ -340,6 +354,8 @@ function prepare(config: BatonConfig, file: string, hash: string): LoadedConfig 
     selfStage: config.stages.find((s) => s.side === 'self') ?? null,
     tokens: config.tokens.map((t) => ({ name: t.name, person: t.person ?? null, digest: Buffer.from(t.sha256, 'hex') })),
     counts,
+    imports,
+    watch,
   };
 }
 
@@ -389,7 +405,29 @@ export async function loadConfigFile(path: string, displayName = path): Promise<
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : String((err as Error).message);
     return { ok: false, errors: [{ file: displayName, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` }] };
   }
-  return parseConfig(text.replace(/^\uFEFF/, ''), displayName);
+  const clean = text.replace(/^\uFEFF/, '');
+  const parsed = parseConfig(clean, displayName);
+  if (!parsed.ok || parsed.loaded.config.imports.length === 0) return parsed;
+  return withImports(parsed.loaded, clean, path, displayName);
+}
+
+/** Reads the exports a parsed config names and joins their accounts in (src/server/imports/). */
+async function withImports(parsed: LoadedConfig, text: string, path: string, displayName: string): Promise<LoadResult> {
+  const { applyImports } = await import('./imports/index');
+  const hash = createHash('sha256').update(text);
+  const result = await applyImports(parsed.config, { baseDir: dirname(resolve(path)), displayDir: dirname(displayName), hash });
+  if (!result.ok) {
+    const locator = new Locator(text);
+    return {
+      ok: false,
+      errors: result.errors.map((e): ConfigError => {
+        if (e.file) return { file: e.file, line: e.row ?? 1, col: 0, path: `imports[${e.index}]`, message: e.message };
+        const pos = locator.at(['imports', e.index, 'path']);
+        return { file: displayName, line: pos.line, col: pos.col, path: `imports[${e.index}].path`, message: e.message };
+      }),
+    };
+  }
+  return { ok: true, loaded: prepare(result.config, displayName, hash.digest('hex'), result.reports, result.watch) };
 }
 
 /** "8 stages, 12 people, 8 accounts, 19 contacts" */

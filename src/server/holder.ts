@@ -1,5 +1,6 @@
 /**
- * Holds the config the server answers from, and swaps in a new one when the file changes.
+ * Holds the config the server answers from, and swaps in a new one when the file, or an export
+ * its `imports:` name, changes (an export is reloaded once its files have stopped changing).
  * Requests take `current()` once and keep that object: a swap never changes a request in
  * flight. An invalid file keeps the last good config and is reported (`lastReloadError`).
  */
@@ -7,14 +8,28 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { describeCounts, formatConfigError, loadConfigFile, type ConfigError, type LoadedConfig } from './config';
+import { exportSignature } from './imports/files';
+import { reportLines } from './imports/report';
 import { silentLogger, type Logger } from './log';
+
+/** The import reports of a load, in the server log: a summary per import, then its unmapped rows. */
+export function logImports(log: Logger, loaded: LoadedConfig): void {
+  for (const report of loaded.imports) for (const line of reportLines(report)) log.info(line);
+}
+
+/** One signature of every export a config names (see exportSignature). */
+async function exportsSignature(paths: readonly string[]): Promise<string> {
+  return (await Promise.all(paths.map(exportSignature))).join('||');
+}
 
 export interface ReloadError {
   at: string;
   errors: ConfigError[];
 }
 
-export type ReloadResult = { ok: true; changed: boolean; hash: string } | { ok: false; errors: ConfigError[] };
+export type ReloadResult =
+  | { ok: true; changed: boolean; hash: string; /** An export changed while it was read: not swapped in, read again once settled. */ settling?: boolean }
+  | { ok: false; errors: ConfigError[] };
 
 /** What the app reads the config from. */
 export interface ConfigSource {
@@ -29,6 +44,8 @@ export function isConfigSource(x: ConfigSource | LoadedConfig): x is ConfigSourc
 export interface WatchOptions {
   debounceMs?: number;
   pollMs?: number;
+  /** How long an export's files must stay unchanged before it is read (default 1000 ms). */
+  settleMs?: number;
 }
 
 export class ConfigHolder implements ConfigSource {
@@ -63,7 +80,13 @@ export class ConfigHolder implements ConfigSource {
   }
 
   private async load(): Promise<ReloadResult> {
+    const watched = this.loaded.watch;
+    const before = watched.length > 0 ? await exportsSignature(watched) : '';
     const result = await loadConfigFile(this.file, this.displayName);
+    if (result.ok && result.loaded.watch.join('\0') === watched.join('\0') && watched.length > 0 && (await exportsSignature(watched)) !== before) {
+      this.log.info('an export changed while it was read: not swapped in; it is read again once its files settle');
+      return { ok: true, changed: false, hash: this.loaded.hash, settling: true };
+    }
     if (!result.ok) {
       this.lastReloadError = { at: new Date().toISOString(), errors: result.errors };
       this.log.warn(`config not reloaded, still serving ${this.loaded.hash.slice(0, 12)} — ${result.errors.length} error(s):`);
@@ -74,6 +97,7 @@ export class ConfigHolder implements ConfigSource {
     if (result.loaded.hash === this.loaded.hash) return { ok: true, changed: false, hash: this.loaded.hash };
     this.loaded = result.loaded;
     this.log.info(`config reloaded ${result.loaded.hash.slice(0, 12)}: ${describeCounts(result.loaded.counts)}`);
+    logImports(this.log, result.loaded);
     return { ok: true, changed: true, hash: result.loaded.hash };
   }
 
@@ -122,11 +146,68 @@ export class ConfigHolder implements ConfigSource {
     }, pollMs);
     poll.unref();
 
+    // Exports named by imports: a change starts a settle wait (the same signature twice,
+    // settleMs apart), then a reload — a half-copied folder is not read as a smaller data set.
+    const settleMs = opts.settleMs ?? 1000;
+    let exportWatchers: FSWatcher[] = [];
+    let watchedKey = '';
+    let lastExports: string | undefined;
+    let settling: NodeJS.Timeout | undefined;
+    const settle = () => {
+      if (stopped || settling) return;
+      const paths = this.loaded.watch;
+      void exportsSignature(paths).then((first) => {
+        settling = setTimeout(() => {
+          void exportsSignature(paths).then((second) => {
+            settling = undefined;
+            if (stopped) return;
+            if (second !== first) return settle();
+            lastExports = second;
+            schedule();
+          });
+        }, settleMs);
+        settling.unref();
+      });
+    };
+    const watchExports = () => {
+      const key = this.loaded.watch.join('\0');
+      if (key === watchedKey) return;
+      watchedKey = key;
+      for (const w of exportWatchers) w.close();
+      exportWatchers = [];
+      for (const path of this.loaded.watch) {
+        for (const target of [path, dirname(path)]) {
+          try {
+            const w = watch(target, { persistent: false }, (_e, f) => {
+              if (target === path || !f || f.toString() === basename(path)) settle();
+            });
+            w.on('error', () => w.close());
+            exportWatchers.push(w);
+          } catch {
+            // missing for now: the poll notices when it appears
+          }
+        }
+      }
+      void exportsSignature(this.loaded.watch).then((sig) => (lastExports = sig));
+    };
+    watchExports();
+    const exportPoll = setInterval(() => {
+      watchExports();
+      if (this.loaded.watch.length === 0) return;
+      void exportsSignature(this.loaded.watch).then((sig) => {
+        if (lastExports !== undefined && sig !== lastExports) settle();
+      });
+    }, pollMs);
+    exportPoll.unref();
+
     return () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(settling);
       clearInterval(poll);
+      clearInterval(exportPoll);
       watcher?.close();
+      for (const w of exportWatchers) w.close();
     };
   }
 }

@@ -279,9 +279,20 @@ export const openApiDocument = {
             type: 'object',
             properties: {
               file: str,
-              hash: { type: 'string', description: 'SHA-256 of the loaded file' },
+              hash: { type: 'string', description: 'SHA-256 of the loaded file (and of every export file its imports read)' },
               loadedAt: str,
               counts: { type: 'object', additionalProperties: { type: 'integer' } },
+            },
+          },
+          imports: {
+            type: 'array',
+            description: 'One entry per `imports:` of the config: what was read and made, and how many rows did not map, by kind (the rows themselves are in the server log and `npx baton check`).',
+            items: {
+              type: 'object',
+              properties: {
+                from: str, path: str, files: int, rows: int, accounts: int, contacts: int, handoffs: int, people: int,
+                missing: { type: 'array', items: str }, unmapped: int, unmappedByKind: { type: 'object', additionalProperties: int },
+              },
             },
           },
           lastReloadError: {

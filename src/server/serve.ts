@@ -10,7 +10,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigLoadError, describeCounts, loadConfigFile } from './config';
-import { ConfigHolder, type ReloadResult } from './holder';
+import { ConfigHolder, logImports, type ReloadResult } from './holder';
 import { createLogger } from './log';
 import { Notifier, type NotifierOptions } from './notify';
 import { displayStore, isPostgresUrl, openStore } from './store';
@@ -32,8 +32,8 @@ export interface ServerOptions {
   demoDir?: string;
   /** No request or reload log lines on stdout (warnings and errors still go to stderr). */
   quiet?: boolean;
-  /** Config watch timings (tests may shorten them). */
-  watch?: { debounceMs?: number; pollMs?: number };
+  /** Config and export watch timings (tests may shorten them). */
+  watch?: { debounceMs?: number; pollMs?: number; settleMs?: number };
   /** Webhook retry timings (tests may shorten them; the cap never exceeds 30 s). */
   notify?: Omit<NotifierOptions, 'log'>;
 }
@@ -102,6 +102,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const urlHost = info.family === 'IPv6' || host.includes(':') ? `[${info.address}]` : host;
   const url = `http://${urlHost}:${info.port}`;
   log.info(`Baton context API on ${url} — ${loaded.file}: ${describeCounts(loaded.counts)}; store ${store.kind} ${displayStore(store.path)}`);
+  logImports(log, loaded);
   if (opts.demoDir) log.info(`demo help desk: ${url}/demo/`);
 
   let closing: Promise<void> | undefined;

@@ -109,7 +109,8 @@ export function isValidDate(s: string): boolean {
 export const dateSchema = v.pipe(
   v.union([v.string(), v.number()], want('a date like 2024-06-15')),
   v.transform((x) => String(x).trim()),
-  v.check(isValidDate, (i) => `${showValue(i.input)} is not a date: write it like 2024-06-15 (or 2024-06)`),
+  // '' is "no date": what an omitted `at:` defaults to (valibot runs a default through the pipe).
+  v.check((s) => s === '' || isValidDate(s), (i) => `${showValue(i.input)} is not a date: write it like 2024-06-15 (or 2024-06)`),
 );
 
 /** Where notifications go: an http(s) URL (a Slack, Mattermost or Teams incoming webhook). */
@@ -247,6 +248,37 @@ export const AdapterConfigSchema = map({
   }),
 });
 
+export const IMPORT_SOURCES = ['salesforce', 'hubspot', 'pipedrive', 'zoho', 'csv'] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];
+/** The CRM roles an import maps to stages (docs/import.md); 'team:<role>' adds Salesforce account-team roles. */
+export const IMPORT_ROLES = ['source', 'lead-owner', 'deal-owner', 'account-owner'] as const;
+export type ImportRole = (typeof IMPORT_ROLES)[number];
+export const IMPORT_ENCODINGS = ['auto', 'utf-8', 'cp932', 'shift_jis', 'utf-16le'] as const;
+
+/** One CRM export to read (`imports:`): where it is, and which stage each CRM role is. */
+export const ImportConfigSchema = map({
+  from: v.picklist(IMPORT_SOURCES, want(`one of ${IMPORT_SOURCES.join(', ')}`)),
+  /** A folder of CSV files, one .csv, or a .zip; relative to the config file's folder. */
+  path: nonEmptyText('a file or folder path'),
+  stages: v.pipe(
+    v.record(v.string(), idSchema, want('a map of CRM role → stage id (source: marketing, deal-owner: sales, …)')),
+    v.check(
+      (r) => Object.keys(r).every((k) => (IMPORT_ROLES as readonly string[]).includes(k) || /^team:.+/.test(k)),
+      (i) => {
+        const bad = Object.keys(i.input as Record<string, unknown>).filter((k) => !(IMPORT_ROLES as readonly string[]).includes(k) && !/^team:.+/.test(k));
+        return `unknown role ${bad.map((b) => `"${b}"`).join(', ')}: the roles are ${IMPORT_ROLES.join(', ')} (and 'team:<Salesforce TeamMemberRole>')`;
+      },
+    ),
+  ),
+  /** Header → field, for custom fields and renamed or translated headers (docs/import.md). */
+  columns: v.optional(v.pipe(v.nullable(v.record(v.string(), nonEmptyText('a field name'), want('a map of header → field'))), v.transform((x) => x ?? {})), {}),
+  /** The column that says how many people at the client use the product. */
+  employees: v.optional(nonEmptyText('a column name')),
+  encoding: v.optional(v.picklist(IMPORT_ENCODINGS, want(`one of ${IMPORT_ENCODINGS.join(', ')}`)), 'auto'),
+  /** Account ids are this prefix + the CRM's id (default: the CRM's name and a dash, e.g. hubspot-123). */
+  idPrefix: v.optional(v.pipe(text('an id prefix'), v.regex(/^[A-Za-z0-9._-]*$/, (i) => `${showValue(i.input)} is not an id prefix: letters, digits, ".", "_" or "-"`))),
+});
+
 export const ConfigSchema = map({
   version: v.literal(CONFIG_VERSION, (i) =>
     i.input === undefined
@@ -294,6 +326,8 @@ export const ConfigSchema = map({
     ),
   ),
   adapters: optList(AdapterConfigSchema),
+  /** CRM exports whose accounts, contacts, people and hand-offs join the config's (docs/import.md). */
+  imports: optList(ImportConfigSchema),
   /** Where thanks are announced: `notifications: { webhook: https://hooks.slack.com/… }`. */
   notifications: v.optional(
     v.pipe(
@@ -311,3 +345,6 @@ export type AccountConfig = v.InferOutput<typeof AccountConfigSchema>;
 export type ContactConfig = v.InferOutput<typeof ContactConfigSchema>;
 export type TeamConfig = v.InferOutput<typeof TeamConfigSchema>;
 export type TokenConfig = v.InferOutput<typeof TokenConfigSchema>;
+export type ImportConfig = v.InferOutput<typeof ImportConfigSchema>;
+export type HandoffConfig = v.InferOutput<typeof HandoffConfigSchema>;
+export type NextConfig = v.InferOutput<typeof NextConfigSchema>;

@@ -135,6 +135,26 @@ export class WebhookReceiver {
 
 export const BIN = join(REPO, 'bin/baton.mjs');
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node bin/baton.mjs …` to its end, as an admin runs it (from the repo unless `cwd`). */
+export function runCli(args: string[], opts: { stdin?: string; cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
 /** `node bin/baton.mjs serve …` as an admin runs it, once it says where it listens. */
 export interface ServeProcess {
   child: ChildProcess;

@@ -1,0 +1,142 @@
+/**
+ * What an importer works with: the export's tables sorted into the kinds it reads (by file name,
+ * else by the headers a kind always has), column access with the import's `columns:` and
+ * `employees:` applied, and value readers that report the rows they cannot read.
+ */
+import type { At, CrmDeal } from './model';
+import type { CrmUser, UserRef } from './people';
+import type { Reporter } from './report';
+import { Columns, headerKey, type Table } from './table';
+import { cleanDomain, isEmail, parseDate, parseWholeNumber, personName } from './values';
+
+export interface TableKind {
+  kind: string;
+  /** How the kind is named in "not in the export" (Account.csv, companies, …). */
+  label: string;
+  names: RegExp;
+  /** A file whose name matches no kind is this kind when it has any of these headers. */
+  headers?: readonly string[];
+}
+
+export class ImportContext {
+  private readonly byKind = new Map<string, Table[]>();
+  readonly missing: string[] = [];
+
+  constructor(
+    tables: readonly Table[],
+    kinds: readonly TableKind[],
+    private readonly userColumns: Record<string, string>,
+    employeesColumn: string | undefined,
+    readonly report: Reporter,
+    /** A name of each table's file without folders, by table. */
+    private readonly baseName: (t: Table) => string,
+  ) {
+    if (employeesColumn) this.userColumns = { ...userColumns, [employeesColumn]: 'employees' };
+    for (const t of tables) {
+      const name = this.baseName(t);
+      let kind = kinds.find((k) => k.names.test(name));
+      if (!kind) {
+        const hs = new Set(t.headers.map(headerKey));
+        kind = kinds.find((k) => k.headers?.some((h) => hs.has(headerKey(h))));
+      }
+      if (!kind) continue;
+      const list = this.byKind.get(kind.kind);
+      if (list) list.push(t);
+      else this.byKind.set(kind.kind, [t]);
+    }
+    for (const k of kinds) if (!this.byKind.has(k.kind)) this.missing.push(k.label);
+    // A columns: or employees: header no file has (a typo, or another export's language).
+    const headers = new Set(tables.flatMap((t) => t.headers.map(headerKey)));
+    for (const h of Object.keys(this.userColumns)) if (!headers.has(headerKey(h))) this.missing.push(`column "${h}"`);
+  }
+
+  has(kind: string): boolean {
+    return this.byKind.has(kind);
+  }
+
+  /** Each row of every table of a kind, with its columns. */
+  *rows<F extends string>(kind: string, aliases: Record<F, readonly string[]>): Generator<{ cols: Columns<F>; row: string[]; at: At }> {
+    for (const table of this.byKind.get(kind) ?? []) {
+      const cols = new Columns(table, aliases, this.userColumns);
+      // One object per table, updated per row: callers copy what they keep (file, row), never `at` itself.
+      const at: At = { file: table.file, row: 0 };
+      const item = { cols, row: [] as string[], at };
+      for (let i = 0; i < table.rows.length; i++) {
+        item.row = table.rows[i]!;
+        at.row = table.rowNumbers[i]!;
+        yield item;
+      }
+    }
+  }
+
+  /** YYYY-MM-DD, or '' (reported when the cell has something that is no date). */
+  date(value: string, at: { file: string; row: number }, column: string): string {
+    if (!value) return '';
+    const d = parseDate(value);
+    if (d === null) this.report.add(at.file, at.row, 'bad-date', `${column} "${value.slice(0, 40)}" is not a date`);
+    return d ?? '';
+  }
+
+  /** A whole number, or 0 (reported when the cell has something that is no number). */
+  number(value: string, at: { file: string; row: number }, column: string): number {
+    if (!value) return 0;
+    const n = parseWholeNumber(value);
+    if (n === null) this.report.add(at.file, at.row, 'bad-number', `${column} "${value.slice(0, 40)}" is not a whole number`);
+    return n ?? 0;
+  }
+}
+
+/** An owner cell as a user reference: an email, or a display name ("Ken Sato (ken@x.example)" too). */
+export function ownerRef(value: string, id = ''): UserRef | null {
+  const v = value.trim();
+  if (!v && !id) return null;
+  const ref: UserRef = {};
+  if (id) ref.id = id;
+  const m = /^(.*?)\s*[(<]([^()<>\s]+@[^()<>\s]+)[)>]$/.exec(v);
+  if (m) {
+    if (m[1]) ref.name = m[1];
+    ref.email = m[2]!;
+  } else if (isEmail(v)) ref.email = v;
+  else if (v) ref.name = v;
+  return ref;
+}
+
+/** The user table of an export (Salesforce User.csv, the generic users.csv) by id; null without one. */
+export function readUsers(ctx: ImportContext, kind: string): Map<string, CrmUser> | null {
+  if (!ctx.has(kind)) return null;
+  const users = new Map<string, CrmUser>();
+  for (const { cols, row } of ctx.rows(kind, USER)) {
+    const id = cols.get(row, 'id');
+    if (id) users.set(id, { id, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), email: cols.get(row, 'email'), title: cols.get(row, 'title') });
+  }
+  return users;
+}
+const USER = { id: ['Id'], first: ['FirstName', 'first_name'], last: ['LastName', 'last_name'], name: ['Name'], email: ['Email'], title: ['Title'] } as const;
+
+/** False (and reported) when an account row lacks its id or name. */
+export function hasIdAndName(ctx: ImportContext, at: At, id: string, name: string, labels: { what: string; id: string; name: string }): boolean {
+  if (id && name) return true;
+  ctx.report.add(at.file, at.row, 'missing-field', `${labels.what} has no ${id ? labels.name : labels.id}`);
+  return false;
+}
+
+/** The domains of website / domain cells (each reported when it has none). */
+export function domainsOf(ctx: ImportContext, at: At, cells: readonly string[], label: string): string[] {
+  const domains: string[] = [];
+  for (const cell of cells) {
+    const raw = cell.trim();
+    if (!raw) continue;
+    const d = cleanDomain(raw);
+    if (!d) ctx.report.add(at.file, at.row, 'bad-domain', `${label} "${raw.slice(0, 60)}" has no domain`);
+    else if (!domains.includes(d)) domains.push(d);
+  }
+  return domains;
+}
+
+/** A deal row's common fields. */
+export function dealOf(at: At, d: Omit<CrmDeal, 'file' | 'row'>): CrmDeal {
+  const deal = d as CrmDeal;
+  deal.file = at.file;
+  deal.row = at.row;
+  return deal;
+}
