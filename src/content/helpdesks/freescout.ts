@@ -13,10 +13,10 @@
  * lower-cased. No JSON: FreeScout's API is a paid module with API keys.
  */
 import { defineAdapter } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'freescout',
-  label: 'FreeScout',
+  ...desk('freescout'),
   matches: [],
   examples: {
     ticket: [

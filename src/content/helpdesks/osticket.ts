@@ -9,12 +9,16 @@
  * reply select `select#reply-to` whose `option[value=user]` reads `Ticket Owner (<email>)`; no
  * mailto: link anywhere. Older releases' `#user-<id>-name` / `#user-<id>-email` spans stay as
  * fallbacks. No JSON for the staff session (osTicket's API takes API keys only).
+ *
+ * Inline layout: osTicket's 960 px `#container` and 940 px tables and ticket bar do not fit the
+ * room left beside the sidebar; while it is open they take the room there is (the bar's content
+ * too, which osTicket centres in the whole window once the bar is fixed).
  */
 import { defineAdapter, findEmail, firstText, labelledValue } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'osticket',
-  label: 'osTicket',
+  ...desk('osticket'),
   matches: [],
   examples: {
     ticket: [
@@ -40,4 +44,9 @@ export const adapter = defineAdapter({
     email: findEmail(firstText(pane, ['select#reply-to option[value="user"]', 'select#emailreply option[value="1"]'])),
     org: labelledValue(pane, /^(organi[sz]ation|組織)\s*:?$/i, { labelSel: 'table.ticket_info th', own: true }),
   }),
+  layout: {
+    css: `#container{width:auto!important;max-width:960px!important;min-width:0!important}
+#content table.ticket_info,#content table[width="940"],#ticket_thread,.thread-entry{width:100%!important;max-width:100%!important;box-sizing:border-box}
+.sticky.bar .content{width:auto!important;max-width:940px!important;padding:0 10px;box-sizing:border-box}`,
+  },
 });
