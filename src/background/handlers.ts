@@ -170,9 +170,15 @@ export function createBackground(deps: BackgroundDeps): Background {
   const uiKey = (origin: string) => `ui:${origin}`;
   const overrideKey = (key: string) => `override:${key}`;
 
+  /** Each site's sidebar state, as read or saved (the background is its only writer). */
+  const uis = new Map<string, SidebarUi>();
   async function readUi(origin: string): Promise<SidebarUi> {
+    const known = uis.get(origin);
+    if (known) return known;
     const raw = (await deps.local.get(uiKey(origin)))[uiKey(origin)] as Partial<SidebarUi> | undefined;
-    return { collapsed: raw?.collapsed === true, width: clampWidth(raw?.width) };
+    const ui = { collapsed: raw?.collapsed === true, width: clampWidth(raw?.width) };
+    uis.set(origin, ui);
+    return ui;
   }
   async function saveUi(origin: string, ui: Partial<SidebarUi>): Promise<SidebarUi> {
     const cur = await readUi(origin);
@@ -180,6 +186,7 @@ export function createBackground(deps: BackgroundDeps): Background {
       collapsed: typeof ui.collapsed === 'boolean' ? ui.collapsed : cur.collapsed,
       width: ui.width === undefined ? cur.width : clampWidth(ui.width),
     };
+    uis.set(origin, next);
     await deps.local.set({ [uiKey(origin)]: next });
     return next;
   }

