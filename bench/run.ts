@@ -178,7 +178,7 @@ for (const browser of ['chrome', 'firefox']) {
   }
 }
 line();
-line('A hosted desk\'s ticket page loads its own desk entry plus the sidebar bundle (injected only on ticket pages); loopback and granted origins load the all-adapters entry.');
+line('In panel mode (the default) a hosted desk\'s page loads its own desk entry only; loopback and granted origins load content/all.js (every adapter\'s recogniser) and, on a ticket page, that desk\'s reader (content/adapters/<id>.js). In inline mode a ticket page also loads content/inline.js (the host of the extension\'s frame). The relay renders in extension pages, never in the desk page.');
 
 line();
 await benchStores(line, file, tmp, DEMO_TOKEN, ACCOUNTS);
