@@ -22,6 +22,7 @@ import { matchQuery } from '../src/server/match';
 import { startServer } from '../src/server/serve';
 import { benchStores } from './stores';
 import { importBench } from './import';
+import { searchBench } from './search';
 
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, 'bench', 'tmp');
@@ -185,6 +186,8 @@ await benchStores(line, file, tmp, DEMO_TOKEN, ACCOUNTS);
 
 // 5. CRM import
 await importBench(line, tmp, median(loadTimes));
+
+await searchBench(line);
 
 writeFileSync(join(root, 'bench', 'REPORT.md'), report.join('\n') + '\n');
 rmSync(tmp, { recursive: true, force: true });

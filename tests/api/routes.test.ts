@@ -106,8 +106,12 @@ describe('GET /v1/openapi.json', () => {
       '/v1/accounts/{id}/notes',
       '/v1/adapters',
       '/v1/context',
+      '/v1/handoffs',
+      '/v1/links',
+      '/v1/links/{email}',
       '/v1/notes/{id}',
       '/v1/openapi.json',
+      '/v1/search',
       '/v1/thanks',
       '/v1/whoami',
     ]);
