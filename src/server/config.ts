@@ -23,6 +23,7 @@ import type { ImportReport } from './imports/report';
 import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
+import { safeHref } from '../shared/links';
 
 export type PathKey = string | number;
 
@@ -332,7 +333,9 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
 /** A validated config (with any imported accounts joined in) made ready for requests. */
 export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = []): LoadedConfig {
   const stages = new Map(config.stages.map((s) => [s.id, s]));
-  const people = new Map(config.people.map((p) => [p.id, p]));
+  // Each link once through the sidebar's own test (src/shared/links.ts): an answer never carries
+  // a link the sidebar would refuse — also from an import, which has no schema check of its own.
+  const people = new Map(config.people.map((p) => [p.id, p.chat && safeHref(p.chat) !== p.chat ? { ...p, chat: safeHref(p.chat) ?? '' } : p]));
   const counts: ConfigCounts = {
     stages: config.stages.length,
     people: config.people.length,

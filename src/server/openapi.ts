@@ -141,7 +141,11 @@ export const openApiDocument = {
         required: ['error'],
         properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: str, message: str } } },
       },
-      StageRef: { type: 'object', required: ['id', 'label'], properties: { id: str, label: str } },
+      StageRef: {
+        type: 'object',
+        required: ['id', 'label'],
+        properties: { id: str, label: str, color: { type: 'string', description: 'The stage\'s colour from the config, like #3b82f6; empty when it has none.' } },
+      },
       Person: {
         type: 'object',
         required: ['id', 'name', 'email', 'title', 'chat'],
@@ -212,6 +216,10 @@ export const openApiDocument = {
           author: { type: 'string', description: 'The writer\'s name.' },
           at: { type: 'string', format: 'date-time' },
           mine: { type: 'boolean', description: 'Written by the caller (who may delete it).' },
+          verified: {
+            type: 'boolean',
+            description: 'true when written through a token that names a person (the server vouches for `author`); false through a shared token, where `author` is the name the agent\'s extension sent.',
+          },
         },
       },
       NoteRequest: {
@@ -223,7 +231,14 @@ export const openApiDocument = {
           author: { type: 'string', maxLength: 100, description: 'The agent\'s name; ignored when the token names a person.' },
         },
       },
-      NoteResponse: { type: 'object', required: ['note'], properties: { note: ref('Note') } },
+      NoteResponse: {
+        type: 'object',
+        required: ['note'],
+        properties: {
+          note: ref('Note'),
+          deleteKey: { type: 'string', description: 'Only for a shared token (no person): send it as X-Baton-Delete-Key to delete this note later. Shown once.' },
+        },
+      },
       NotesPage: {
         type: 'object',
         required: ['notes', 'next'],
