@@ -3,7 +3,8 @@
  * bin/baton.mjs registers tsx and calls main(); nothing runs on import.
  */
 import { parseArgs } from 'node:util';
-import { ConfigLoadError, describeCounts, formatConfigError, loadConfigFile } from './config';
+import { ConfigLoadError, describeCounts, formatConfigError } from './config';
+import { IsolatedLoader } from './config-load';
 import { IMPORT_HELP, importCommand } from './imports/command';
 import { reportLines } from './imports/report';
 import { sha256Hex } from './security';
@@ -63,7 +64,9 @@ function defaultIO(): CliIO {
 }
 
 async function check(file: string, io: CliIO): Promise<number> {
-  const result = await loadConfigFile(file);
+  // In a worker with the server's memory and time limits: a hostile file cannot take the machine down.
+  const loader = new IsolatedLoader();
+  const result = await loader.loadFile(file).finally(() => loader.close());
   if (!result.ok) {
     for (const e of result.errors) io.stderr(`${formatConfigError(e)}\n`);
     io.stderr(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n`);

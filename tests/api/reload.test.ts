@@ -34,7 +34,7 @@ beforeEach(async () => {
   copyFileSync(join(FIXTURES, 'valid.yaml'), file);
   const result = await loadConfigFile(file, 'baton.config.yaml');
   if (!result.ok) throw new Error('fixture should load');
-  holder = new ConfigHolder(file, result.loaded);
+  holder = new ConfigHolder(file, result.loaded, undefined, undefined, { fileSettleMs: 20 });
   app = createApp(holder, db.store);
 });
 afterEach(async () => {
