@@ -122,6 +122,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/context',
       '/v1/notes/{id}',
       '/v1/openapi.json',
+      '/v1/status',
       '/v1/thanks',
       '/v1/whoami',
     ]);
