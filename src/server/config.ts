@@ -159,6 +159,9 @@ export function expansionProblem(root: unknown, limits: { aliasExpansion: number
   return null;
 }
 
+/** A `*` where YAML could read an alias: at a value's start (after a space, `[`, `{`, `,`, `:` or `-`, or a line's start). */
+const MAY_HAVE_ALIAS = /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m;
+
 /** js-yaml's core schema (dates stay text, so they can be checked as written) plus `<<` merges. */
 const YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
 
@@ -440,12 +443,17 @@ export function parseConfig(text: string, file: string): LoadResult {
     if (err instanceof yaml.YAMLException) {
       return { ok: false, errors: [at(err.mark.line + 1, err.mark.column + 1, '', `YAML syntax: ${err.reason}`)] };
     }
+    if (err instanceof RangeError) {
+      return { ok: false, errors: [at(1, 1, '', `maps and lists nest deeper than ${CONFIG_LIMITS.maxDepth} levels (the parser ran out of stack)`)] };
+    }
     throw err;
   }
   if (!isMapValue(raw)) {
     return { ok: false, errors: [at(1, 1, '', 'the file should be a map of fields (version:, organization:, stages:, …), but it is ' + (raw == null ? 'empty' : 'not'))] };
   }
-  const expansion = expansionProblem(raw);
+  // Only a file with an alias (`*name`, also in `<<: *base`) can expand: the walk (about 150 ms on
+  // the 100,000-contact bench file) is skipped for the others. A `*` in text only costs the walk.
+  const expansion = MAY_HAVE_ALIAS.test(text) ? expansionProblem(raw) : null;
   if (expansion) return { ok: false, errors: [at(1, 1, '', expansion)] };
 
   const locator = new Locator(text);

@@ -45,3 +45,15 @@ describe('config limits', () => {
     expect(r.ok && r.loaded.config.accounts[0]!.relay[0]!.at).toBe('');
   });
 });
+
+describe('nesting', () => {
+  it('a file nested 100,000 levels deep is an error, not a crash', () => {
+    const e = errors(`version: 1\nx: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    expect(e).toEqual(['t.yaml:2:103 YAML syntax: nesting exceeded maxDepth (100)']);
+  });
+
+  it('with an alias, deeper than 64 levels is refused before validation', () => {
+    const e = errors(`version: 1\nx: &a ${'['.repeat(70)}1${']'.repeat(70)}\ny: *a\n`);
+    expect(e).toEqual(['t.yaml:1:1 maps and lists nest deeper than 64 levels']);
+  });
+});
