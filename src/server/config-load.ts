@@ -74,7 +74,7 @@ export class IsolatedLoader {
 
   private spawn(): Worker {
     const worker = new Worker(workerEntry(), {
-      resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(16, this.limits.maxHeapMb / 16)) },
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb },
       stdout: false,
       stderr: false,
     });
