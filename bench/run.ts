@@ -10,6 +10,10 @@
  *  Stores (bench/stores.ts): lookups/s and note writes/s, one SQLite instance, one PostgreSQL
  *     instance, two PostgreSQL instances behind nginx.
  *  5. CRM import: a generated Salesforce Data Export to a served relay (bench/import.ts).
+ *  Soak (bench/soak.ts): 50 agents for 10 minutes with config reloads every 30 s, one broken.
+ *
+ * `npm run bench -- --quick`: the same on a small config, a 30 s soak, nothing written to
+ * bench/REPORT.md (a smoke test).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +27,7 @@ import { startServer } from '../src/server/serve';
 import { benchStores } from './stores';
 import { importBench } from './import';
 import { searchBench } from './search';
+import { soak } from './soak';
 
 const root = join(import.meta.dirname, '..');
 const tmp = join(root, 'bench', 'tmp');
@@ -31,7 +36,8 @@ mkdirSync(tmp, { recursive: true });
 
 const DEMO_TOKEN = 'baton-demo-token';
 const DEMO_SHA = '2362adfeaefe35347843230fafda7b3877e958666bb3108f4b6d3c62fd50da3b';
-const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10_000);
+const QUICK = process.argv.includes('--quick');
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? (QUICK ? 1_000 : 10_000));
 const CONTACTS_PER = 10;
 
 function median(xs: number[]): number {
@@ -187,8 +193,13 @@ await benchStores(line, file, tmp, DEMO_TOKEN, ACCOUNTS);
 // 5. CRM import
 await importBench(line, tmp, median(loadTimes));
 
+// 6. Search
 await searchBench(line);
 
-writeFileSync(join(root, 'bench', 'REPORT.md'), report.join('\n') + '\n');
+// Soak
+const soaked = await soak(line, join(tmp, 'soak'), { quick: QUICK });
+
+if (!QUICK) writeFileSync(join(root, 'bench', 'REPORT.md'), report.join('\n') + '\n');
 rmSync(tmp, { recursive: true, force: true });
-console.log('\nwrote bench/REPORT.md');
+console.log(QUICK ? '\nquick run: bench/REPORT.md left as it was' : '\nwrote bench/REPORT.md');
+if (soaked.failed > 0) process.exitCode = 1;

@@ -5,12 +5,13 @@
  */
 import { basename } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AdaptersResponse, ErrorResponse, WhoAmIResponse } from '../shared/context';
+import { decodeOrNull } from '../shared/links';
 import type { LoadedConfig, TokenEntry } from './config';
 import { formatConfigError } from './config';
 import { buildContext, isLocale, localeFromAcceptLanguage } from './context';
@@ -24,8 +25,8 @@ import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
 import { parseTags } from './products';
 import { warmSearch } from './search';
-import { bearerToken, findToken, logHash, RateLimiter } from './security';
-import { StoreUnavailableError, type Store } from './store';
+import { AuthFailures, bearerToken, findToken, logHash, RateLimiter } from './security';
+import { StoreFullError, StoreUnavailableError, type Store } from './store';
 import { addWriteBack, callerOf, registerWriteBack, WRITE_BACK_ROUTES } from './writeback';
 
 export interface AppOptions {
@@ -42,7 +43,28 @@ export interface AppOptions {
 
 const errorBody = (code: string, message: string): ErrorResponse => ({ error: { code, message } });
 
-export type AppEnv = { Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string } };
+export type AppEnv = {
+  Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string };
+  /** @hono/node-server's bindings (absent under app.request() unless a test passes them). */
+  Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
+};
+
+/** The first query parameter with a malformed %-escape (`?email=%E0%A4%A`): its name, '' for a broken name; null when all decode. */
+export function brokenQueryParam(url: string): string | null {
+  const q = url.indexOf('?');
+  if (q < 0 || url.indexOf('%', q) < 0) return null; // the usual case: nothing to decode
+  for (const part of url.slice(q + 1).split('&')) {
+    if (!part.includes('%')) continue;
+    const eq = part.indexOf('=');
+    const name = decodeOrNull((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
+    if (name === null) return '';
+    if (eq >= 0 && decodeOrNull(part.slice(eq + 1).replace(/\+/g, ' ')) === null) return name;
+  }
+  return null;
+}
+
+/** Most reload errors /v1/status lists (the count is always whole). */
+export const STATUS_MAX_ERRORS = 50;
 
 /** Longest accepted value per query parameter. */
 const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200, subject: 500, tags: 1000 } as const;
@@ -53,6 +75,7 @@ const ROUTE_METHODS: Record<string, string> = {
   '/v1/context': 'GET, HEAD',
   '/v1/adapters': 'GET, HEAD',
   '/v1/whoami': 'GET, HEAD',
+  '/v1/status': 'GET, HEAD',
   '/v1/openapi.json': 'GET, HEAD',
   ...WRITE_BACK_ROUTES,
   ...LEAD_ROUTES,
@@ -67,6 +90,8 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   const now = opts.now ?? Date.now;
   const limiter = new RateLimiter();
   const app = new Hono<AppEnv>();
+  // A write that found the disk full: /healthz says so until a write succeeds again.
+  let storeFull: { at: string; reason: string } | null = null;
 
   // One snapshot of the config per request (a reload never changes a request in flight), a log line after.
   app.use('*', async (c, next) => {
@@ -75,6 +100,10 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     c.set('logNote', '');
     warmSearch(c.get('loaded')); // a new config's search index is built off this request
     await next();
+    if (storeFull && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 300 && c.get('token')) {
+      log.info('store: writes succeed again (the disk has room)');
+      storeFull = null;
+    }
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     const token = c.get('token');
@@ -104,10 +133,12 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     }),
   );
 
-  // 200 while the config is loaded, also when the store does not answer (lookups still work):
-  // then `status` is "degraded" and `store.ok` false, with the reason.
-  app.get('/healthz', async (c) => {
-    const loaded = c.get('loaded');
+  /**
+   * What /healthz (no token: status and counts only — no error texts, paths, addresses or
+   * values) and /v1/status (a token: the details) say. 200 while the config is loaded, also
+   * when the store does not answer (lookups still work): then `status` is "degraded".
+   */
+  async function health(loaded: LoadedConfig, detail: boolean) {
     const failed = source.lastReloadError ?? null;
     let problem: string | null = null;
     let stats: Awaited<ReturnType<Store['notificationStats']>> | null = null;
@@ -117,23 +148,46 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     } catch (err) {
       problem = err instanceof StoreUnavailableError ? err.reason : (err as Error).message;
     }
-    c.header('Cache-Control', 'no-store');
-    return c.json({
-      status: problem ? 'degraded' : 'ok',
+    const storeProblem = problem !== null ? 'unavailable' : storeFull ? 'full' : null;
+    const common = {
+      status: storeProblem ? 'degraded' : 'ok',
+      store: { kind: store.kind, ok: storeProblem === null, ...(storeProblem ? { problem: storeProblem } : {}) },
+    };
+    const notifications = { webhook: loaded.config.notifications.webhook !== null, ...(stats ?? { pending: null, sent: null, lastError: null }) };
+    const storeInfo = { schemaVersion: store.schemaVersion, synchronous: store.synchronous, audit: { flushMs: store.auditFlushMs, ...store.auditBacklog() } };
+    if (!detail) {
+      return {
+        status: common.status,
+        config: { hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
+        imports: loaded.imports.map((r) => {
+          const { path: _path, ...counts } = healthOf(r); // the path may be absolute: /v1/status has it
+          return counts;
+        }),
+        lastReloadError: failed ? { at: failed.at, errors: failed.errors.length } : null,
+        store: { ...common.store, ...storeInfo },
+        notifications: { webhook: notifications.webhook, pending: notifications.pending, sent: notifications.sent, failing: notifications.lastError !== null },
+      };
+    }
+    return {
+      status: common.status,
       config: { file: basename(loaded.file), hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
       imports: loaded.imports.map(healthOf),
-      lastReloadError: failed ? { at: failed.at, errors: failed.errors.map(formatConfigError) } : null,
+      lastReloadError: failed
+        ? { at: failed.at, count: failed.errors.length, errors: failed.errors.slice(0, STATUS_MAX_ERRORS).map(formatConfigError) }
+        : null,
       store: {
-        kind: store.kind,
+        ...common.store,
         at: store.kind === 'sqlite' ? basename(store.path) : store.path,
-        ok: problem === null,
-        ...(problem ? { error: problem } : {}),
-        schemaVersion: store.schemaVersion,
-        synchronous: store.synchronous,
-        audit: { flushMs: store.auditFlushMs, ...store.auditBacklog() },
+        ...(problem ? { error: problem } : storeFull ? { error: storeFull.reason, since: storeFull.at } : {}),
+        ...storeInfo,
       },
-      notifications: { webhook: loaded.config.notifications.webhook !== null, ...(stats ?? { pending: null, sent: null, lastError: null }) },
-    });
+      notifications,
+    };
+  }
+
+  app.get('/healthz', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(await health(c.get('loaded'), false));
   });
 
   if (opts.demoDir) {
@@ -146,13 +200,34 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     app.get('/demo/*', serveStatic({ root, rewriteRequestPath: (p) => (/\.[A-Za-z0-9]+$/.test(p) ? p.replace(/^\/demo/, '') : '/index.html') }));
   }
 
+  // Wrong tokens, by source: after `authFailures.burst` of them a source waits (429) — without
+  // its tokens being checked, so guessing gets nowhere; other sources are not affected.
+  const failures = new AuthFailures();
+  const sourceOf = (c: Context<AppEnv>): string => {
+    const direct = c.env?.incoming?.socket?.remoteAddress ?? 'local';
+    if (!c.get('loaded').config.trustProxy) return direct;
+    const forwarded = c.req.header('X-Forwarded-For');
+    // The proxy appends the address it saw: the last entry is the one it vouches for.
+    const last = forwarded?.split(',').pop()?.trim();
+    return last || direct;
+  };
+
   // Bearer token, then the token's rate limit.
   app.use('/v1/*', async (c, next) => {
-    const presented = bearerToken(c.req.header('Authorization'));
     const challenge = { 'WWW-Authenticate': 'Bearer realm="baton"' };
+    const { burst: failBurst, perMinute } = c.get('loaded').config.authFailures;
+    const from = sourceOf(c);
+    const waiting = failures.waiting(from, perMinute, failBurst, now());
+    if (waiting > 0) {
+      throw new ApiError(429, 'too_many_failures', `too many requests with a wrong token from this address: wait ${waiting}s`, { 'Retry-After': String(waiting) });
+    }
+    const presented = bearerToken(c.req.header('Authorization'));
     if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
     const token = findToken(c.get('loaded').tokens, presented);
-    if (!token) throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+    if (!token) {
+      failures.fail(from, perMinute, failBurst, now());
+      throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+    }
     c.set('token', token);
     const { perSecond, burst } = c.get('loaded').config.rateLimit;
     const decision = limiter.take(token.digest.toString('hex'), perSecond, burst, now());
@@ -161,7 +236,16 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
         'Retry-After': String(decision.retryAfter),
       });
     }
+    const broken = brokenQueryParam(c.req.url);
+    if (broken !== null) {
+      throw new ApiError(400, 'bad_request', `${broken ? `the query parameter ${JSON.stringify(broken.slice(0, 40))}` : 'a query parameter name'} has a broken %-escape (like %E0%A4%A): encode it with encodeURIComponent`);
+    }
     await next();
+  });
+
+  app.get('/v1/status', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(await health(c.get('loaded'), true));
   });
 
   app.get('/v1/context', async (c) => {
@@ -229,6 +313,11 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((err, c) => {
+    if (err instanceof StoreFullError) {
+      if (!storeFull) log.error(`store: ${err.message}; writes get 507 until there is room`);
+      storeFull ??= { at: new Date(now()).toISOString(), reason: err.reason };
+      return c.json(errorBody('store_full', `${err.message}: nothing was changed; the admin must free space on the store's disk`), 507);
+    }
     if (err instanceof StoreUnavailableError) {
       const write = c.req.method !== 'GET' && c.req.method !== 'HEAD';
       c.header('Retry-After', '1');

@@ -179,7 +179,7 @@ export function registerLeads(app: Hono<AppEnv>, deps: LeadDeps): void {
     c.set('logNote', ` handoff=${result.row.id} stage=${req.stage}${result.created ? '' : ' repeated'}`);
     const stage = loaded.stages.get(req.stage)!;
     const body: HandoffResponse = {
-      handoff: { id: String(result.row.id), stage: { id: stage.id, label: offered.label }, to: offered.people.map((p) => p.name), at: result.row.at },
+      handoff: { id: String(result.row.id), stage: { id: stage.id, label: offered.label, color: stage.color ?? '' }, to: offered.people.map((p) => p.name), at: result.row.at },
     };
     return c.json(body, result.created ? 201 : 200);
   });

@@ -17,7 +17,7 @@ import { launchChromium, launchFirefox, type LaunchedBrowser } from './support/b
 import { e2eContext, rtTicketUrl, type E2eContext } from './support/context';
 import { clickableUnderSidebar, sidebarShown } from './support/layout';
 import { configureThroughOptions, optionsPath } from './support/pages';
-import { viewFrame } from './support/sidebar';
+import { waitForSidebarState } from './support/sidebar';
 
 const FIXTURES = join(ROOT, 'tests/fixtures/helpdesks');
 const WIDTHS = [1024, 1280, 1400];
@@ -141,7 +141,9 @@ for (const browserName of ['chromium', 'firefox'] as const) {
         await page.setViewport({ width: 1024, height: 600 });
         await page.goto(desk.url, { waitUntil: 'load' });
         await sidebarShown(page);
-        await viewFrame(page);
+        // The frame's script (which takes the wheels nothing in the frame can scroll) has run and
+        // the view has drawn: before that, a wheel over the frame is the desk page's to take.
+        await waitForSidebarState(page, ['ready', 'stale', 'offline', 'not-found', 'unauthorized', 'unconfigured', 'error']);
         const box = (await page.evaluate(`(() => { const r = document.getElementById('baton-sidebar').getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()`)) as { x: number; y: number };
         await page.evaluate('window.scrollTo(0, 0)');
         const max = (await page.evaluate('document.documentElement.scrollHeight - innerHeight')) as number;
