@@ -2,7 +2,7 @@
  * What the extension's own pages share (options, popup, the side panel, the inline frame):
  * messages to the background, UI strings, and the browser's side panel.
  */
-import type { LookupError, Request } from '../shared/messages';
+import type { LookupError, Request, UiStrings } from '../shared/messages';
 import { send } from '../shared/runtime';
 import { makeT, type T } from './i18n';
 
@@ -13,7 +13,27 @@ export const call = send;
 export async function loadStrings(language?: Request<'messages:get'>['language']): Promise<T> {
   const s = await call('messages:get', language ? { language } : {});
   document.documentElement.lang = s.lang;
+  applyTheme(document, s);
   return makeT(s);
+}
+
+const followed = new WeakMap<Document, { setting: string; stop: () => void }>();
+
+/**
+ * The agent's theme on an extension page, as `data-theme` light or dark (the only thing the
+ * styles read): the setting, or with auto the system's, followed as it changes.
+ */
+export function applyTheme(doc: Document, s: UiStrings): void {
+  const setting = s.theme === 'light' || s.theme === 'dark' ? s.theme : 'auto';
+  const prev = followed.get(doc);
+  if (prev?.setting === setting) return;
+  prev?.stop();
+  const root = doc.documentElement;
+  const media = setting === 'auto' ? doc.defaultView?.matchMedia?.('(prefers-color-scheme: dark)') : undefined;
+  const draw = () => (root.dataset.theme = setting === 'auto' ? (media?.matches ? 'dark' : 'light') : setting);
+  draw();
+  media?.addEventListener?.('change', draw);
+  followed.set(doc, { setting, stop: () => media?.removeEventListener?.('change', draw) });
 }
 
 /** An API error in plain words. */
