@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LeadStages, SearchResult } from '../shared/context';
 import type { LookupOverride } from '../shared/messages';
 import type { T } from './i18n';
-import { isEmail } from './links';
+import { isEmail } from '../shared/links';
 
 export interface SearchActions {
   /** Suggestions for what was typed (empty on failure: typing goes on). */

@@ -17,6 +17,10 @@ const VALID = readFileSync(join(FIXTURES, 'valid.yaml'), 'utf8');
 let db: TempStore;
 let app: ReturnType<typeof createApp>;
 
+// One seed for every run, so a run that passed passes again (CI must not fail at random);
+// BATON_FC_SEED=<n> replays another, BATON_FC_SEED=random explores (the seed is in a failure).
+if (process.env.BATON_FC_SEED !== 'random') fc.configureGlobal({ seed: Number(process.env.BATON_FC_SEED) || 20_261_202 });
+
 beforeAll(async () => {
   db = await tempStore();
   // Limits high enough that the properties see the routes, not the rate limiter.
@@ -121,7 +125,8 @@ describe('JSON bodies', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.nat().map(String), fc.stringMatching(/^[A-Za-z0-9._~-]{1,30}$/)), fc.jsonValue({ maxDepth: 2 }), async (id, body) => {
         const res = await app.request(`/v1/notes/${id}`, { method: 'DELETE', headers: { ...bearer(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        await answersWell(res, /note|author|body|JSON|delete key|token/);
+        // An id of '.' or '..' is a path segment the URL resolves away: "no route DELETE /v1/".
+        await answersWell(res, /note|author|body|JSON|delete key|token|no route/);
       }),
       { numRuns: 200 },
     );

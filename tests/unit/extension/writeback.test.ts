@@ -111,9 +111,13 @@ describe('notes', () => {
     expect(await b.h['notes:delete']({ id: added.note.id, account: 'acme' })).toMatchObject({ ok: false, error: { status: 403 } });
 
     // Issue 11: a name sent through a shared token deletes nothing, the writer's own name
-    // included (anyone on the team could send it); the note's delete key from the POST answer
-    // (X-Baton-Delete-Key) does — the background does not keep it yet (the lead wires it).
-    expect(await a.h['notes:delete']({ id: added.note.id, account: 'acme' })).toMatchObject({ ok: false, error: { status: 403, message: expect.stringContaining('delete key') } });
+    // included (anyone on the team could send it): another browser of "Agent A" may not.
+    const elsewhere = agent('Agent A');
+    expect(await elsewhere.h['notes:delete']({ id: added.note.id, account: 'acme' })).toMatchObject({ ok: false, error: { status: 403, message: expect.stringContaining('delete key') } });
+    // The background that wrote it kept the note's delete key from the POST answer (in its
+    // secret store, out of the content scripts' reach) and sends it (X-Baton-Delete-Key).
+    expect(await a.h['notes:delete']({ id: added.note.id, account: 'acme' })).toEqual({ ok: true, deleted: added.note.id });
+    expect((await ctx(a.h)).notes.some((n) => n.id === added.note.id)).toBe(false);
 
     // A token that names a person deletes that person's notes.
     const h = agent('ignored', DEMO_TOKEN);
