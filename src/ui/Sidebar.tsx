@@ -391,6 +391,8 @@ function Header({ model, t, now, actions, relay }: Pick<SidebarProps, 'model' | 
   // A customer found by what the agent typed or chose, while the page shows an email the config
   // does not know: "This is <account>" remembers that email for the account.
   const canLink = relay && !!model.override && !!c?.email && !!d?.account && d.match.by !== 'email';
+  // Not the right customer? The same search as on "not found", on a click.
+  const [searching, setSearching] = useState(false);
   return (
     <div class="customer">
       {name && <div class="name">{name}</div>}
@@ -398,8 +400,12 @@ function Header({ model, t, now, actions, relay }: Pick<SidebarProps, 'model' | 
       {relay && d && (
         <div class="badges">
           <TrustBadge model={model} t={t} />
+          <button type="button" class="link small" data-action="search-toggle" aria-expanded={searching} onClick={() => setSearching(!searching)}>
+            {t('searchOther')}
+          </button>
         </div>
       )}
+      {relay && searching && <SearchForm model={model} t={t} actions={actions} autoFocus />}
       {canLink && (
         <div class="link-account" data-part="link-account">
           <button type="button" class="primary small" data-action="link-account" onClick={() => actions.link(d!.account!.id)}>

@@ -17,23 +17,13 @@ export async function loadStrings(language?: Request<'messages:get'>['language']
   return makeT(s);
 }
 
-const followed = new WeakMap<Document, { setting: string; stop: () => void }>();
-
 /**
- * The agent's theme on an extension page, as `data-theme` light or dark (the only thing the
- * styles read): the setting, or with auto the system's, followed as it changes.
+ * The agent's theme on an extension page: `data-theme` light or dark sets the pages'
+ * color-scheme (their colours are light-dark() pairs); auto leaves it to the system.
  */
 export function applyTheme(doc: Document, s: UiStrings): void {
-  const setting = s.theme === 'light' || s.theme === 'dark' ? s.theme : 'auto';
-  const prev = followed.get(doc);
-  if (prev?.setting === setting) return;
-  prev?.stop();
-  const root = doc.documentElement;
-  const media = setting === 'auto' ? doc.defaultView?.matchMedia?.('(prefers-color-scheme: dark)') : undefined;
-  const draw = () => (root.dataset.theme = setting === 'auto' ? (media?.matches ? 'dark' : 'light') : setting);
-  draw();
-  media?.addEventListener?.('change', draw);
-  followed.set(doc, { setting, stop: () => media?.removeEventListener?.('change', draw) });
+  if (s.theme === 'light' || s.theme === 'dark') doc.documentElement.dataset.theme = s.theme;
+  else delete doc.documentElement.dataset.theme;
 }
 
 /** An API error in plain words. */

@@ -7,7 +7,8 @@
 // Ltd." from "lakes" and from "レイクサイド" (an alias) and picks it from the keyboard; a search
 // that finds nobody is not pinned after a reload; "Hand to sales" delivers one webhook message;
 // an SSO ticket shows the product team that built sign-in first in "before" and its owner after.
-// Photographed for the README in each language.
+// The theme setting (light in Chromium, dark in Firefox) wins. Photographed for the README in each
+// language.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -33,12 +34,13 @@ const FIRST_SCREEN = `(() => {
 
 interface Lang {
   lang: 'en' | 'ja';
-  found: string;
+  /** The theme setting pushed (the README shows one of each). */
+  theme: 'light' | 'dark';
 }
 
 for (const [name, lang] of [
-  ['Chromium', { lang: 'en', found: 'Lakeside Hotels Co., Ltd.' }],
-  ['Firefox ESR', { lang: 'ja', found: 'Lakeside Hotels Co., Ltd.' }],
+  ['Chromium', { lang: 'en', theme: 'light' }],
+  ['Firefox ESR', { lang: 'ja', theme: 'dark' }],
 ] as Array<[string, Lang]>) {
   describe(`${name}: the sidebar at a glance (issue 10, ${lang.lang}, inline at 1024×768)`, () => {
     let ctx: ReturnType<typeof e2eContext>;
@@ -53,7 +55,7 @@ for (const [name, lang] of [
       await receiver.up();
       const config = `${readFileSync(DEMO_CONFIG, 'utf8')}\nnotifications: { webhook: 'http://127.0.0.1:${receiver.port}/hooks/sales' }\n`;
       api = await startApi({ config });
-      const settings = { apiUrl: api.url, token: api.token, language: lang.lang, display: 'inline' as const, agentName: 'Agent E2E' };
+      const settings = { apiUrl: api.url, token: api.token, language: lang.lang, display: 'inline' as const, agentName: 'Agent E2E', theme: lang.theme };
       browser = name === 'Chromium' ? await launchChromium({ extensionDir: ctx.extension.chrome, policy: settings }) : await launchFirefox({ extensionDir: ctx.extension.firefox, managed: settings });
       page = await browser.browser.newPage();
       await page.setViewport({ width: 1024, height: 768 });
@@ -79,6 +81,12 @@ for (const [name, lang] of [
       expect(frame.right).toBeLessThanOrEqual(1024.5);
       expect(await f.evaluate(`!!document.querySelector('[data-part=verify]')`)).toBe(false);
       expect(await f.evaluate(`document.querySelector('[data-part=trust]').dataset.trust`)).toBe('high');
+      // The theme setting, whatever the system says (headless: light).
+      const bg = (await f.evaluate(`getComputedStyle(document.querySelector('aside')).backgroundColor`)) as string;
+      const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
+      const lum = (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+      if (lang.theme === 'dark') expect(lum, `${bg} is dark`).toBeLessThan(0.25);
+      else expect(lum, `${bg} is light`).toBeGreaterThan(0.8);
 
       const file = join(ctx.root, `docs/glance-${lang.lang}.png`);
       if (process.env.BATON_UPDATE_SCREENSHOT === '1' || !existsSync(file)) {
@@ -147,11 +155,11 @@ for (const [name, lang] of [
       const field = await inSidebar(page, 'form[data-part=search-form] input[role=combobox]');
       await field.click();
       await field.type('レイクサイド');
-      await waitForSidebarState(page, 'not-found', { also: option(lang.found) });
+      await waitForSidebarState(page, 'not-found', { also: option('Lakeside Hotels Co., Ltd.') });
       await field.click({ count: 3 });
       await page.keyboard.press('Backspace');
       await field.type('lakes');
-      await waitForSidebarState(page, 'not-found', { also: `${option(lang.found)} && r.querySelector('[data-part=search-results] [role=option]').dataset.account === 'lakeside'` });
+      await waitForSidebarState(page, 'not-found', { also: `${option('Lakeside Hotels Co., Ltd.')} && r.querySelector('[data-part=search-results] [role=option]').dataset.account === 'lakeside'` });
       await page.keyboard.press('ArrowDown');
       await waitForSidebarState(page, 'not-found', { also: `r.querySelector('[role=combobox]').getAttribute('aria-activedescendant') === r.querySelector('[role=option][aria-selected=true]')?.id` });
       await page.keyboard.press('Enter');

@@ -218,14 +218,24 @@ describe('search, and an unknown requester', () => {
   });
 });
 
+describe('another customer', () => {
+  it('"Not them? Search" opens the same search box over a shown relay', async () => {
+    mount()(modelOf(await ask({ email: 'taro.yamamoto@freemail.example', org: 'ミナト電機株式会社' })));
+    expect(q('form[data-part=search-form]')).toBeNull();
+    q<HTMLButtonElement>('[data-action=search-toggle]')!.click();
+    await vi.waitFor(() => expect(q('form[data-part=search-form] input[role=combobox]')).not.toBeNull());
+    expect(q('[data-action=search-toggle]')!.getAttribute('aria-expanded')).toBe('true');
+  });
+});
+
 describe('theme', () => {
-  it('light or dark from the setting wins over the system; auto follows the system', async () => {
+  it('light or dark from the setting wins over the system; auto leaves it to the system', async () => {
     mount({ ...en, theme: 'dark' });
     view!.setStrings({ ...en, theme: 'dark' });
     expect(document.documentElement.dataset.theme).toBe('dark');
     view!.setStrings({ ...en, theme: 'light' });
     expect(document.documentElement.dataset.theme).toBe('light');
     view!.setStrings({ ...en, theme: 'auto' });
-    expect(document.documentElement.dataset.theme).toBe(matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+    expect(document.documentElement.dataset.theme).toBeUndefined();
   });
 });
