@@ -392,8 +392,8 @@ export function ticketReport(raw: unknown): TicketReport | null {
   const url = str(r.url, 4000);
   if (!key || !url || !/^https?:\/\//i.test(url) || !str(desk?.id) || !str(desk?.label)) return null;
   const customer: TicketReport['customer'] = {};
-  for (const f of ['email', 'name', 'org', 'ticket', 'subject'] as const) {
-    const v = str(c[f]);
+  for (const f of ['email', 'name', 'org', 'ticket', 'subject', 'tags'] as const) {
+    const v = str(c[f], f === 'tags' ? 1000 : 500);
     if (v) customer[f] = v;
   }
   return { key, url, desk: { id: str(desk!.id)!, label: str(desk!.label)! }, customer, ...(r.reading === true ? { reading: true } : {}), ...(r.fresh === true ? { fresh: true } : {}) };

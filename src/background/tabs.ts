@@ -90,6 +90,7 @@ export function queryFor(c: CustomerOnPage, override: LookupOverride | null, tic
   if (src.org) q.org = src.org;
   // What the ticket is about comes from the page, whoever is looked up (its product area).
   if (c.subject) q.subject = c.subject;
+  if (c.tags) q.tags = c.tags;
   return q.email || q.org ? q : null;
 }
 

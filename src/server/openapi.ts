@@ -423,7 +423,7 @@ export const openApiDocument = {
           id: str,
           label: str,
           urlPattern: { type: 'string', description: 'JavaScript regular expression; a named group `ticket` gives the ticket id.' },
-          selectors: { type: 'object', properties: { email: str, name: str, org: str, subject: str, pane: str } },
+          selectors: { type: 'object', properties: { email: str, name: str, org: str, subject: str, tags: str, pane: str } },
         },
       },
       Adapters: { type: 'object', required: ['adapters'], properties: { adapters: { type: 'array', items: ref('Adapter') } } },

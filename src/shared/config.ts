@@ -372,6 +372,8 @@ export const AdapterConfigSchema = map({
     name: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
     org: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
     subject: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
+    /** Each tag or label of the ticket (its text): product areas match on them. */
+    tags: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
     pane: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
   }),
 });

@@ -341,6 +341,7 @@ export const DeclaredAdapterSchema = v.object({
     name: v.optional(v.string()),
     org: v.optional(v.string()),
     subject: v.optional(v.string()),
+    tags: v.optional(v.string()),
     /** The element that holds the ticket; the sidebar waits for it. */
     pane: v.optional(v.string()),
   }),

@@ -45,6 +45,14 @@ describe('issue 10 in the background', () => {
     expect(plain.before[0]!.stage.id).not.toBe('product');
   });
 
+  it('the desk\'s tags pick the product area too (Lakeside\'s results ticket, tagged dashboards)', async () => {
+    const h = setup();
+    await h['tab:report']({ ticket: ticket(7, { email: 'grace.hill@lakeside-hotels.example.com', subject: 'Front office results look different from last quarter', tags: 'dashboards,results' }) }, from(5));
+    const d = (await h['view:get']({ tabId: 5 })).model!.data!;
+    expect(d.product).toEqual({ id: 'dashboards', name: 'Manager dashboards' });
+    expect(d.before[0]!.person!.id).toBe('watanabe');
+  });
+
   it('a search that finds nobody is not pinned to the ticket; one that finds the customer is', async () => {
     const h = setup();
     const t6 = ticket(6, { email: 'alex.rivera@unknown-startup.example', name: 'Alex Rivera' });
