@@ -218,6 +218,19 @@ describe('search, and an unknown requester', () => {
   });
 });
 
+describe('small defects', () => {
+  it('a saved answer with the API down is a warning, its Retry one unbroken button; the footer says "たった今更新"', async () => {
+    const data = await ask({ email: 'aiko.tanaka@acme.example.jp', lang: 'ja' });
+    const set = mount(ja);
+    set({ ...modelOf(data), state: 'stale', error: { kind: 'offline', message: 'down' }, fetchedAt: Date.now() - 120_000 });
+    const banner = q('[data-part=stale]')!;
+    expect(banner.classList.contains('warn')).toBe(true);
+    expect(banner.querySelector('button.retry')!.textContent).toBe('再試行');
+    set({ ...modelOf(data), fetchedAt: Date.now() });
+    await vi.waitFor(() => expect(q('.foot')!.textContent).toContain('たった今更新'));
+  });
+});
+
 describe('another customer', () => {
   it('"Not them? Search" opens the same search box over a shown relay', async () => {
     mount()(modelOf(await ask({ email: 'taro.yamamoto@freemail.example', org: 'ミナト電機株式会社' })));
