@@ -26,6 +26,7 @@ import { matchQuery } from '../src/server/match';
 import { startServer } from '../src/server/serve';
 import { benchStores } from './stores';
 import { importBench } from './import';
+import { searchBench } from './search';
 import { soak } from './soak';
 
 const root = join(import.meta.dirname, '..');
@@ -191,6 +192,9 @@ await benchStores(line, file, tmp, DEMO_TOKEN, ACCOUNTS);
 
 // 5. CRM import
 await importBench(line, tmp, median(loadTimes));
+
+// 6. Search
+await searchBench(line);
 
 // Soak
 const soaked = await soak(line, join(tmp, 'soak'), { quick: QUICK });

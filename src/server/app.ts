@@ -18,10 +18,13 @@ import { buildContext, isLocale, localeFromAcceptLanguage } from './context';
 import { ApiError, codeForStatus } from './errors';
 import { fixedSource, isConfigSource, type ConfigSource } from './holder';
 import { healthOf } from './imports/report';
+import { LEAD_ROUTES, linkedMatch, registerLeads } from './leads';
 import { silentLogger, type Logger } from './log';
 import { matchQuery } from './match';
 import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
+import { parseTags } from './products';
+import { warmSearch } from './search';
 import { AuthFailures, bearerToken, findToken, logHash, RateLimiter } from './security';
 import { StoreFullError, StoreUnavailableError, type Store } from './store';
 import { addWriteBack, callerOf, registerWriteBack, WRITE_BACK_ROUTES } from './writeback';
@@ -64,7 +67,7 @@ export function brokenQueryParam(url: string): string | null {
 export const STATUS_MAX_ERRORS = 50;
 
 /** Longest accepted value per query parameter. */
-const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200 } as const;
+const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200, subject: 500, tags: 1000 } as const;
 
 /** Methods each read-only route answers; the write-back routes bring their own. */
 const ROUTE_METHODS: Record<string, string> = {
@@ -75,6 +78,7 @@ const ROUTE_METHODS: Record<string, string> = {
   '/v1/status': 'GET, HEAD',
   '/v1/openapi.json': 'GET, HEAD',
   ...WRITE_BACK_ROUTES,
+  ...LEAD_ROUTES,
 };
 
 /** chrome-extension://<id> and moz-extension://<uuid> only. */
@@ -94,6 +98,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     const started = performance.now();
     c.set('loaded', source.current());
     c.set('logNote', '');
+    warmSearch(c.get('loaded')); // a new config's search index is built off this request
     await next();
     if (storeFull && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 300 && c.get('token')) {
       log.info('store: writes succeed again (the disk has room)');
@@ -259,8 +264,12 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     }
     const loaded = c.get('loaded');
     const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(c.req.header('Accept-Language')) ?? loaded.config.organization.defaultLocale;
-    const match = matchQuery(loaded.index, q);
-    const body = await addWriteBack(buildContext(loaded, match, lang), store, callerOf(c), log);
+    let match = matchQuery(loaded.index, q);
+    // An email the config does not list but an agent linked to an account ("This is <account>").
+    const link = match.by !== 'email' && q.email ? await linkedMatch(loaded, store, q.email, log) : null;
+    if (link) match = link.match;
+    const extras = { email: q.email, domain: q.domain, subject: q.subject, tags: parseTags(q.tags), linked: link?.linked };
+    const body = await addWriteBack(buildContext(loaded, match, lang, extras), store, callerOf(c), log);
 
     const token = c.get('token');
     try {
@@ -292,6 +301,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
 
   registerWriteBack(app, { store, now, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
+  registerLeads(app, { store, now, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
 
   // Known paths, other methods.
   for (const [path, allow] of Object.entries(ROUTE_METHODS)) {
