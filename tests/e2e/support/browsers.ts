@@ -107,15 +107,16 @@ export async function launchChromium(o: LaunchChromiumOptions): Promise<Launched
     removeProfile();
     throw e;
   }
-  if (policyFile && o.policy) {
-    try {
-      await waitForChromiumPolicy(browser, extensionId, policyFile, o.policy);
-    } catch (e) {
-      await browser.close().catch(() => {});
-      removePolicy();
-      removeProfile();
-      throw e;
-    }
+  try {
+    // Pages of the extension (options, the side panel) opened before it is loaded fail with
+    // ERR_BLOCKED_BY_CLIENT: every browser is handed over with the extension running.
+    await chromiumExtensionWorker(browser, extensionId);
+    if (policyFile && o.policy) await waitForChromiumPolicy(browser, extensionId, policyFile, o.policy);
+  } catch (e) {
+    await browser.close().catch(() => {});
+    removePolicy();
+    removeProfile();
+    throw e;
   }
   return {
     browser,
