@@ -5,7 +5,7 @@
  * Summaries go to the report; the raw profiles to bench/results/profiles/ (not committed; open
  * them in Chromium's DevTools, Performance panel, "Load profile").
  */
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bench, Section } from './lib/harness';
 import { CONNECTIONS } from './lib/load';
@@ -30,7 +30,7 @@ function tables(b: Bench, s: ProfileSummary, n: number, inclusive: number): void
 }
 
 function digest(s: ProfileSummary) {
-  return { totalMs: s.totalMs, busyMs: s.busyMs, idleMs: s.idleMs, self: s.self, inclusive: s.inclusive, places: s.places };
+  return { totalMs: s.totalMs, busyMs: s.busyMs, idleMs: s.idleMs, self: s.self, inclusive: s.inclusive, places: s.places, within: s.within };
 }
 
 export const profiles: Section = {
@@ -60,6 +60,9 @@ export const profiles: Section = {
     const underLoad = summarise(join(dir, main), { fromUs, toUs });
     const start = summarise(join(dir, main), { fromUs: spawnedUs, toUs: readyUs });
     const hooksStart = hooks ? summarise(join(dir, hooks), { fromUs: spawnedUs, toUs: readyUs }) : null;
+    // The windows on the profile's own clock (µs from its start), to cut the saved profiles again.
+    const t0 = (JSON.parse(readFileSync(join(dir, main), 'utf8')) as { startTime: number }).startTime;
+    b.data('windowsUs', { start: [spawnedUs - t0, readyUs - t0], load: [fromUs - t0, toUs - t0] });
     b.data('underLoad', digest(underLoad));
     b.data('start', digest(start));
     if (hooksStart) b.data('startHooksThread', digest(hooksStart));
@@ -74,12 +77,41 @@ export const profiles: Section = {
     const busyShare = (100 * underLoad.busyMs) / Math.max(underLoad.totalMs, 1);
     b.line(`### Under load: ${num(loadRun.perSecond, 0)} lookups/s with the profiler on (${gen.name}, ${CONNECTIONS} connections, ${seconds} s), main thread ${num(busyShare, 0)} % busy`);
     b.line();
+    // Named costs of one lookup (inclusive, µs of main-thread time per lookup, profiler on); the names are the
+    // libraries' own (a row drops out when a version renames its function).
+    const perLookup = (ms: number) => (ms * 1000) / Math.max(1, loadRun.requests); // every request of the run falls inside the window
+    const costs: Array<[string, string]> = [
+      ['get body', "a full Web Request (undici, AbortSignal, stream) built because hono's bodyLimit reads `c.req.raw.body`, on GETs too"],
+      ['set res', "Hono's `c.res =` copying a Response made early (cors sets a header on `c.res` before the handler)"],
+      ['responseViaResponseObject', '@hono/node-server writing the Web Response to the socket (includes the write syscall)'],
+      ['writev', 'the write syscall itself (the bare server pays it too)'],
+      ['addWriteBack', 'notes and thanks counts read from the store per lookup'],
+      ['writeBatch', 'the audit trail: group commits of lookup rows'],
+      ['buildContext', 'building the answer object'],
+      ['json', "Hono's c.json (JSON.stringify and a Response)"],
+      ['findToken', 'SHA-256 of the bearer token, compared in constant time'],
+      ['logHash', 'SHA-256 of the email for the log line (also with --quiet)'],
+      ['matchQuery', 'matching'],
+      ['(garbage collector)', 'garbage collection'],
+    ];
+    b.line('Named costs of one lookup (inclusive; they overlap where one calls another):');
+    b.line();
+    b.table(
+      ['function', 'what it is', 'share of busy', 'µs per lookup'],
+      costs
+        .map(([name, what]) => [name, what, underLoad.byName.get(name) ?? 0] as const)
+        .filter(([, , v]) => v > 0)
+        .map(([name, what, v]) => [`\`${name}\``, what, `${((100 * v) / underLoad.busyMs).toFixed(1)} %`, num(perLookup(v), 0)]),
+    );
+    b.line();
     tables(b, underLoad, 12, 12);
-    const named = (s: ProfileSummary, names: string[]) => names.map((n) => [n, s.byName.get(n) ?? 0] as const).filter(([, v]) => v > 0);
-    const startRows = named(start, ['loadConfigFile', 'parseConfig', 'load', 'safeParse', 'crossCheck', 'prepare', 'buildIndex', 'openStore', 'startServer']);
+    // The config load's parts: our functions by name, the libraries by place (any frame of theirs on the stack).
+    const fn = (n: string) => [`\`${n}\``, start.byName.get(n) ?? 0] as const;
+    const lib = (place: string, what: string) => [`${what} (in ${place})`, start.within.find((r) => r.name === place)?.ms ?? 0] as const;
+    const startRows = [fn('loadConfigFile'), lib('js-yaml', 'YAML parse'), fn('safeParse'), fn('crossCheck'), fn('prepare'), fn('buildIndex'), fn('openStore'), ['(garbage collector)', start.places.find((r) => r.name === '(garbage collector)')?.ms ?? 0] as const, lib('node:internal/modules', 'loading modules')].filter(([, v]) => v > 0);
     b.line(`### The start: ${num(start.totalMs, 0)} ms from spawn to /healthz 200 on the main thread's clock, ${num(start.busyMs, 0)} ms busy, ${num(start.idleMs, 0)} ms idle (waiting: for tsx's module hooks thread${hooksStart ? `, busy ${num(hooksStart.busyMs, 0)} ms in this window` : ''}, and for I/O)`);
     b.line();
-    b.table(['function (inclusive)', 'ms', 'share of the start'], startRows.map(([n, v]) => [`\`${n}\``, v.toFixed(0), `${((100 * v) / Math.max(start.totalMs, 1)).toFixed(0)} %`]));
+    b.table(['function (inclusive)', 'ms', 'share of the start'], startRows.map(([n, v]) => [n, v.toFixed(0), `${((100 * v) / Math.max(start.totalMs, 1)).toFixed(0)} %`]));
     b.line();
     tables(b, start, 10, 0);
     b.line(`The V8 sampling profiler adds its own cost (compare the lookups/s above with the api section's). Lines of our TypeScript come from compiling it again as tsx does (bench/lib/sourcemap.ts; a file is left without lines rather than given wrong ones). The full summaries are in latest.json${b.quick ? '' : '; the raw profiles in bench/results/profiles/ (not committed)'}.`);

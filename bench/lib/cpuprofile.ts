@@ -44,6 +44,8 @@ export interface ProfileSummary {
   self: Row[];
   inclusive: Row[];
   places: Row[];
+  /** Inclusive time per place: samples with any frame of that place on the stack (js-yaml = parsing YAML). */
+  within: Row[];
   /** Inclusive ms of functions by exact name (e.g. parseConfig), for the report's arithmetic. */
   byName: Map<string, number>;
 }
@@ -90,6 +92,7 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const places = new Map<string, number>();
+  const within = new Map<string, number>();
   const byName = new Map<string, number>();
   let total = 0;
   let idle = 0;
@@ -111,12 +114,15 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
     places.set(place, (places.get(place) ?? 0) + weight);
     const seen = new Set<string>();
     const names = new Set<string>();
+    const inPlaces = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const n = byId.get(id)!;
       if (n.callFrame.functionName === '(root)') break;
       seen.add(key(n));
       names.add(n.callFrame.functionName);
+      inPlaces.add(placeOf(n.callFrame.url, n.callFrame.functionName || '(anonymous)'));
     }
+    for (const k of inPlaces) within.set(k, (within.get(k) ?? 0) + weight);
     for (const k of seen) inclusive.set(k, (inclusive.get(k) ?? 0) + weight);
     for (const k of names) byName.set(k, (byName.get(k) ?? 0) + weight);
   }
@@ -129,7 +135,7 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
         const [name, where = ''] = keyed ? k.split('\u0000') : [k, ''];
         return { name: name!, where, ms, pct: (100 * ms) / Math.max(busy, 1e-9) };
       });
-  return { totalMs: total, idleMs: idle, busyMs: busy, self: rows(self), inclusive: rows(inclusive), places: rows(places, false), byName };
+  return { totalMs: total, idleMs: idle, busyMs: busy, self: rows(self), inclusive: rows(inclusive), places: rows(places, false), within: rows(within, false), byName };
 }
 
 /** Markdown table rows: "| 12.3 % | 45 ms | name | where |". */

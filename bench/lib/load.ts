@@ -35,6 +35,8 @@ export interface LoadResult {
   /** Requests that did not get a 2xx (or 3xx for wrk) answer, sockets that failed, requests that timed out. */
   non2xx: number;
   socketErrors: number;
+  /** wrk's split of socket errors: could not connect, read failed (e.g. the server closed a kept-alive connection with a request on it), write failed. */
+  socketSplit?: { connect: number; read: number; write: number };
   timeouts: number;
   failed: number;
   /** With checkMatch: 200 answers that did not match the contact by email (NaN when not counted). */
@@ -144,6 +146,7 @@ export function wrkGenerator(version: string, tmp: string): LoadGenerator {
         max: s.max! / 1000,
         non2xx: s.status!,
         socketErrors,
+        socketSplit: { connect: s.connect!, read: s.read!, write: s.write! },
         timeouts: s.timeout!,
         failed: s.status! + socketErrors + s.timeout!,
         unmatched: s.unmatched! < 0 ? NaN : s.unmatched!,

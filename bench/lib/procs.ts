@@ -3,7 +3,7 @@
  * tree or another's), the bare server, and what /proc says about them (CPU time, RSS).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +28,28 @@ export function cpuMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** The process and every process below it (npx → sh → node). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The largest resident set in a process tree, now and at its peak (MB): the server under npx is a grandchild. */
+export function treeRssMb(pid: number): { now: number; peak: number } {
+  const all = processTree(pid).map(rssMb).filter((r) => Number.isFinite(r.now));
+  return { now: Math.max(...all.map((r) => r.now)), peak: Math.max(...all.map((r) => r.peak)) };
 }
 
 /** Resident set size now and at its peak (VmHWM), in MB. */
