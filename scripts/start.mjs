@@ -59,8 +59,10 @@ Baton is running.
        Chrome/Chromium: chrome://extensions → Developer mode → Load unpacked → ${rel('dist/chrome')}
        Firefox:         about:debugging#/runtime/this-firefox → Load Temporary Add-on → ${rel('dist/firefox/manifest.json')}
   2. Open the demo help desk: ${server.url}/demo/tickets/1
-     The sidebar opens on the right. The demo build is already set to ${server.url}
-     with the token baton-demo-token (Baton settings → "Test connection" checks it).
+     Baton's toolbar button (or Alt+Shift+B) opens its side panel; in Firefox its sidebar is
+     open from install. The demo build is already set to ${server.url} with the token
+     baton-demo-token (Baton settings → "Test connection" checks it; "Where Baton shows"
+     switches to the sidebar inline, beside the page).
 
 Edit ${values.config} and save: the API reloads it. Ctrl+C stops.
 `);

@@ -6,18 +6,23 @@ import { getAdapters, getContext, getWhoAmI, type ApiOptions, type ApiTarget } f
 import { ContextCache, cacheKey, type KeyValueArea } from './cache';
 import { memorySecretStore, secretFingerprint, type SecretStore } from './secret-store';
 import { publicSettings, settingsStore, type SettingsStore } from './settings';
+import { createTabs, type RateLimit, type Tabs } from './tabs';
 import { writeBackHandlers } from './writeback';
 import type { ContextQuery, DeclaredAdapter, Locale } from '../shared/context';
+import { BUILTIN_DESKS, builtinDesks } from '../shared/desks';
 import type {
   BackgroundProtocol,
   LanguageSetting,
+  LookupOverride,
   LookupResult,
   MessageName,
   Request,
   Response,
   SidebarUi,
+  TicketReport,
   UiStrings,
 } from '../shared/messages';
+import type { TabView } from '../shared/view';
 
 export interface BackgroundDeps {
   local: KeyValueArea;
@@ -29,8 +34,21 @@ export interface BackgroundDeps {
   /** The browser's UI language (i18n.getUILanguage()). */
   uiLanguage(): string;
   openOptions(): Promise<void>;
-  /** Runs the sidebar's code (content/sidebar.js) in a tab's frame (scripting.executeScript). */
-  injectSidebar?(tabId: number, frameId: number): Promise<void>;
+  /** Runs the inline host's code (content/inline.js) in a tab's frame (scripting.executeScript). */
+  injectInline?(tabId: number, frameId: number): Promise<void>;
+  /** Runs a built-in adapter's reader (content/adapters/<id>.js) in a tab's frame. */
+  injectAdapter?(tabId: number, frameId: number, id: string): Promise<void>;
+  /** storage.session: the per-tab ticket state (memory when absent). */
+  session?: KeyValueArea;
+  /** A tab's view changed: push it to the views (side panel, inline frame) that watch it. */
+  viewChanged?(view: TabView): void;
+  /** Tell a tab's content script its inline sidebar's new size. */
+  resizeInline?(tabId: number, ui: SidebarUi): Promise<void>;
+  /** The page of a tab hides the inline sidebar (badge, popup). */
+  inlineHidden?(tabId: number, reason: string): Promise<void>;
+  /** Whether this browser has a side panel (Chrome sidePanel, Firefox sidebar_action). */
+  hasPanel?: boolean;
+  rate?: RateLimit;
   now?: () => number;
   api?: ApiOptions;
 }
@@ -63,6 +81,8 @@ export interface Background {
   handlers: Handlers;
   settings: SettingsStore;
   cache: ContextCache;
+  /** Per-tab ticket state (what each tab's views show). */
+  tabs: Tabs;
   /** Call when settings changed (storage.onChanged): forget cached answers and adapters. */
   settingsChanged(): Promise<void>;
 }
@@ -150,10 +170,74 @@ export function createBackground(deps: BackgroundDeps): Background {
   const uiKey = (origin: string) => `ui:${origin}`;
   const overrideKey = (key: string) => `override:${key}`;
 
+  /** Each site's sidebar state, as read or saved (the background is its only writer). */
+  const uis = new Map<string, SidebarUi>();
   async function readUi(origin: string): Promise<SidebarUi> {
+    const known = uis.get(origin);
+    if (known) return known;
     const raw = (await deps.local.get(uiKey(origin)))[uiKey(origin)] as Partial<SidebarUi> | undefined;
-    return { collapsed: raw?.collapsed === true, width: clampWidth(raw?.width) };
+    const ui = { collapsed: raw?.collapsed === true, width: clampWidth(raw?.width) };
+    uis.set(origin, ui);
+    return ui;
   }
+  async function saveUi(origin: string, ui: Partial<SidebarUi>): Promise<SidebarUi> {
+    const cur = await readUi(origin);
+    const next: SidebarUi = {
+      collapsed: typeof ui.collapsed === 'boolean' ? ui.collapsed : cur.collapsed,
+      width: ui.width === undefined ? cur.width : clampWidth(ui.width),
+    };
+    uis.set(origin, next);
+    await deps.local.set({ [uiKey(origin)]: next });
+    return next;
+  }
+  async function getOverride(key: string): Promise<LookupOverride | null> {
+    const raw = (await deps.local.get(overrideKey(key)))[overrideKey(key)] as { email?: unknown; org?: unknown } | undefined;
+    if (!raw) return null;
+    const o = { ...(typeof raw.email === 'string' ? { email: raw.email } : {}), ...(typeof raw.org === 'string' ? { org: raw.org } : {}) };
+    return o.email || o.org ? o : null;
+  }
+  async function setOverride(key: string, override: LookupOverride | null): Promise<void> {
+    if (override && (override.email?.trim() || override.org?.trim())) {
+      const o = { ...(override.email?.trim() ? { email: override.email.trim() } : {}), ...(override.org?.trim() ? { org: override.org.trim() } : {}) };
+      await deps.local.set({ [overrideKey(key)]: o });
+    } else {
+      await deps.local.remove(overrideKey(key));
+    }
+  }
+  const lang = async () => resolveLanguage((await settings.read()).settings.language, deps.uiLanguage());
+  /** The desks a tab without a ticket lists: built-in ones switched on, then the config's. */
+  let desksMemo: { list: DeclaredAdapter[] | undefined; desks: Promise<string[]> } | null = null;
+  const knownDesks = (): Promise<string[]> => {
+    if (desksMemo && desksMemo.list === adapters?.list) return desksMemo.desks;
+    const list = adapters?.list;
+    const desks = settings.read().then(({ settings: s }) => [
+      ...builtinDesks().filter((d) => d.id !== 'demo' && !s.disabledDesks.includes(d.id)).map((d) => d.label),
+      ...(list ?? []).map((d) => d.label),
+    ]);
+    desks.catch(() => (desksMemo = null));
+    desksMemo = { list, desks };
+    return desks;
+  };
+  const tabs = createTabs({
+    session: deps.session ?? memoryArea(),
+    lookup,
+    getOverride,
+    setOverride,
+    lang,
+    readUi,
+    desks: knownDesks,
+    changed: (view) => deps.viewChanged?.(view),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.rate ? { rate: deps.rate } : {}),
+  });
+  const tabOf = (from: MessageFrom | undefined, what: string): number => {
+    if (typeof from?.tabId !== 'number' || from.tabId < 0) throw new Error(`${what} needs a tab`);
+    return from.tabId;
+  };
+  const originOfTab = async (tabId: number): Promise<string | null> => {
+    const v = await tabs.view(tabId);
+    return v.model?.page ? new URL(v.model.page).origin : null;
+  };
 
   const handlers: Handlers = {
     'context:get': ({ query, force }) => lookup(query, !!force),
@@ -173,30 +257,67 @@ export function createBackground(deps: BackgroundDeps): Background {
     'content:init': async ({ origin }) => {
       const view = await settings.read();
       const [str, ui, list] = await Promise.all([strings(view.settings.language), readUi(origin), declaredAdapters().catch(() => [])]);
-      return { settings: publicSettings(view.settings), strings: str, ui, adapters: list };
+      return { settings: publicSettings(view.settings, deps.hasPanel !== false), ui, adapters: list, label: str.messages.sidebarLabel ?? 'Baton' };
     },
-    'ui:save': async ({ origin, ui }) => {
+    'ui:save': async ({ origin, ui }, from) => {
+      await saveUi(origin, ui);
+      if (typeof from?.tabId === 'number') deps.viewChanged?.(await tabs.view(from.tabId));
+      return { ok: true };
+    },
+    'override:get': async ({ key }) => ({ override: await getOverride(key) }),
+    'override:set': async ({ key, override }) => {
+      await setOverride(key, override);
+      return { ok: true };
+    },
+    'tab:report': async ({ ticket }, from) => {
+      const tabId = tabOf(from, 'tab:report');
+      if (from?.frameId) throw new Error('tab:report only from the top frame');
+      await tabs.report(tabId, ticketReport(ticket));
+      return { ok: true };
+    },
+    'tab:input': async (_req, from) => {
+      await tabs.input(tabOf(from, 'tab:input'));
+      return { ok: true };
+    },
+    'adapter:load': async ({ id }, from) => {
+      const tabId = tabOf(from, 'adapter:load');
+      if (typeof id !== 'string' || !Object.hasOwn(BUILTIN_DESKS, id)) throw new Error(`adapter:load: no built-in adapter ${String(id)}`);
+      if (!deps.injectAdapter) throw new Error('adapter:load: no way to run an adapter here');
+      await deps.injectAdapter(tabId, from?.frameId ?? 0, id);
+      return { ok: true };
+    },
+    'inline:load': async (_req, from) => {
+      const tabId = tabOf(from, 'inline:load');
+      if (!deps.injectInline) throw new Error('inline:load: no way to run the inline sidebar here');
+      await deps.injectInline(tabId, from?.frameId ?? 0);
+      return { ok: true };
+    },
+    'inline:hidden': async ({ reason }, from) => {
+      await deps.inlineHidden?.(tabOf(from, 'inline:hidden'), String(reason).slice(0, 200));
+      return { ok: true };
+    },
+    'view:get': ({ tabId }) => tabs.view(tabId),
+    'view:retry': async ({ tabId }) => {
+      await tabs.input(tabId);
+      await tabs.retry(tabId);
+      return { ok: true };
+    },
+    'view:search': async ({ tabId, override }) => {
+      await tabs.input(tabId);
+      await tabs.search(tabId, override);
+      return { ok: true };
+    },
+    'view:ui': async ({ tabId, ui, done }) => {
+      const origin = await originOfTab(tabId);
+      if (!origin) return { ok: true };
       const cur = await readUi(origin);
       const next: SidebarUi = {
         collapsed: typeof ui.collapsed === 'boolean' ? ui.collapsed : cur.collapsed,
         width: ui.width === undefined ? cur.width : clampWidth(ui.width),
       };
-      await deps.local.set({ [uiKey(origin)]: next });
-      return { ok: true };
-    },
-    'override:get': async ({ key }) => {
-      const raw = (await deps.local.get(overrideKey(key)))[overrideKey(key)] as { email?: unknown; org?: unknown } | undefined;
-      if (!raw) return { override: null };
-      const o = { ...(typeof raw.email === 'string' ? { email: raw.email } : {}), ...(typeof raw.org === 'string' ? { org: raw.org } : {}) };
-      return { override: o.email || o.org ? o : null };
-    },
-    'override:set': async ({ key, override }) => {
-      if (override && (override.email?.trim() || override.org?.trim())) {
-        const o = { ...(override.email?.trim() ? { email: override.email.trim() } : {}), ...(override.org?.trim() ? { org: override.org.trim() } : {}) };
-        await deps.local.set({ [overrideKey(key)]: o });
-      } else {
-        await deps.local.remove(overrideKey(key));
-      }
+      if (done !== false) await saveUi(origin, next);
+      await deps.resizeInline?.(tabId, next).catch(() => undefined);
+      if (done !== false) deps.viewChanged?.(await tabs.view(tabId));
       return { ok: true };
     },
     'messages:get': ({ language }) => strings(language),
@@ -204,26 +325,68 @@ export function createBackground(deps: BackgroundDeps): Background {
       await deps.openOptions();
       return { ok: true };
     },
-    ...writeBackHandlers({ target, cache, ...(deps.api ? { api: deps.api } : {}) }),
-    'sidebar:load': async (_req, from) => {
-      if (typeof from?.tabId !== 'number' || !deps.injectSidebar) throw new Error('sidebar:load needs a tab');
-      await deps.injectSidebar(from.tabId, from.frameId ?? 0);
-      return { ok: true };
-    },
+    // After a write the cached answers and the relays the tabs show are rewritten alike.
+    ...writeBackHandlers({
+      target,
+      rewrite: async (fn) => {
+        await cache.update(fn);
+        await tabs.rewrite(fn);
+      },
+      ...(deps.api ? { api: deps.api } : {}),
+    }),
   };
 
   const background: Background = {
     handlers,
     settings,
     cache,
+    tabs,
     async settingsChanged() {
       adapters = null;
+      desksMemo = null;
       await deps.local.remove(ADAPTERS_KEY);
       inflight.clear();
       await cache.clear();
+      await declaredAdapters().catch(() => []); // the desks a tab without a ticket lists
+      await tabs.refreshAll();
     },
   };
   return background;
+}
+
+/** storage.session's part the tab state uses, in memory (tests; a browser without it). */
+export function memoryArea(): KeyValueArea {
+  const data = new Map<string, unknown>();
+  return {
+    get: async (keys) => {
+      const list = keys === null ? [...data.keys()] : Array.isArray(keys) ? keys : [keys];
+      return Object.fromEntries(list.filter((k) => data.has(k)).map((k) => [k, structuredClone(data.get(k))]));
+    },
+    set: async (items) => void Object.entries(items).forEach(([k, v]) => data.set(k, structuredClone(v))),
+    remove: async (keys) => void (Array.isArray(keys) ? keys : [keys]).forEach((k) => data.delete(k)),
+  };
+}
+
+const str = (x: unknown, max = 500): string | undefined => (typeof x === 'string' && x.trim() ? x.trim().slice(0, max) : undefined);
+
+/**
+ * A content script's report, as its types say (our own script sent it, but it read a page any
+ * script can write): strings only, bounded lengths, an http(s) page address.
+ */
+export function ticketReport(raw: unknown): TicketReport | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  const desk = r.desk as Record<string, unknown> | undefined;
+  const c = (r.customer ?? {}) as Record<string, unknown>;
+  const key = str(r.key, 2000);
+  const url = str(r.url, 4000);
+  if (!key || !url || !/^https?:\/\//i.test(url) || !str(desk?.id) || !str(desk?.label)) return null;
+  const customer: TicketReport['customer'] = {};
+  for (const f of ['email', 'name', 'org', 'ticket', 'subject'] as const) {
+    const v = str(c[f]);
+    if (v) customer[f] = v;
+  }
+  return { key, url, desk: { id: str(desk!.id)!, label: str(desk!.label)! }, customer, ...(r.reading === true ? { reading: true } : {}), ...(r.fresh === true ? { fresh: true } : {}) };
 }
 
 /** Run one message through its handler; unknown names get a thrown Error. */

@@ -1,7 +1,8 @@
 /**
- * Who may ask the background what. Only this extension: its own pages (options, popup) may
- * ask anything; its content scripts, which live in desk tabs, only what a sidebar needs (never
- * the token or the settings). Everything else is refused.
+ * Who may ask the background what. Only this extension: its own pages (options, popup, the side
+ * panel, the inline frame) may ask anything; its content scripts, which live in desk tabs, only
+ * what reporting a ticket needs (never the token, the settings or a relay). Everything else is
+ * refused.
  */
 import type { MessageName } from '../shared/messages';
 
@@ -16,20 +17,20 @@ export interface SenderLike {
 
 export type SenderKind = 'page' | 'content';
 
+/**
+ * What a content script may ask. It runs inside the desk's page, reads the page and reports
+ * what it found; it never gets a relay, a note or a setting with the token back, and it cannot
+ * write back: that is the views' (extension pages') part.
+ */
 const CONTENT_ALLOWED: ReadonlySet<MessageName> = new Set<MessageName>([
   'content:init',
-  'context:get',
-  'settings:public',
-  'adapters:get',
+  'tab:report',
+  'tab:input',
   'ui:save',
-  'override:get',
-  'override:set',
-  'messages:get',
+  'adapter:load',
+  'inline:load',
+  'inline:hidden',
   'options:open',
-  'thanks:send',
-  'notes:add',
-  'notes:delete',
-  'sidebar:load',
 ]);
 
 /**

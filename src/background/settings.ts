@@ -7,10 +7,10 @@
  */
 import type { KeyValueArea } from './cache';
 import type { SecretStore } from './secret-store';
-import type { DeclaredAdapter } from '../shared/context';
-import type { LanguageSetting, PublicSettings, SettingKey, Settings, SettingsView } from '../shared/messages';
+import { deskOrigin, type DeclaredDesk } from '../shared/desks';
+import { DISPLAYS, type DisplaySetting, type LanguageSetting, type PublicSettings, type SettingKey, type Settings, type SettingsView } from '../shared/messages';
 
-export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language'];
+export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language', 'display'];
 const LOCAL_KEYS = [...SETTING_KEYS, 'disabledDesks', 'deskOrigins'];
 const LANGS: LanguageSetting[] = ['auto', 'ja', 'en'];
 
@@ -20,6 +20,7 @@ export function buildDefaults(): Settings {
     token: typeof __BATON_DEMO_TOKEN__ === 'string' ? __BATON_DEMO_TOKEN__ : '',
     agentName: '',
     language: 'auto',
+    display: 'panel',
     disabledDesks: [],
     deskOrigins: [],
   };
@@ -34,6 +35,7 @@ export function sanitize(raw: Record<string, unknown>): Partial<Settings> {
   if (typeof raw.language === 'string' && LANGS.includes(raw.language as LanguageSetting)) {
     out.language = raw.language as LanguageSetting;
   }
+  if (typeof raw.display === 'string' && DISPLAYS.includes(raw.display as DisplaySetting)) out.display = raw.display as DisplaySetting;
   if (Array.isArray(raw.disabledDesks)) out.disabledDesks = raw.disabledDesks.filter((d): d is string => typeof d === 'string');
   if (Array.isArray(raw.deskOrigins)) {
     out.deskOrigins = [...new Set(raw.deskOrigins.map((o) => (typeof o === 'string' ? deskOrigin(o) : null)).filter((o): o is string => !!o))];
@@ -44,60 +46,17 @@ export function sanitize(raw: Record<string, unknown>): Partial<Settings> {
 /** Merge in order of strength: defaults < local < managed. */
 export function mergeSettings(defaults: Settings, local: Record<string, unknown>, managed: Record<string, unknown>): SettingsView {
   const m = sanitize(managed);
-  const managedKeys = SETTING_KEYS.filter((k) => m[k] !== undefined && !(k !== 'language' && m[k] === ''));
+  const managedKeys = SETTING_KEYS.filter((k) => m[k] !== undefined && m[k] !== '');
   const settings: Settings = { ...defaults, ...sanitize(local) };
   for (const k of managedKeys) (settings as unknown as Record<string, unknown>)[k] = m[k];
   if (m.disabledDesks) settings.disabledDesks = [...new Set([...settings.disabledDesks, ...m.disabledDesks])];
   return { settings, managed: managedKeys };
 }
 
-/** `https://rt.example.com` from what an agent types (`rt.example.com/rt/`, a ticket URL …), or null. */
-export function deskOrigin(input: string): string | null {
-  const s = input.trim();
-  if (!s) return null;
-  let u: URL;
-  try {
-    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`);
-  } catch {
-    return null;
-  }
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname.includes('.') && u.hostname !== 'localhost') return null;
-  return u.origin;
-}
-
 /** Match patterns for the content script on the desks the agent added and granted. */
 export function deskMatches(origins: string[], granted: string[]): string[] {
   const g = new Set(granted);
   return origins.map((o) => `${o}/*`).filter((p) => g.has(p) || g.has('<all_urls>'));
-}
-
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])$/;
-
-/**
- * The host patterns a config-declared adapter's `urlPattern` (a regular expression) runs on,
- * e.g. `^https?://desk\.example\.com/tickets/(?<ticket>\d+)` → `https://desk.example.com/*` and
- * `http://desk.example.com/*`. Read only when the scheme and host are literal (dots escaped or
- * not, any port); otherwise [] (the agent adds the desk's address by hand). Loopback
- * gives [] too: the content script always runs there.
- */
-export function declaredPatterns(urlPattern: string): string[] {
-  const m = /^\^?(https\?|https|http):(?:\\?\/){2}((?:[a-z0-9-]|\\?\.)+)(?:\(\?::\\d\+\)\?|:\\d\+|:\d+)?(?:\\?\/|\$|$)/i.exec(urlPattern);
-  if (!m) return [];
-  const host = m[2]!.replace(/\\\./g, '.').toLowerCase(); // `\.` or a bare `.` (what the admin meant)
-  if (!host.includes('.') || host.startsWith('.') || host.endsWith('.') || LOOPBACK_HOST.test(host)) return [];
-  const schemes = m[1]!.toLowerCase() === 'https?' ? ['https', 'http'] : [m[1]!.toLowerCase()];
-  return schemes.map((sc) => `${sc}://${host}/*`);
-}
-
-/** A config-declared desk as the options page shows it: where it runs, and whether it may. */
-export interface DeclaredDesk {
-  id: string;
-  label: string;
-  patterns: string[];
-}
-
-export function declaredDesks(adapters: DeclaredAdapter[]): DeclaredDesk[] {
-  return adapters.map((a) => ({ id: a.id, label: a.label, patterns: declaredPatterns(a.urlPattern) }));
 }
 
 /**
@@ -110,12 +69,17 @@ export function registeredMatches(deskOrigins: string[], declared: DeclaredDesk[
   return [...new Set([...deskMatches(deskOrigins, granted), ...declaredGranted])];
 }
 
-export function publicSettings(s: Settings): PublicSettings {
+/**
+ * What a content script may know of the settings (no token). `display` is where the relay shows
+ * on this browser: the agent's (or admin's) choice, and inline where the browser has no panel.
+ */
+export function publicSettings(s: Settings, hasPanel = true): PublicSettings {
   return {
     configured: !!(s.apiUrl && s.token),
     agentName: s.agentName,
     language: s.language,
     disabledDesks: s.disabledDesks,
+    display: hasPanel ? s.display : 'inline',
   };
 }
 

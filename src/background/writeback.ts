@@ -8,7 +8,6 @@
 import { NoteDeletedSchema, NoteResponseSchema, ThanksResponseSchema, type ContextResponse, type Note, type Person, type Thanks } from '../shared/context';
 import type { BackgroundProtocol, WriteResult } from '../shared/messages';
 import { apiGet, type ApiOptions, type ApiTarget } from './api';
-import type { ContextCache } from './cache';
 
 type WriteNames = 'thanks:send' | 'notes:add' | 'notes:delete';
 export type WriteHandlers = { [K in WriteNames]: (req: BackgroundProtocol[K][0]) => Promise<BackgroundProtocol[K][1]> };
@@ -16,7 +15,8 @@ export type WriteHandlers = { [K in WriteNames]: (req: BackgroundProtocol[K][0])
 export interface WriteBackDeps {
   /** The API address and token, and the agent's name from the settings. */
   target(): Promise<ApiTarget & { agentName: string }>;
-  cache: ContextCache;
+  /** Rewrite the answers kept (the cache, the relays the tabs show); `fn` returns null to keep one. */
+  rewrite(fn: (data: ContextResponse) => ContextResponse | null): Promise<void>;
   api?: ApiOptions;
 }
 
@@ -54,7 +54,7 @@ export function writeBackHandlers(deps: WriteBackDeps): WriteHandlers {
         from,
       }));
       if (r.ok) {
-        await deps.cache.update((d) => {
+        await deps.rewrite((d) => {
           const hit = people(d).filter((p) => p.id === to);
           for (const p of hit) p.thanks = r.total;
           return hit.length ? d : null;
@@ -70,7 +70,7 @@ export function writeBackHandlers(deps: WriteBackDeps): WriteHandlers {
         author,
       }));
       if (r.ok) {
-        await deps.cache.update((d) =>
+        await deps.rewrite((d) =>
           d.account?.id === account ? { ...d, notes: [r.note, ...d.notes.filter((n) => n.id !== r.note.id)].slice(0, CONTEXT_NOTES) } : null,
         );
       }
@@ -79,7 +79,7 @@ export function writeBackHandlers(deps: WriteBackDeps): WriteHandlers {
     'notes:delete': async ({ id }) => {
       if (!/^\d+$/.test(text(id))) return bad('no such note');
       const r = await write<{ deleted: string }>('DELETE', (author) => `/v1/notes/${id}?${new URLSearchParams({ author })}`, NoteDeletedSchema);
-      if (r.ok) await deps.cache.update((d) => (d.notes.some((n) => n.id === id) ? { ...d, notes: d.notes.filter((n) => n.id !== id) } : null));
+      if (r.ok) await deps.rewrite((d) => (d.notes.some((n) => n.id === id) ? { ...d, notes: d.notes.filter((n) => n.id !== id) } : null));
       return r;
     },
   };

@@ -2,27 +2,12 @@
 import { clean, firstEmail, firstText } from './helpdesks/read';
 import type { CustomerRead, HelpdeskAdapter } from './helpdesks/types';
 import type { DeclaredAdapter } from '../shared/context';
+import { matchPattern } from '../shared/desks';
+
+export { matchPattern };
 
 export function isLoopback(url: URL): boolean {
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-}
-
-/** Whether a manifest match pattern (`https://*.zendesk.com/*`) matches the URL. */
-export function matchPattern(pattern: string, url: URL): boolean {
-  const m = /^(\*|https?):\/\/(\*|\*\.[^/]+|[^/*]+)(\/.*)$/.exec(pattern);
-  if (!m) return false;
-  const [, scheme, host, path] = m as unknown as [string, string, string, string];
-  const proto = url.protocol.slice(0, -1);
-  if (scheme === '*' ? proto !== 'http' && proto !== 'https' : proto !== scheme) return false;
-  const h = url.hostname;
-  if (host !== '*') {
-    if (host.startsWith('*.')) {
-      const base = host.slice(2);
-      if (h !== base && !h.endsWith('.' + base)) return false;
-    } else if (h !== host) return false;
-  }
-  const re = new RegExp('^' + path.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return re.test(url.pathname + url.search);
 }
 
 /** An adapter from a `adapters:` entry of the server config (runs on loopback and granted origins). */

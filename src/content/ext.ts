@@ -1,28 +1,11 @@
 /**
- * The content script's few extension calls, without webextension-polyfill (size): Firefox's
- * `browser` and Chrome MV3's `chrome` both return promises from runtime.sendMessage.
+ * The content script's few extension calls (shared/runtime.ts: no webextension-polyfill, for
+ * size), and its listener for what the background tells its tab.
  */
-import { envelope, isEnvelope, type ContentProtocol, type MessageName, type Request, type Response } from '../shared/messages';
+import { isEnvelope, type ContentProtocol } from '../shared/messages';
+import { runtime, send } from '../shared/runtime';
 
-interface RuntimeLike {
-  id: string;
-  sendMessage(msg: unknown): Promise<unknown>;
-  onMessage: {
-    addListener(fn: (msg: unknown, sender: { id?: string }, reply: (r: unknown) => void) => boolean | void): void;
-    removeListener(fn: (...a: never[]) => unknown): void;
-  };
-}
-
-export function runtime(): RuntimeLike | undefined {
-  const g = globalThis as unknown as { browser?: { runtime?: RuntimeLike }; chrome?: { runtime?: RuntimeLike } };
-  return g.browser?.runtime ?? g.chrome?.runtime;
-}
-
-export async function send<K extends MessageName>(type: K, payload: Request<K>): Promise<Response<K>> {
-  const rt = runtime();
-  if (!rt?.id) throw new Error('extension context gone');
-  return (await rt.sendMessage(envelope(type, payload))) as Response<K>;
-}
+export { runtime, send };
 
 export type ContentHandlers = { [K in keyof ContentProtocol]: (p: ContentProtocol[K][0]) => ContentProtocol[K][1] | Promise<ContentProtocol[K][1]> };
 

@@ -1,60 +1,46 @@
 /**
- * The content script: pick the adapter for the page, read the customer, ask the background for
- * the relay and show it in the sidebar. Follows in-app navigation; each ticket's work runs
- * under its own AbortSignal and switching tickets aborts the last. Nothing runs on import.
+ * The content script: pick the adapter for the page, read the customer and report the ticket to
+ * the background, which looks the relay up and shows it in the side panel or, inline, in the
+ * extension's frame beside the page. The relay never comes back into the page. Follows in-app
+ * navigation; each ticket's work runs under its own AbortSignal and switching tickets aborts the
+ * last. Nothing runs on import.
  */
 import type { CustomerRead, HelpdeskAdapter, ReadContext } from './helpdesks/types';
 import { candidates, fromDeclared, matchPattern, pick } from './detect';
 import { listen, runtime, send } from './ext';
 import { waitFor, watchUrl } from './wait';
-import { loadSidebar, SIDEBAR_HOST_ID, type SidebarModule } from './sidebar-bundle';
-import type { SidebarHandle } from '../sidebar/mount';
-import { withResult, type SidebarModel } from '../sidebar/model';
-import type { ContextQuery } from '../shared/context';
-import { foldQueryText } from '../shared/query';
-import type { ContentInit, LookupOverride, TabStatus } from '../shared/messages';
+import type { InlineHandle } from './inline';
+import { loadAdapter, loadInline, type InlineModule } from './inject';
+import type { ContentInit, TicketReport } from '../shared/messages';
 
 const STARTED = Symbol.for('baton.content.started');
+/** The inline frame page (web_accessible_resources holds it and nothing else). */
+export const FRAME_PAGE = 'src/frame/index.html';
+/** How often a click or key press in the page is told to the background (it only needs one). */
+const INPUT_EVERY_MS = 1000;
 
 export interface MainOptions {
   win?: Window;
   /** Built-in adapters to try: one hosted desk's, or every one (loopback, granted origins). */
   adapters: HelpdeskAdapter[];
-  /** Where the sidebar comes from (default: injected by the background on the first ticket). */
-  sidebar?: () => Promise<SidebarModule>;
+  /** Where inline mode's host code comes from (default: run by the background on the first ticket). */
+  inline?: () => Promise<InlineModule>;
+  /** Where a recogniser-only adapter's reader comes from (default: run by the background). */
+  reader?: (id: string) => Promise<HelpdeskAdapter>;
   /** How long to wait for a late-rendering desk (ms). */
   waitMs?: number;
 }
 
 export interface ContentApp {
-  /** Re-run detection and lookup for the current URL. */
+  /** Re-run detection and reading for the current URL. */
   refresh(): Promise<void>;
-  /** What a URL change runs: like refresh, but a URL of the same ticket keeps what is shown. */
+  /** What a URL change runs: like refresh, but a URL of the same ticket keeps what was read. */
   navigated(): Promise<void>;
-  status(): TabStatus;
-  sidebar(): SidebarHandle | null;
+  /** What the script last reported (null: no ticket). */
+  reported(): TicketReport | null;
+  /** Inline mode's host, once mounted. */
+  inline(): InlineHandle | null;
   stop(): void;
-}
-
-export function domainOf(email: string | undefined): string | undefined {
-  const at = email?.lastIndexOf('@') ?? -1;
-  return email && at > 0 ? email.slice(at + 1).toLowerCase() : undefined;
-}
-
-/** The question for the API: the agent's override when there is one, else what the page says. */
-export function queryFor(c: CustomerRead, override: LookupOverride | null, ticket: string, lang: ContextQuery['lang']): ContextQuery | null {
-  const src = override ?? c;
-  const q: ContextQuery = { ticket, lang };
-  if (src.email) q.email = src.email;
-  const domain = domainOf(src.email);
-  if (domain) q.domain = domain;
-  if (src.org) q.org = src.org;
-  return q.email || q.org ? q : null;
-}
-
-/** Whether two questions ask about the same customer (the language and ticket aside). */
-export function sameCustomer(a: ContextQuery | null, b: ContextQuery | null): boolean {
-  return !!a && !!b && foldQueryText(a.email) === foldQueryText(b.email) && foldQueryText(a.org) === foldQueryText(b.org);
 }
 
 async function readCustomer(adapter: HelpdeskAdapter, pane: ParentNode, ctx: ReadContext, win: Window, signal: AbortSignal, waitMs: number): Promise<CustomerRead> {
@@ -89,15 +75,28 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
   const win = opts.win ?? window;
   const doc = win.document;
   const flags = win as unknown as Record<symbol, boolean>;
-  if (win.top !== win || flags[STARTED] || doc.getElementById(SIDEBAR_HOST_ID)) return null;
+  if (win.top !== win || flags[STARTED]) return null;
   flags[STARTED] = true;
   const waitMs = opts.waitMs ?? 8000;
   const builtins = opts.adapters;
-  const sidebarModule = opts.sidebar ?? (() => loadSidebar());
+  const inlineModule = opts.inline ?? (() => loadInline());
+  const reader = opts.reader ?? ((id: string) => loadAdapter(id));
+  /** The adapter with its reader: a recogniser (content/all.js carries only those) gets it now. */
+  const readers = new Map<string, Promise<HelpdeskAdapter>>();
+  const withReader = (a: HelpdeskAdapter): Promise<HelpdeskAdapter> => {
+    if (typeof a.read === 'function') return Promise.resolve(a);
+    let p = readers.get(a.id);
+    if (!p) {
+      p = reader(a.id);
+      p.catch(() => readers.delete(a.id));
+      readers.set(a.id, p);
+    }
+    return p;
+  };
   const origin = win.location.origin;
 
-  // Settings, strings and declared adapters: asked for only once the page may be a ticket, so
-  // the pages of a hosted desk's domain that are not tickets never wake the background.
+  // Settings and declared adapters: asked for only once the page may be a ticket, so the pages
+  // of a hosted desk's domain that are not tickets never wake the background.
   let init!: ContentInit; // set by load(); undefined until then
   let declared: HelpdeskAdapter[] = [];
   let loaded: Promise<void> | null = null;
@@ -105,84 +104,75 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
     (loaded ??= send('content:init', { origin }).then((i) => {
       init = i;
       declared = i.adapters.map(fromDeclared).filter((a): a is HelpdeskAdapter => !!a);
+      listenForInput();
     }).catch((e: unknown) => {
       loaded = null;
       throw e;
     }));
-  let sidebar: SidebarHandle | null = null;
-  let current: AbortController | null = null;
-  let session: { adapter: HelpdeskAdapter; ticket: string; key: string; customer: CustomerRead; signal: AbortSignal } | null = null;
   const life = new AbortController();
-  /** The ticket shown or being looked up (origin|adapter|ticket). */
+  let current: AbortController | null = null;
+  /** The ticket being read or shown (origin|adapter|ticket). */
   let target: string | null = null;
-  /** The ticket the sidebar's model belongs to: a new look at it keeps its relay on screen. */
-  let shownKey: string | null = null;
+  let last: TicketReport | null = null;
+  let lastSent = '';
+  /** No customer reported from this page yet: the next one came with the page's load. */
+  let fresh = true;
 
-  const set = (patch: Partial<SidebarModel>) => sidebar?.update(patch);
+  const report = async (ticket: TicketReport | null) => {
+    const key = JSON.stringify(ticket);
+    last = ticket;
+    if (key === lastSent) return;
+    lastSent = key;
+    await send('tab:report', { ticket });
+  };
 
-  async function lookup(force: boolean): Promise<void> {
-    const s = session;
-    if (!s || !sidebar) return;
-    const { override } = await send('override:get', { key: s.key });
-    if (s.signal.aborted) return;
-    const query = queryFor(s.customer, override, s.ticket, init.strings.lang);
-    const asked = sidebar.model.query;
-    set({ override, query });
-    if (!query) {
-      set({ state: 'not-found', data: null, fetchedAt: null, error: null });
-      return;
-    }
-    // A shown answer about the same customer stays while it is asked for again (revalidation,
-    // Retry, settings changed, the page's ticket looked at again); another question shows loading.
-    if (!sidebar.model.data || !sameCustomer(asked, query)) set({ state: 'loading', data: null, fetchedAt: null, error: null });
-    const r = await send('context:get', { query, force });
-    if (s.signal.aborted || s !== session) return;
-    sidebar.setModel(withResult(sidebar.model, r));
-    if (r.ok && r.stale && !r.error && !force) await lookup(true); // stale-while-revalidate
-  }
-
-  let mounting: Promise<SidebarHandle> | null = null;
-  /** The sidebar, mounted once (its code is loaded on the first ticket). */
-  const ensureSidebar = (): Promise<SidebarHandle> =>
-    (mounting ??= sidebarModule().then((mod) => mountNow(mod)).catch((e: unknown) => {
+  // Inline mode's host, mounted on the first ticket (its code is loaded then).
+  let inline: InlineHandle | null = null;
+  let mounting: Promise<InlineHandle> | null = null;
+  const inlineMode = () => init?.settings.display === 'inline';
+  const ensureInline = (): Promise<InlineHandle> =>
+    (mounting ??= inlineModule().then((mod) => {
+      if (inline) return inline;
+      if (life.signal.aborted) throw new Error('Baton stopped on this page');
+      inline = mod.mountInline({
+        doc,
+        ui: init.ui,
+        src: runtime()!.getURL(FRAME_PAGE),
+        label: init.label,
+        onHidden: (reason) => void send('inline:hidden', { reason }).catch(() => undefined),
+      });
+      return inline;
+    }).catch((e: unknown) => {
       mounting = null;
       throw e;
     }));
-  const mountNow = ({ mountSidebar }: SidebarModule): SidebarHandle => {
-    if (sidebar) return sidebar;
-    if (life.signal.aborted) throw new Error('Baton stopped on this page');
-    sidebar = mountSidebar({
-      doc,
-      strings: init.strings,
-      ui: init.ui,
-      actions: {
-        retry: () => void lookup(true),
-        search: (o) => {
-          const s = session;
-          if (!s) return;
-          void send('override:set', { key: s.key, override: o }).then(() => lookup(true));
-        },
-        clearOverride: () => {
-          const s = session;
-          if (!s) return;
-          void send('override:set', { key: s.key, override: null }).then(() => lookup(false));
-        },
-        openOptions: () => void send('options:open', {}),
-        toggle,
-        resize: (width, done) => {
-          sidebar?.setUi({ width: Math.min(640, Math.max(280, Math.round(width))) });
-          if (done && sidebar) void send('ui:save', { origin, ui: { width: sidebar.ui.width } });
-        },
-      },
-    });
-    return sidebar;
+  const dropInline = () => {
+    inline?.destroy();
+    inline = null;
+    mounting = null;
   };
 
-  function toggle(): void {
-    if (!sidebar) return;
-    const collapsed = !sidebar.ui.collapsed;
-    sidebar.setUi({ collapsed });
-    void send('ui:save', { origin, ui: { collapsed } });
+  /** Clicks and key presses of the agent (trusted events only: a page script cannot make them). */
+  let listening = false;
+  function listenForInput(): void {
+    if (listening) return;
+    listening = true;
+    let at = 0;
+    const seen = (e: Event) => {
+      if (!e.isTrusted || Date.now() - at < INPUT_EVERY_MS) return;
+      at = Date.now();
+      void send('tab:input', {}).catch(() => undefined);
+    };
+    for (const type of ['pointerdown', 'keydown']) win.addEventListener(type, seen, { capture: true, passive: true, signal: life.signal });
+  }
+
+  function toggle(): boolean {
+    if (!inline) return false;
+    const collapsed = !inline.ui.collapsed;
+    inline.setUi({ collapsed });
+    if (!collapsed) inline.focus();
+    void send('ui:save', { origin, ui: { collapsed } }).catch(() => undefined);
+    return collapsed;
   }
 
   /** The ticket the page shows now, when it can be told at once (URL and markup as they are). */
@@ -196,78 +186,74 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
   /** Look at the page again; `force` re-reads even when it still shows the same ticket. */
   async function refresh(force = true): Promise<void> {
     // A URL change within the same ticket (an anchor, a tab of the ticket) keeps what is shown
-    // or being looked up.
+    // or being read.
     const now = ticketNow();
-    if (!force && now && now === target) return;
+    if (!force && now && now === target) {
+      // The same ticket at a new address: say so (the background waits to hear after a URL change).
+      if (last) await report({ ...last, url: win.location.href }).catch(() => undefined);
+      return;
+    }
     target = now;
+    if (force) lastSent = ''; // a new look: the background looks again too (a stale answer is refreshed)
     current?.abort();
     const ac = new AbortController();
     current = ac;
     const { signal } = ac;
-    session = null;
     try {
       const url = new URL(win.location.href);
       const hostedHere = builtins.some((a) => a.matches.some((p) => matchPattern(p, url)));
-      if (!loaded && hostedHere && !candidates(url, builtins, []).length) {
-        sidebar?.show(false); // a hosted desk's page that is no ticket: nothing to ask yet
-        return;
-      }
+      if (!loaded && hostedHere && !candidates(url, builtins, []).length) return; // a hosted desk's page that is no ticket: nothing to tell yet
       await load();
       if (signal.aborted) return;
       const cands = candidates(url, [...builtins, ...declared], init.settings.disabledDesks);
       const chosen = cands.length ? await waitFor(() => pick(cands, doc), { signal, timeoutMs: waitMs }) : null;
+      if (signal.aborted) return;
       if (!chosen) {
-        sidebar?.show(false);
+        inline?.show(false);
+        await report(null);
         return;
       }
-      const { adapter, ticket } = chosen;
-      const sb = await ensureSidebar();
+      const { ticket } = chosen;
+      const key = `${url.origin}|${chosen.adapter.id}|${ticket}`;
+      const desk = { id: chosen.adapter.id, label: chosen.adapter.label };
+      if (last?.key !== key) await report({ key, desk, customer: { ticket }, url: url.href, reading: true });
+      const adapter = await withReader(chosen.adapter);
       if (signal.aborted) return;
-      const key = `${url.origin}|${adapter.id}|${ticket}`;
-      // The same ticket again (a refresh, settings changed, the desk re-rendering it): what is
-      // shown stays until its new answer; another ticket starts from loading.
-      if (key !== shownKey || !sb.model.data) {
-        sb.setModel({ ...sb.model, state: 'loading', desk: { id: adapter.id, label: adapter.label }, customer: null, data: null, fetchedAt: null, error: null, query: null, override: null });
-        shownKey = key;
+      if (inlineMode()) {
+        const host = await ensureInline();
+        if (signal.aborted) return;
+        host.setLayout(adapter.layout ?? null);
+        host.show(true);
+      } else if (inline) {
+        dropInline();
       }
-      sb.setLayout(adapter.layout ?? null);
-      sb.show(true);
       const pane = (await waitFor(() => adapter.activePane(doc, ticket), { signal, timeoutMs: waitMs })) ?? doc;
       const customer = await readCustomer(adapter, pane, { url, ticket, doc }, win, signal, waitMs);
       if (signal.aborted) return;
-      sb.update({ customer });
       target = key;
-      session = { adapter, ticket, key: target, customer, signal };
-      await lookup(false);
+      const first = fresh;
+      fresh = false;
+      await report({ key, desk, customer: { ...customer, ticket: customer.ticket ?? ticket }, url: url.href, ...(first ? { fresh: true } : {}) });
     } catch (e) {
       if (signal.aborted) return; // the next ticket took over
       if (!runtime()?.id) return app.stop(); // the extension was updated or removed: leave the page
-      set({ state: 'error', error: { kind: 'server', message: String((e as Error)?.message ?? e) } });
+      console.debug('[Baton]', e);
     }
   }
 
-  function status(): TabStatus {
-    const m = sidebar?.model;
-    const visible = !!session || (m?.desk && sidebar?.host.style.display !== 'none');
-    return {
-      desk: visible && m?.desk ? m.desk : null,
-      customer: visible && m?.customer ? { ...m.customer } : null,
-      state: visible && m ? m.state : 'no-desk',
-      collapsed: sidebar?.ui.collapsed ?? false,
-    };
-  }
-
   const unlisten = listen({
-    'sidebar:toggle': () => {
-      toggle();
-      return { collapsed: sidebar?.ui.collapsed ?? false };
+    'sidebar:toggle': () => ({ collapsed: toggle() }),
+    'inline:ui': ({ ui }) => {
+      inline?.setUi(ui);
+      return { ok: true };
     },
-    'tab:status': () => status(),
     'settings:changed': async () => {
       if (!loaded) return { ok: true }; // nothing asked yet: the next look reads the new settings
       loaded = null;
       await load();
-      sidebar?.setStrings(init.strings);
+      if (!inlineMode()) dropInline();
+      else inline?.setUi(init.ui);
+      lastSent = '';
       void refresh();
       return { ok: true };
     },
@@ -276,18 +262,17 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
   const app: ContentApp = {
     refresh: () => refresh(true),
     navigated: () => refresh(false),
-    status,
-    sidebar: () => sidebar,
+    reported: () => last,
+    inline: () => inline,
     stop() {
       life.abort();
       current?.abort();
       unlisten();
-      sidebar?.destroy();
-      sidebar = null;
-      mounting = null;
+      dropInline();
       flags[STARTED] = false;
     },
   };
   await refresh();
   return app;
 }
+

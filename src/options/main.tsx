@@ -1,16 +1,16 @@
 /**
- * Options page: API address and token (masked), agent name, language, help desks on/off, and
- * "Test connection". Values an administrator pushed (storage.managed) win and show read-only.
+ * Options page: API address and token (masked), agent name, language, where the relay shows
+ * (the side panel or inline), help desks on/off, and "Test connection". Values an administrator
+ * pushed (storage.managed) win and show read-only.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { builtinAdapters } from '../content/helpdesks/index';
-import { declaredDesks, deskOrigin, type DeclaredDesk } from '../background/settings';
-import type { LanguageSetting, Settings, SettingKey, SettingsView } from '../shared/messages';
-import type { T } from '../sidebar/i18n';
-import { call, describeError, loadStrings } from './page';
-import './page.css';
+import { builtinDesks, declaredDesks, deskOrigin, type DeclaredDesk } from '../shared/desks';
+import type { DisplaySetting, LanguageSetting, Settings, SettingKey, SettingsView } from '../shared/messages';
+import type { T } from '../ui/i18n';
+import { call, describeError, hasPanel, loadStrings, openPanel } from '../ui/page';
+import '../ui/page.css';
 
 type Note = { kind: 'ok' | 'bad' | 'info'; text: string } | null;
 
@@ -50,6 +50,7 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
   const [testNote, setTestNote] = useState<Note>(null);
   const [busy, setBusy] = useState(false);
   const isManaged = (k: SettingKey) => managed.includes(k);
+  const panel = hasPanel();
   const set = (k: keyof Settings, v: unknown) => setValues({ ...values, [k]: v });
   const input = (k: 'apiUrl' | 'token' | 'agentName') => (e: Event) => set(k, (e.target as HTMLInputElement).value);
 
@@ -63,7 +64,7 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
         return;
       }
       const patch: Partial<Settings> = { disabledDesks: values.disabledDesks, deskOrigins: values.deskOrigins };
-      for (const k of ['apiUrl', 'token', 'agentName', 'language'] as const) if (!isManaged(k)) (patch as Record<string, unknown>)[k] = values[k];
+      for (const k of ['apiUrl', 'token', 'agentName', 'language', 'display'] as const) if (!isManaged(k)) (patch as Record<string, unknown>)[k] = values[k];
       const view = await call('settings:set', { settings: patch });
       setValues(view.settings);
       setManaged(view.managed);
@@ -179,11 +180,30 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
             <option value="en">English</option>
           </select>
         </section>
+        <section class="card" aria-labelledby="h-display">
+          <h2 id="h-display">{t('opt_display')}</h2>
+          <label for="display">
+            {t('opt_displayLabel')}
+            {managedNote('display')}
+          </label>
+          <select id="display" name="display" value={panel ? values.display : 'inline'} disabled={isManaged('display') || !panel} onChange={(e) => set('display', (e.target as HTMLSelectElement).value as DisplaySetting)}>
+            <option value="panel">{t('opt_displayPanel')}</option>
+            <option value="inline">{t('opt_displayInline')}</option>
+          </select>
+          <p class="muted small">{t(panel ? 'opt_displayHelp' : 'opt_displayNoPanel')}</p>
+          {panel && values.display === 'panel' && (
+            <div class="actions">
+              <button type="button" data-action="open-panel" onClick={() => openPanel()}>
+                {t('opt_openPanel')}
+              </button>
+            </div>
+          )}
+        </section>
         <section class="card" aria-labelledby="h-desks">
           <h2 id="h-desks">{t('opt_desks')}</h2>
           <p class="muted small">{t('opt_desksHelp')}</p>
           <div class="desks">
-            {[...builtinAdapters].sort((a, b) => a.label.localeCompare(b.label)).map((a) => (
+            {builtinDesks().map((a) => (
               <label>
                 <input
                   type="checkbox"

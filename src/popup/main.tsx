@@ -1,14 +1,17 @@
 /**
- * Popup for the current tab: is a help desk detected, was the customer found, can the API be
- * reached; toggle the sidebar; open the settings.
+ * Popup (inline mode: the toolbar button opens it; in panel mode the button opens the side
+ * panel): for the current tab, is a help desk ticket there, was the customer found, can the API
+ * be reached; collapse or show the inline sidebar; open the side panel; open the settings. Says
+ * so when the page hides Baton's inline sidebar.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { contentEnvelope, type ConnectionTest, type TabStatus } from '../shared/messages';
-import type { T } from '../sidebar/i18n';
-import { call, describeError, loadStrings } from '../options/page';
-import '../options/page.css';
+import { contentEnvelope, type ConnectionTest } from '../shared/messages';
+import type { TabView } from '../shared/view';
+import type { T } from '../ui/i18n';
+import { call, describeError, hasPanel, loadStrings, openPanel } from '../ui/page';
+import '../ui/page.css';
 import './popup.css';
 
 async function activeTab(): Promise<number | undefined> {
@@ -16,24 +19,15 @@ async function activeTab(): Promise<number | undefined> {
   return tab?.id;
 }
 
-async function tabStatus(tabId: number | undefined): Promise<TabStatus | null> {
-  if (tabId === undefined) return null;
-  try {
-    return ((await browser.tabs.sendMessage(tabId, contentEnvelope('tab:status', {}))) as TabStatus | undefined) ?? null;
-  } catch {
-    return null; // no content script on this page
-  }
-}
-
 function Popup({ t }: { t: T }) {
   const [tabId, setTabId] = useState<number | undefined>();
-  const [status, setStatus] = useState<TabStatus | null | undefined>();
+  const [view, setView] = useState<TabView | null | undefined>();
   const [api, setApi] = useState<ConnectionTest | undefined>();
 
   useEffect(() => {
     void activeTab().then(async (id) => {
       setTabId(id);
-      setStatus(await tabStatus(id));
+      setView(id === undefined ? null : await call('view:get', { tabId: id }).catch(() => null));
     });
     void call('connection:test', {}).then(setApi);
   }, []);
@@ -41,11 +35,12 @@ function Popup({ t }: { t: T }) {
   const toggle = async () => {
     if (tabId === undefined) return;
     const r = (await browser.tabs.sendMessage(tabId, contentEnvelope('sidebar:toggle', {})).catch(() => null)) as { collapsed: boolean } | null;
-    if (r && status) setStatus({ ...status, collapsed: r.collapsed });
+    if (r && view) setView({ ...view, ui: { ...view.ui, collapsed: r.collapsed } });
   };
 
-  const desk = status?.desk;
-  const c = status?.customer;
+  const m = view?.model;
+  const desk = m?.desk;
+  const c = m?.customer;
   const customer = c && (c.email || c.org || c.name);
   return (
     <main class="popup">
@@ -53,15 +48,20 @@ function Popup({ t }: { t: T }) {
         <img src="/icons/icon-32.png" alt="" />
         Baton
       </h1>
+      {view?.hidden && (
+        <p class="bad" role="alert" data-part="hidden">
+          {t('pop_hidden')}
+        </p>
+      )}
       <dl>
         <dt>{t('pop_desk')}</dt>
         <dd data-part="desk" class={desk ? 'ok' : 'muted'}>
-          {status === undefined ? '…' : desk ? desk.label : t('pop_noDesk')}
+          {view === undefined ? '…' : desk ? desk.label : t('pop_noDesk')}
         </dd>
         <dt>{t('pop_customer')}</dt>
         <dd data-part="customer" class={customer ? 'ok' : 'muted'}>
-          {status === undefined ? '…' : customer ? [c.name, c.email ?? c.org].filter(Boolean).join(' · ') : t('pop_noCustomer')}
-          {desk && status && status.state !== 'no-desk' && <span class="muted small"> ({t(`state_${status.state.replace('-', '_')}_title`)})</span>}
+          {view === undefined ? '…' : customer ? [c.name, c.email ?? c.org].filter(Boolean).join(' · ') : t('pop_noCustomer')}
+          {m && <span class="muted small"> ({t(`state_${m.state.replace('-', '_')}_title`)})</span>}
         </dd>
         <dt>{t('pop_api')}</dt>
         <dd data-part="api" class={api?.ok ? 'ok' : api ? 'bad' : 'muted'}>
@@ -71,7 +71,12 @@ function Popup({ t }: { t: T }) {
       <div class="actions">
         {desk && (
           <button type="button" class="primary" onClick={toggle} data-action="toggle">
-            {t(status?.collapsed ? 'pop_show' : 'pop_hide')}
+            {t(view?.ui.collapsed ? 'pop_show' : 'pop_hide')}
+          </button>
+        )}
+        {hasPanel() && (
+          <button type="button" onClick={() => void openPanel().then(() => window.close())} data-action="open-panel">
+            {t('pop_openPanel')}
           </button>
         )}
         <button type="button" onClick={() => void browser.runtime.openOptionsPage().then(() => window.close())} data-action="options">

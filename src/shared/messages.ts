@@ -4,6 +4,7 @@
  * scripts, the options page and the popup talk to it only through these messages.
  */
 import type { ContextQuery, ContextResponse, DeclaredAdapter, Locale, Note, Thanks, WhoAmIResponse } from './context';
+import type { CustomerOnPage, TabView } from './view';
 
 /** Why a lookup could not give a fresh answer. The sidebar's data-state follows from it. */
 export type LookupErrorKind =
@@ -11,7 +12,8 @@ export type LookupErrorKind =
   | 'unauthorized' // 401/403 from the API
   | 'offline' // network error or timeout, after one retry
   | 'server' // 5xx or 429
-  | 'bad-response'; // the answer did not match the shared schema
+  | 'bad-response' // the answer did not match the shared schema
+  | 'paused'; // the page changed the customer too often on its own: no lookup until the agent says so
 
 export interface LookupError {
   kind: LookupErrorKind;
@@ -25,12 +27,17 @@ export type LookupResult =
 
 export type LanguageSetting = 'auto' | Locale;
 
+/** Where the relay is shown: the browser's own side panel, or inline beside the page in a frame. */
+export type DisplaySetting = 'panel' | 'inline';
+export const DISPLAYS: DisplaySetting[] = ['panel', 'inline'];
+
 /** Settings as the options page sees them. The token never leaves background/options. */
 export interface Settings {
   apiUrl: string;
   token: string;
   agentName: string;
   language: LanguageSetting;
+  display: DisplaySetting;
   /** Help desks switched off by the agent, by adapter id. */
   disabledDesks: string[];
   /**
@@ -40,7 +47,7 @@ export interface Settings {
   deskOrigins: string[];
 }
 
-export type SettingKey = 'apiUrl' | 'token' | 'agentName' | 'language';
+export type SettingKey = 'apiUrl' | 'token' | 'agentName' | 'language' | 'display';
 
 /** What the content script may know about settings: no token. */
 export interface PublicSettings {
@@ -48,6 +55,8 @@ export interface PublicSettings {
   agentName: string;
   language: LanguageSetting;
   disabledDesks: string[];
+  /** Where the relay shows on this browser: the setting, or inline where the browser has no panel. */
+  display: DisplaySetting;
 }
 
 export interface SettingsView {
@@ -75,18 +84,38 @@ export interface BackgroundProtocol {
   'thanks:send': [{ to: string; account?: string; ticket?: string }, WriteResult<{ thanks: Thanks; total: number }>];
   'notes:add': [{ account: string; text: string; ticket?: string }, WriteResult<{ note: Note }>];
   'notes:delete': [{ id: string; account?: string }, WriteResult<{ deleted: string }>];
-  /** Everything a content script needs to start, in one round trip (no token inside). */
+  /** Everything a content script needs to start, in one round trip (no token, no relay inside). */
   'content:init': [{ origin: string }, ContentInit];
-  /** The sidebar's per-site state (collapsed, width). */
+  /** The inline sidebar's per-site state (collapsed, width). */
   'ui:save': [{ origin: string; ui: Partial<SidebarUi> }, { ok: true }];
+  /**
+   * The content script tells what its tab shows: a ticket (desk, customer read from the page) or
+   * none. The background looks the customer up and pushes the relay to the views of that tab;
+   * the page never gets it back.
+   */
+  'tab:report': [{ ticket: TicketReport | null }, { ok: true }];
+  /** The agent clicked or typed in the tab (a trusted event): the next customer change is theirs. */
+  'tab:input': [Record<string, never>, { ok: true }];
+  /** Run a built-in adapter's reader (content/adapters/<id>.js) in the sender's frame (content/all.js carries recognisers only). */
+  'adapter:load': [{ id: string }, { ok: true }];
+  /** Inline mode: run the inline host's code (content/inline.js) in the sender's frame. */
+  'inline:load': [Record<string, never>, { ok: true }];
+  /** Inline mode: the page hides or covers the sidebar, or made its own #baton-sidebar. */
+  'inline:hidden': [{ reason: string }, { ok: true }];
+  /** A view (panel, inline frame, popup): what a tab shows now. */
+  'view:get': [{ tabId: number }, TabView];
+  /** A view: look the tab's customer up again (Retry; also "look up anyway" after a pause). */
+  'view:retry': [{ tabId: number }, { ok: true }];
+  /** A view: the agent typed an email or company for the tab's ticket (null: the page's again). */
+  'view:search': [{ tabId: number; override: LookupOverride | null }, { ok: true }];
+  /** A view (inline frame): collapse, expand or resize; `done` saves it for the site. */
+  'view:ui': [{ tabId: number; ui: Partial<SidebarUi>; done?: boolean }, { ok: true }];
   /** What the agent typed on the not-found state, remembered per ticket. */
   'override:get': [{ key: string }, { override: LookupOverride | null }];
   'override:set': [{ key: string; override: LookupOverride | null }, { ok: true }];
   /** UI strings for a language setting (the extension's own _locales). */
   'messages:get': [{ language?: LanguageSetting }, UiStrings];
   'options:open': [Record<string, never>, { ok: true }];
-  /** A content script found a ticket: run the sidebar's code (content/sidebar.js) in its frame. */
-  'sidebar:load': [Record<string, never>, { ok: true }];
 }
 
 /** A write-back's answer: the API's body, or why it failed. */
@@ -113,27 +142,39 @@ export interface UiStrings {
 
 export interface ContentInit {
   settings: PublicSettings;
-  strings: UiStrings;
   ui: SidebarUi;
   /** Adapters declared in the server config (`GET /v1/adapters`); [] when unavailable. */
   adapters: DeclaredAdapter[];
+  /** The inline frame's title (its accessible name), in the agent's language. */
+  label: string;
 }
 
-/** Status a content script reports for its tab (the popup shows it). */
-export interface TabStatus {
-  desk: { id: string; label: string } | null;
-  customer: { email?: string; name?: string; org?: string; ticket?: string } | null;
-  state: string;
-  collapsed: boolean;
+/** A ticket a content script found on its page. */
+export interface TicketReport {
+  /** `origin|adapter id|ticket id`: the same ticket looked at again has the same key. */
+  key: string;
+  desk: { id: string; label: string };
+  customer: CustomerOnPage;
+  /** The page's address. */
+  url: string;
+  /** The ticket is known (URL, desk) but its customer is still being read off the page. */
+  reading?: boolean;
+  /** The first ticket this page (document) reports: a page load, not a change the page made in place. */
+  fresh?: boolean;
 }
 
-/** Messages from the background or popup to a tab's content script. */
+/** Messages from the background to a tab's content script. */
 export interface ContentProtocol {
+  /** Inline mode: collapse or expand the sidebar (the keyboard command). */
   'sidebar:toggle': [Record<string, never>, { collapsed: boolean }];
-  /** Settings changed (options page): re-read and look up again. */
+  /** Settings changed (options page): re-read and report again. */
   'settings:changed': [Record<string, never>, { ok: true }];
-  'tab:status': [Record<string, never>, TabStatus];
+  /** Inline mode: the sidebar's new size (a view collapsed, expanded or resized it). */
+  'inline:ui': [{ ui: SidebarUi }, { ok: true }];
 }
+
+/** What the background pushes on a view's port. */
+export type ViewPush = { type: 'view'; view: TabView } | { type: 'strings'; strings: UiStrings };
 
 export type MessageName = keyof BackgroundProtocol;
 export type Request<K extends MessageName> = BackgroundProtocol[K][0];

@@ -1,26 +1,27 @@
-// Baton in Debian's Chromium, end to end: the test build of the extension, the real context
-// API (src/server) on a free port, a real Request Tracker 5, and the demo help desk.
+// Baton in Debian's Chromium, end to end, inline mode (the relay in the extension's frame beside
+// the page; the side panel is tests/e2e/panel.test.ts): the test build of the extension, the
+// real context API (src/server) on a free port, a real Request Tracker 5, and the demo help desk.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ElementHandle, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectedRelay, startApi, type Api } from './support/api';
 import { chromiumExtensionWorker, launchChromium, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
 import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, rtLayout, sameDocument } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
-import { axeOnSidebar, sidebarSnapshot, waitForSidebarState } from './support/sidebar';
+import { axeOnSidebar, clickInSidebar, clickSidebarButton, sidebarSnapshot, viewFrame, waitForSidebarState } from './support/sidebar';
 import { expectTokenOnlyInIndexedDb } from './support/token';
 
 const AIKO = rtRequestorEmail('aiko');
 const EMMA = rtRequestorEmail('emma');
 const KENJI = rtRequestorEmail('kenji');
 
-describe('Chromium: configured on the options page', () => {
+describe('Chromium: configured on the options page, inline', () => {
   let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
   let api: Api;
   let chromium: LaunchedBrowser;
@@ -48,7 +49,7 @@ describe('Chromium: configured on the options page', () => {
   const optionsUrl = () => `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`;
 
   test('an agent saves the API address and token on the options page; an RT 5 ticket shows the relay in order', async () => {
-    await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: api.token });
+    await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: api.token, display: 'inline' });
 
     for (const ticket of ['aiko', 'emma'] as const) {
       const got = await expectRelayOnRtTicket(page, ctx.rt, ticket);
@@ -75,15 +76,15 @@ describe('Chromium: configured on the options page', () => {
     expect(second.text).not.toContain('田中 愛子');
   });
 
-  test('the sidebar passes an axe-core scan, leaves the reply box uncovered, and is photographed for the README', async () => {
+  test('the inline sidebar passes an axe-core scan, leaves the reply box uncovered, and is photographed for the README', async () => {
     await page.setViewport({ width: 1400, height: 900 });
     await page.goto(`${api.url}/demo/`, { waitUntil: 'load' });
     await clickDemoTicket(page, 1);
     await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
 
     const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    const { violations, shadowNodesChecked } = await axeOnSidebar(page, axe);
-    expect(shadowNodesChecked, 'axe looked inside the shadow root').toBeGreaterThan(10);
+    const { violations, nodesChecked } = await axeOnSidebar(page, axe);
+    expect(nodesChecked, 'axe looked at the frame').toBeGreaterThan(10);
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious, JSON.stringify(serious, null, 2)).toEqual([]);
 
@@ -93,15 +94,33 @@ describe('Chromium: configured on the options page', () => {
     expect(overlaps(r.sidebar!, r.other!), `sidebar ${JSON.stringify(r.sidebar)} covers the reply box ${JSON.stringify(r.other)}`).toBe(false);
     expect(r.sidebar!.w).toBeGreaterThanOrEqual(280);
 
-    // docs/sidebar.png (shown by the README) is written when missing or with
+    // docs/inline.png (shown by the README) is written when missing or with
     // BATON_UPDATE_SCREENSHOT=1, so a test run does not dirty the work tree.
     const png = await page.screenshot({ type: 'png' });
     expect(png.byteLength).toBeGreaterThan(10_000);
-    const shot = join(ctx.root, 'docs/sidebar.png');
+    const shot = join(ctx.root, 'docs/inline.png');
     if (process.env.BATON_UPDATE_SCREENSHOT === '1' || !existsSync(shot)) {
       mkdirSync(dirname(shot), { recursive: true });
       writeFileSync(shot, png);
     }
+  });
+
+  test('the inline frame follows the system’s light and dark', async () => {
+    await page.goto(`${api.url}/demo/tickets/1`, { waitUntil: 'load' });
+    await waitForSidebarState(page, 'ready', { containing: '田中 愛子' });
+    const frame = await viewFrame(page);
+    const luminance = async () => {
+      const bg = (await frame.evaluate(`getComputedStyle(document.querySelector('aside')).backgroundColor`)) as string;
+      const [r, g, b] = (bg.match(/\d+/g) ?? []).map(Number);
+      return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+    };
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await frame.waitForFunction(`matchMedia('(prefers-color-scheme: dark)').matches`, { timeout: 5000, polling: 100 });
+    expect(await luminance(), 'dark').toBeLessThan(0.25);
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    await frame.waitForFunction(`!matchMedia('(prefers-color-scheme: dark)').matches`, { timeout: 5000, polling: 100 });
+    expect(await luminance(), 'light').toBeGreaterThan(0.8);
+    await page.emulateMediaFeatures([]);
   });
 
   test('on RT 5 the sidebar leaves the header to RT: no menu item overlaps another, the search or the logo; nothing of RT lies under the sidebar, scrolled or not', async () => {
@@ -133,23 +152,19 @@ describe('Chromium: configured on the options page', () => {
     const open = (await rects(page, 'form.reply textarea')).sidebar!;
 
     await clickInSidebar(page, 'button[aria-controls="baton-panel"][aria-expanded="true"]');
-    await page.waitForFunction(
-      `!!document.getElementById('baton-sidebar')?.shadowRoot?.querySelector('button[aria-expanded="false"]')`,
-      { timeout: 10_000, polling: 100 },
-    );
+    await waitForSidebarState(page, 'ready', { also: `!!r.querySelector('button[aria-expanded="false"]')` });
+    await page.waitForFunction(`document.getElementById('baton-sidebar').getBoundingClientRect().width < 80`, { timeout: 10_000, polling: 100 });
     const slim = (await rects(page, 'form.reply textarea')).sidebar!;
     expect(slim.w, `collapsed width (open: ${open.w})`).toBeLessThan(80);
 
     // The choice is kept for the desk: a reload comes back collapsed.
     await page.reload({ waitUntil: 'load' });
-    await page.waitForFunction(
-      `!!document.getElementById('baton-sidebar')?.shadowRoot?.querySelector('[data-state] button[aria-expanded="false"]')`,
-      { timeout: 20_000, polling: 100 },
-    );
+    await waitForSidebarState(page, ['ready', 'loading', 'stale'], { also: `!!r.querySelector('[data-state] button[aria-expanded="false"]')` });
+    expect((await rects(page, 'form.reply textarea')).sidebar!.w).toBeLessThan(80);
     await clickInSidebar(page, 'button[aria-expanded="false"]');
     const again = await waitForSidebarState(page, 'ready', { containing: 'Emma Clark', also: `!!r.querySelector('[data-part=before]')` });
     expectRelayOf(again, EMMA);
-    expect((await rects(page, 'form.reply textarea')).sidebar!.w).toBeGreaterThanOrEqual(280);
+    await page.waitForFunction(`document.getElementById('baton-sidebar').getBoundingClientRect().width >= 280`, { timeout: 10_000, polling: 100 });
   });
 
   test('write-back: a thank-you and a note for the next person reach the API, and the note is there after a reload', async () => {
@@ -250,7 +265,7 @@ describe('Chromium: configured on the options page', () => {
   });
 
   test('a wrong token shows unauthorized', async () => {
-    await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: 'not-the-token' });
+    await configureThroughOptions(chromium.browser, optionsUrl(), { apiUrl: api.url, token: 'not-the-token', display: 'inline' });
     await page.goto(rtTicketUrl(ctx.rt, ctx.rt.tickets.aiko), { waitUntil: 'domcontentloaded' });
     await waitForSidebarState(page, 'unauthorized');
     const snap = await sidebarSnapshot(page);
@@ -258,7 +273,7 @@ describe('Chromium: configured on the options page', () => {
   });
 });
 
-describe('Chromium: configured by a managed policy', () => {
+describe('Chromium: configured by a managed policy, inline', () => {
   let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
   let api: Api;
   let chromium: LaunchedBrowser;
@@ -266,7 +281,7 @@ describe('Chromium: configured by a managed policy', () => {
   beforeAll(async () => {
     ctx = e2eContext({ extension: true, rt: true });
     api = await startApi({ demo: false });
-    chromium = await launchChromium({ extensionDir: ctx.extension.chrome, policy: { apiUrl: api.url, token: api.token } });
+    chromium = await launchChromium({ extensionDir: ctx.extension.chrome, policy: { apiUrl: api.url, token: api.token, display: 'inline' } });
   });
 
   afterAll(async () => {
@@ -281,32 +296,6 @@ describe('Chromium: configured by a managed policy', () => {
     expectRelayOf(got, EMMA);
   });
 });
-
-/** Clicks the element inside the sidebar's shadow root that `selector` finds. */
-async function clickInSidebar(page: Page, selector: string): Promise<void> {
-  const handle = await page.waitForFunction(
-    `document.getElementById('baton-sidebar')?.shadowRoot?.querySelector(${JSON.stringify(selector)}) || null`,
-    { timeout: 10_000, polling: 100 },
-  );
-  const el = handle.asElement() as ElementHandle<Element> | null;
-  if (!el) throw new Error(`no ${selector} in the sidebar`);
-  await el.click();
-}
-
-/** Clicks the sidebar button whose text matches, as a person would. */
-async function clickSidebarButton(page: Page, text: RegExp): Promise<void> {
-  const find = `(() => { const r = document.getElementById('baton-sidebar')?.shadowRoot; if (!r) return null;
-    return Array.from(r.querySelectorAll('button')).find((b) => new RegExp(${JSON.stringify(text.source)}, ${JSON.stringify(text.flags)}).test(b.textContent.trim())) || null; })()`;
-  const handle = await page.waitForFunction(find, { timeout: 10_000, polling: 100 }).catch(async (e: unknown) => {
-    const seen = await page
-      .evaluate(`Array.from(document.getElementById('baton-sidebar')?.shadowRoot?.querySelectorAll('button') ?? []).map((b) => b.textContent.trim() || b.title)`)
-      .catch(() => 'n/a');
-    throw new Error(`no sidebar button matching ${text} on ${page.url()}; buttons: ${JSON.stringify(seen)} (${e})`);
-  });
-  const el = handle.asElement() as ElementHandle<Element> | null;
-  if (!el) throw new Error(`the match for ${text} is not an element`);
-  await el.click();
-}
 
 /**
  * Moves every cached answer `ms` into the past in the extension's storage.local (the

@@ -20,7 +20,7 @@ import { DEMO_CONFIG, ROOT, expectedRelay, startApi, type Api } from './support/
 import { launchChromium, launchFirefox, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, type E2eContext } from './support/context';
 import { configureThroughOptions, markDocument, optionsPath, sameDocument } from './support/pages';
-import { waitForSidebarState, type SidebarSnapshot } from './support/sidebar';
+import { viewFrame, waitForSidebarState, type SidebarSnapshot } from './support/sidebar';
 
 const SPA_DIR = join(ROOT, 'tests/fixtures/inhouse-desk');
 const FIXTURES = join(ROOT, 'tests/fixtures/helpdesks');
@@ -106,13 +106,14 @@ function spaServer(): Server {
 }
 
 /**
- * Sidebar texts over time, recorded in the page by a MutationObserver on the (test build's open)
- * shadow root: which of `names` each change showed, consecutive repeats folded.
+ * The relay view's texts over time, recorded in the inline frame by a MutationObserver: which of
+ * `names` each change showed, consecutive repeats folded.
  */
 async function recordCustomers(page: Page, names: string[]): Promise<() => Promise<string[]>> {
-  await page.evaluate(`(() => {
+  const frame = await viewFrame(page);
+  await frame.evaluate(`(() => {
     const names = ${JSON.stringify(names)};
-    const root = document.getElementById('baton-sidebar').shadowRoot;
+    const root = document;
     const seen = (window.__batonSeen = []);
     const note = () => {
       const s = root.querySelector('[data-state]');
@@ -123,7 +124,7 @@ async function recordCustomers(page: Page, names: string[]): Promise<() => Promi
     note();
     new MutationObserver(note).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
   })()`);
-  return async () => (await page.evaluate('window.__batonSeen')) as string[];
+  return async () => (await frame.evaluate('window.__batonSeen')) as string[];
 }
 
 /** Awaits `p`; a failure says which step it was. */
@@ -226,7 +227,7 @@ describe('desks declared in the config and hosted desks at their own host names'
           '--ignore-certificate-errors',
         ],
       });
-      await configureThroughOptions(chromium.browser, `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`, { apiUrl: api.url, token: api.token });
+      await configureThroughOptions(chromium.browser, `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`, { apiUrl: api.url, token: api.token, display: 'inline' });
       page = await chromium.browser.newPage();
     });
 
@@ -274,7 +275,7 @@ describe('desks declared in the config and hosted desks at their own host names'
     beforeAll(async () => {
       firefox = await launchFirefox({
         extensionDir: ctx.extension.firefox,
-        managed: { apiUrl: api.url, token: api.token, language: 'en' },
+        managed: { apiUrl: api.url, token: api.token, language: 'en', display: 'inline' },
         extraPrefs: {
           'network.dns.localDomains': INTRANET,
           'dom.security.https_first': false,
@@ -302,7 +303,7 @@ describe('desks declared in the config and hosted desks at their own host names'
       // A new tab (WebDriver reports moz-extension:// tabs as about:blank: their address is checked inside).
       const before = new Set(firefox.browser.targets());
       const opened = firefox.browser.waitForTarget((t) => t.type() === 'page' && !before.has(t), { timeout: 15_000 });
-      await page.evaluate(`document.getElementById('baton-sidebar').shadowRoot.querySelector('footer button[aria-label="Baton settings"]').click()`);
+      await (await viewFrame(page)).evaluate(`document.querySelector('footer button[aria-label="Baton settings"]').click()`);
       const options = (await (await step('the options page opens', opened)).page())!;
       try {
         await step(

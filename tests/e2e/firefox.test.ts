@@ -1,20 +1,21 @@
-// Baton in Debian's Firefox ESR, end to end: the test build installed temporarily over
-// WebDriver BiDi, configured only by managed storage (as an administrator pushes it), against
-// a real Request Tracker 5 and the demo help desk served by the real context API.
-import type { ElementHandle, Page } from 'puppeteer-core';
+// Baton in Debian's Firefox ESR, end to end, inline mode (the side panel's page is
+// tests/e2e/panel.test.ts): the test build installed temporarily over WebDriver BiDi,
+// configured only by managed storage (as an administrator pushes it), against a real Request
+// Tracker 5 and the demo help desk served by the real context API.
+import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApi, type Api } from './support/api';
 import { launchFirefox, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
 import { clickDemoTicket, markDocument, rtLayout, sameDocument, typeInto } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
-import { waitForSidebarState } from './support/sidebar';
+import { inSidebar, viewFrame, waitForSidebarState } from './support/sidebar';
 import { expectTokenOnlyInIndexedDb } from './support/token';
 
 const AIKO = rtRequestorEmail('aiko');
 const EMMA = rtRequestorEmail('emma');
 
-describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
+describe('Firefox ESR: configured by managed storage (Japanese UI, inline)', () => {
   let ctx: E2eContext & { rt: NonNullable<E2eContext['rt']> };
   let api: Api;
   let firefox: LaunchedBrowser;
@@ -25,7 +26,7 @@ describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
     api = await startApi();
     firefox = await launchFirefox({
       extensionDir: ctx.extension.firefox,
-      managed: { apiUrl: api.url, token: api.token, language: 'ja' },
+      managed: { apiUrl: api.url, token: api.token, language: 'ja', display: 'inline' },
     });
     page = await firefox.browser.newPage();
   });
@@ -77,10 +78,7 @@ describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
     // #6: nobody Baton knows; the agent types the company into the sidebar's search.
     await clickDemoTicket(page, 6);
     await waitForSidebarState(page, 'not-found', { also: `!!r.querySelector('form[data-part=search-form] input')` });
-    const input = await page.waitForFunction(
-      `document.getElementById('baton-sidebar').shadowRoot.querySelector('form[data-part=search-form] input')`,
-    );
-    const field = input.asElement() as ElementHandle<Element>;
+    const field = await inSidebar(page, 'form[data-part=search-form] input');
     await field.click();
     await field.type('Northwind');
     await page.keyboard.press('Enter');
@@ -88,7 +86,7 @@ describe('Firefox ESR: configured by managed storage (Japanese UI)', () => {
   });
 });
 
-describe('Firefox ESR: configured on the options page (no policy)', () => {
+describe('Firefox ESR: API address and token typed on the options page (display pushed: inline)', () => {
   let api: Api;
   let firefox: LaunchedBrowser;
   let page: Page;
@@ -97,7 +95,7 @@ describe('Firefox ESR: configured on the options page (no policy)', () => {
     const ctx = e2eContext({ extension: true });
     await Promise.all([
       startApi().then((a) => (api = a)),
-      launchFirefox({ extensionDir: ctx.extension.firefox }).then((b) => (firefox = b)),
+      launchFirefox({ extensionDir: ctx.extension.firefox, managed: { display: 'inline' } }).then((b) => (firefox = b)),
     ]);
     page = await firefox.browser.newPage();
   });
@@ -115,7 +113,7 @@ describe('Firefox ESR: configured on the options page (no policy)', () => {
     // may not navigate a tab to a moz-extension:// page itself; it reports it as about:blank).
     const before = new Set(firefox.browser.targets());
     const opened = firefox.browser.waitForTarget((t) => t.type() === 'page' && !before.has(t), { timeout: 15_000 });
-    await page.evaluate(`document.getElementById('baton-sidebar').shadowRoot.querySelector('[data-state=unconfigured] button.primary').click()`);
+    await (await viewFrame(page)).evaluate(`document.querySelector('[data-state=unconfigured] button.primary').click()`);
     const options = (await (await opened).page())!;
     try {
       await options.waitForFunction(`location.href.startsWith('moz-extension://') && !!document.querySelector('form input[name=token]')`, { timeout: 15_000, polling: 100 });

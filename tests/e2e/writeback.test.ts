@@ -1,19 +1,19 @@
-// Write-back across browsers, end to end: one real context API (a config with two tokens that
-// name no person, so each agent writes under the name from their settings), a real Request
-// Tracker 5 ticket, and two agents. In Chromium, agent A (set up on the options page) thanks the
-// account executive — the count goes up once, a second click within the minute sends nothing —
-// and leaves a note for the next person. In Firefox, agent B (settings pushed as managed
+// Write-back across browsers and both ways of showing the relay, end to end: one real context
+// API (a config with two tokens that name no person, so each agent writes under the name from
+// their settings), a real Request Tracker 5 ticket, and two agents. In Chromium's side panel,
+// agent A (set up on the options page) thanks the account executive — the count goes up once, a
+// second click within the minute sends nothing — leaves a note for the next person from the
+// keyboard, and copies the relay. In Firefox, inline, agent B (settings pushed as managed
 // storage, the other token) opens the same customer and sees the note and the count.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEMO_CONFIG, startApi, type Api } from './support/api';
 import { chromiumExtensionWorker, launchChromium, launchFirefox, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, type E2eContext } from './support/context';
-import { configureThroughOptions, optionsPath, typeInto } from './support/pages';
+import { configureThroughOptions, openSidePanel, optionsPath, typeInto } from './support/pages';
 import { expectRelayOnRtTicket } from './support/relay';
-import { waitForSidebarState } from './support/sidebar';
+import { inSidebar, waitForSidebarState } from './support/sidebar';
 
 const TOKEN_A = 'e2e-desk-token-agent-a';
 const TOKEN_B = 'e2e-desk-token-agent-b';
@@ -28,14 +28,6 @@ function twoAgentConfig(): string {
   );
   if (!config.includes(sha(TOKEN_B))) throw new Error('could not replace the tokens of the demo config');
   return config;
-}
-
-/** An element inside the sidebar's (open, test-build) shadow root, once it is there. */
-async function inSidebar(page: Page, selector: string): Promise<ElementHandle<Element>> {
-  const handle = await page.waitForFunction(`document.getElementById('baton-sidebar')?.shadowRoot?.querySelector(${JSON.stringify(selector)}) || null`, { timeout: 10_000, polling: 100 });
-  const el = handle.asElement() as ElementHandle<Element> | null;
-  if (!el) throw new Error(`no ${selector} in the sidebar`);
-  return el;
 }
 
 const SALES_COUNT = `r.querySelector('[data-stage=sales] [data-action=thank] [data-part=thanks-count]')?.textContent`;
@@ -59,7 +51,7 @@ describe('write-back: thanks and a note in Chromium, seen in Firefox', () => {
     api = await startApi({ config: twoAgentConfig() });
     [chromium, firefox] = await Promise.all([
       launchChromium({ extensionDir: ctx.extension.chrome }),
-      launchFirefox({ extensionDir: ctx.extension.firefox, managed: { apiUrl: api.url, token: TOKEN_B, agentName: 'Agent B', language: 'en' } }),
+      launchFirefox({ extensionDir: ctx.extension.firefox, managed: { apiUrl: api.url, token: TOKEN_B, agentName: 'Agent B', language: 'en', display: 'inline' } }),
     ]);
   });
 
@@ -68,7 +60,7 @@ describe('write-back: thanks and a note in Chromium, seen in Firefox', () => {
     await api?.close();
   });
 
-  test('Chromium: agent A thanks the account executive once (a second click within a minute sends nothing), leaves a note and copies the relay', async () => {
+  test('Chromium, side panel: agent A thanks the account executive once (a second click within a minute sends nothing), leaves a note and copies the relay', async () => {
     const optionsUrl = `${chromium.extensionOrigin}/${optionsPath(ctx.extension.chrome)}`;
     await configureThroughOptions(chromium.browser, optionsUrl, { apiUrl: api.url, token: TOKEN_A });
     // The agent's name, on the same options page.
@@ -83,35 +75,40 @@ describe('write-back: thanks and a note in Chromium, seen in Firefox', () => {
     }
     await options.close();
 
+    const panel = await openSidePanel(chromium.browser, chromium.extensionOrigin!);
     const page = await chromium.browser.newPage();
-    await expectRelayOnRtTicket(page, ctx.rt, 'aiko');
-    await waitForSidebarState(page, 'ready', { also: `${SALES_COUNT} === '0'` });
+    await page.bringToFront();
+    await expectRelayOnRtTicket(page, ctx.rt, 'aiko', panel);
+    await waitForSidebarState(panel, 'ready', { also: `${SALES_COUNT} === '0'` });
 
-    await (await inSidebar(page, '[data-stage=sales] [data-action=thank]')).click();
-    await waitForSidebarState(page, 'ready', { containing: 'Thanks sent to 佐藤 健', also: `${SALES_COUNT} === '1'` });
-    await (await inSidebar(page, '[data-stage=sales] [data-action=thank]')).click();
-    await waitForSidebarState(page, 'ready', { containing: 'You already thanked 佐藤 健', also: `${SALES_COUNT} === '1'` });
+    await (await inSidebar(panel, '[data-stage=sales] [data-action=thank]')).click();
+    await waitForSidebarState(panel, 'ready', { containing: 'Thanks sent to 佐藤 健', also: `${SALES_COUNT} === '1'` });
+    await (await inSidebar(panel, '[data-stage=sales] [data-action=thank]')).click();
+    await waitForSidebarState(panel, 'ready', { containing: 'You already thanked 佐藤 健', also: `${SALES_COUNT} === '1'` });
     expect((await stored(api, TOKEN_A)).thanks, 'the API counted one thanks').toBe(1);
 
-    await (await inSidebar(page, 'form[data-part=note-form] textarea')).click();
-    await page.keyboard.type(note);
-    await (await inSidebar(page, 'form[data-part=note-form] [type=submit]')).click();
-    await waitForSidebarState(page, 'ready', {
+    // The note from the keyboard: typed, then Ctrl+Enter leaves it.
+    await (await inSidebar(panel, 'form[data-part=note-form] textarea')).click();
+    await panel.keyboard.type(note);
+    await panel.keyboard.down('Control');
+    await panel.keyboard.press('Enter');
+    await panel.keyboard.up('Control');
+    await waitForSidebarState(panel, 'ready', {
       also: `(() => { const n = r.querySelector('[data-part=notes] [data-part=note]');
         return !!n && n.querySelector('.text').textContent === ${JSON.stringify(note)} && n.textContent.includes('Agent A') && !!n.querySelector('[data-action=delete-note]'); })()`,
     });
     expect((await stored(api, TOKEN_A)).notes[0]).toMatchObject({ text: note, author: 'Agent A' });
 
     // "Copy relay" for the desk's internal note: the clipboard gets the Markdown summary.
-    await chromium.browser.defaultBrowserContext().overridePermissions(ctx.rt.url, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
-    await (await inSidebar(page, '[data-action=copy-relay]')).click();
-    await waitForSidebarState(page, 'ready', { containing: 'Copied' });
-    const copied = (await page.evaluate('navigator.clipboard.readText()')) as string;
+    await chromium.browser.defaultBrowserContext().overridePermissions(chromium.extensionOrigin!, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+    await (await inSidebar(panel, '[data-action=copy-relay]')).click();
+    await waitForSidebarState(panel, 'ready', { containing: 'Copied' });
+    const copied = (await panel.evaluate('navigator.clipboard.readText()')) as string;
     expect(copied).toMatch(/^\*\*Baton\*\*: 田中 愛子 · 株式会社アクメ\n/);
     expect(copied).toContain('- Sales: 佐藤 健 (2024-06-15) — 課題: 若手の離職');
   });
 
-  test('Firefox: agent B opens the same customer and sees the note (not theirs to delete) and the count', async () => {
+  test('Firefox, inline: agent B opens the same customer and sees the note (not theirs to delete) and the count', async () => {
     const page = await firefox.browser.newPage();
     await expectRelayOnRtTicket(page, ctx.rt, 'aiko');
     await waitForSidebarState(page, 'ready', {

@@ -13,6 +13,7 @@
  */
 import { clean, defineAdapter, getJson, mailtoEmail, ownText, str, type FetchContext } from './read';
 import type { CustomerRead } from './types';
+import { desk } from '../../shared/desks';
 
 interface CwConversation {
   id?: number;
@@ -68,8 +69,7 @@ function contactPanel(pane: ParentNode): Element | null {
 }
 
 export const adapter = defineAdapter({
-  id: 'chatwoot',
-  label: 'Chatwoot',
+  ...desk('chatwoot'),
   matches: ['https://app.chatwoot.com/*'],
   examples: {
     ticket: [

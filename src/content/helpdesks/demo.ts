@@ -4,10 +4,10 @@
  */
 import { firstEmail, firstText } from './read';
 import type { CustomerRead, HelpdeskAdapter } from './types';
+import { desk } from '../../shared/desks';
 
 export const adapter: HelpdeskAdapter = {
-  id: 'demo',
-  label: 'Baton demo desk',
+  ...desk('demo'),
   matches: [],
   examples: {
     ticket: [

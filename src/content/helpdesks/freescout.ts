@@ -1,21 +1,22 @@
 /**
  * FreeScout (self-hosted; `/conversation/<internal id>`; `body[data-conversation_id]`).
  *
- * Sources: FreeScout's own source (search tool): `conversations/view.blade.php` — `body` carries
- * `data-conversation_id`, the subject is `.conv-subjtext` (newer releases `#conv-subj-value`, per
- * HELPDESKS.md), the number people see is `.conv-numnav strong`, the customer panel is
- * `#conv-layout-customer`; `customers/profile_snippet.blade.php` — `.customer-name`,
- * `.customer-email a.contact-main` (the conversation's main email comes first), and the company as
- * the first line of the first `.customer-extra .customer-section` — sure for name/email/subject;
- * the company line is only a company when the customer has one (else it can be the job title).
- * The reply form's `select[name="to"]` lists `Name <email>`. No JSON: FreeScout's API is a paid
- * module with API keys.
+ * Sources: FreeScout's own source (search tool) and a real FreeScout 1.8 (issue 9):
+ * `conversations/view.blade.php` — `body` carries `data-conversation_id`; the subject is the
+ * `input#conv-subj-value` (its value; older releases' `.conv-subjtext` stays a fallback); the
+ * number people see is `.conv-numnav strong`; the customer panel is `#conv-layout-customer`;
+ * `customers/profile_snippet.blade.php` — `.customer-name`, `.customer-email a.contact-main` (the
+ * conversation's main email comes first), and the company as the first line of the first
+ * `.customer-extra .customer-section` — the company line is only a company when the customer has
+ * one (else it can be the job title). The reply form's recipients are the hidden multiple
+ * `select#to_email[name="to_email[]"]` (there is no `select[name=to]`). FreeScout stores emails
+ * lower-cased. No JSON: FreeScout's API is a paid module with API keys.
  */
 import { defineAdapter } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'freescout',
-  label: 'FreeScout',
+  ...desk('freescout'),
   matches: [],
   examples: {
     ticket: [
@@ -34,7 +35,7 @@ export const adapter = defineAdapter({
     name: ['#conv-layout-customer .customer-name'],
     email: ['#conv-layout-customer .customer-email a.contact-main', '#conv-layout-customer .customer-email'],
     org: ['#conv-layout-customer .customer-extra .customer-section:not(.customer-social-profiles) > div:first-child'],
-    requester: ['select[name="to"] option[selected]', 'select[name="to"] option'],
+    requester: ['select#to_email option[selected]', 'select#to_email option', 'select[name="to_email[]"] option'],
     customerPanel: ['#conv-layout-customer'],
   },
 });

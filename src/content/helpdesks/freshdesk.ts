@@ -11,6 +11,7 @@
  */
 import { defineAdapter, getJson, str, type FetchContext } from './read';
 import type { CustomerRead } from './types';
+import { desk } from '../../shared/desks';
 
 interface FdTicket {
   id?: number;
@@ -36,8 +37,7 @@ async function fetchCustomer(ctx: FetchContext): Promise<CustomerRead | null> {
 }
 
 export const adapter = defineAdapter({
-  id: 'freshdesk',
-  label: 'Freshdesk',
+  ...desk('freshdesk'),
   matches: ['https://*.freshdesk.com/*'],
   examples: {
     ticket: [

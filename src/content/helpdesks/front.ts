@@ -7,12 +7,12 @@
  * no documented same-origin JSON for the agent's session.
  */
 import { defineAdapter, hostOrMarkup } from './read';
+import { desk } from '../../shared/desks';
 
 const MARKERS = ['link[href*="frontapp.com"]', 'script[src*="frontapp.com"]', 'meta[name="application-name"][content="Front"]'];
 
 export const adapter = defineAdapter({
-  id: 'front',
-  label: 'Front',
+  ...desk('front'),
   matches: ['https://app.frontapp.com/*'],
   examples: {
     ticket: [

@@ -8,12 +8,12 @@
  * Detection: the `*.gorgias.com` host or Gorgias's own asset links.
  */
 import { defineAdapter, hostOrMarkup } from './read';
+import { desk } from '../../shared/desks';
 
 const MARKERS = ['link[href*="gorgias"]', 'script[src*="gorgias"]', 'meta[name="application-name"][content="Gorgias"]'];
 
 export const adapter = defineAdapter({
-  id: 'gorgias',
-  label: 'Gorgias',
+  ...desk('gorgias'),
   matches: ['https://*.gorgias.com/*'],
   examples: {
     ticket: [

@@ -9,10 +9,10 @@
  * for session use; no same-origin JSON is used.
  */
 import { capture, defineAdapter } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'helpscout',
-  label: 'Help Scout',
+  ...desk('helpscout'),
   matches: ['https://secure.helpscout.net/*'],
   examples: {
     ticket: [

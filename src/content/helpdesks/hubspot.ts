@@ -9,10 +9,10 @@
  * no same-origin JSON is used.
  */
 import { defineAdapter } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'hubspot',
-  label: 'HubSpot',
+  ...desk('hubspot'),
   matches: ['https://app.hubspot.com/*', 'https://app-eu1.hubspot.com/*'],
   examples: {
     ticket: [

@@ -4,12 +4,13 @@
  */
 import type { HelpdeskAdapter } from './types';
 
-const modules = import.meta.glob<{ adapter?: HelpdeskAdapter }>(['./*.ts', '!./index.ts', '!./types.ts', '!./read.ts'], {
+// Each file's `adapter` export only (no module objects: a desk's other exports stay out of the bundle).
+const modules = import.meta.glob<HelpdeskAdapter | undefined>(['./*.ts', '!./index.ts', '!./types.ts', '!./read.ts'], {
   eager: true,
+  import: 'adapter',
 });
 
-export const builtinAdapters: HelpdeskAdapter[] = Object.entries(modules)
-  .map(([, m]) => m.adapter)
+export const builtinAdapters: HelpdeskAdapter[] = Object.values(modules)
   .filter((a): a is HelpdeskAdapter => !!a)
   .sort((a, b) => a.id.localeCompare(b.id));
 

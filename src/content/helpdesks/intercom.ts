@@ -11,10 +11,10 @@
  * (sidebar attributes are guesses). No same-origin JSON was found documented for the agent's session.
  */
 import { defineAdapter, labelledValue } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'intercom',
-  label: 'Intercom',
+  ...desk('intercom'),
   matches: ['https://app.intercom.com/*', 'https://app.eu.intercom.com/*', 'https://app.au.intercom.com/*'],
   examples: {
     ticket: [

@@ -12,6 +12,7 @@
  */
 import { defineAdapter, getJson, str, type FetchContext } from './read';
 import type { CustomerRead } from './types';
+import { desk } from '../../shared/desks';
 
 interface JiraUser { displayName?: string; emailAddress?: string }
 
@@ -31,8 +32,7 @@ async function fetchCustomer(ctx: FetchContext): Promise<CustomerRead | null> {
 const KEY = '([A-Z][A-Z0-9_]+-\\d+)';
 
 export const adapter = defineAdapter({
-  id: 'jira',
-  label: 'Jira Service Management',
+  ...desk('jira'),
   matches: ['https://*.atlassian.net/*'],
   examples: {
     ticket: [

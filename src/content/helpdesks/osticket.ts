@@ -1,18 +1,24 @@
 /**
  * osTicket staff panel (`/scp/tickets.php?id=<internal id>`; pjax swaps `#pjax-container`).
  *
- * Sources: osTicket's own source `include/staff/ticket-view.inc.php` (search tool) — sure:
- * `h2 a[href="tickets.php?id=…"]` "Ticket #<number>" (the number people see; the URL id is
- * internal), subject `.tixTitle h3`, user `#user-<id>-name` / `#user-<id>-email` in
- * `table.ticket_info`, and an "Organization:" `th` whose `td` holds the name (its own text; the
- * cell also holds a counter link and a dropdown). The reply select `#emailreply` lists
- * `Name <email>`. No JSON for the staff session (osTicket's API takes API keys only).
+ * As seen on a real osTicket 1.18 (issue 9): `h2 a[href="tickets.php?id=…"]` "Ticket #<number>"
+ * (the number people see; the URL id is internal) in the ticket bar `.sticky.bar`; subject
+ * `.tixTitle h3`; the user row `tr#user-row` with a span `"<name>" <email>`; an "Organization:"
+ * `th` (only when the user has one) whose `td` holds the name (its own text; the cell also holds a
+ * counter link and a dropdown); two `table.ticket_info` (the second: assignee, SLA, dates); the
+ * reply select `select#reply-to` whose `option[value=user]` reads `Ticket Owner (<email>)`; no
+ * mailto: link anywhere. Older releases' `#user-<id>-name` / `#user-<id>-email` spans stay as
+ * fallbacks. No JSON for the staff session (osTicket's API takes API keys only).
+ *
+ * Inline layout: osTicket's 960 px `#container` and 940 px tables and ticket bar do not fit the
+ * room left beside the sidebar; while it is open they take the room there is (the bar's content
+ * too, which osTicket centres in the whole window once the bar is fixed).
  */
-import { defineAdapter, labelledValue } from './read';
+import { defineAdapter, findEmail, firstText, labelledValue } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'osticket',
-  label: 'osTicket',
+  ...desk('osticket'),
   matches: [],
   examples: {
     ticket: [
@@ -28,12 +34,19 @@ export const adapter = defineAdapter({
   fields: {
     subject: ['.tixTitle h3', '.tixTitle'],
     ticket: ['h2 a[href*="tickets.php?id="]'],
+    requester: ['table.ticket_info tr#user-row td span', 'tr#user-row td'],
     name: ['table.ticket_info [id^="user-"][id$="-name"]'],
     email: ['table.ticket_info [id^="user-"][id$="-email"]'],
-    requester: ['select#emailreply option[value="1"]'],
     customerPanel: ['table.ticket_info'],
   },
   extra: (pane) => ({
+    // The reply select names the ticket's owner: `Ticket Owner (<email>)`.
+    email: findEmail(firstText(pane, ['select#reply-to option[value="user"]', 'select#emailreply option[value="1"]'])),
     org: labelledValue(pane, /^(organi[sz]ation|組織)\s*:?$/i, { labelSel: 'table.ticket_info th', own: true }),
   }),
+  layout: {
+    css: `#container{width:auto!important;max-width:960px!important;min-width:0!important}
+#content table.ticket_info,#content table[width="940"],#ticket_thread,.thread-entry{width:100%!important;max-width:100%!important;box-sizing:border-box}
+.sticky.bar .content{width:auto!important;max-width:940px!important;padding:0 10px;box-sizing:border-box}`,
+  },
 });

@@ -278,6 +278,8 @@ export interface AdapterSpec {
   fetchCustomer?: HelpdeskAdapter['fetchCustomer'];
   /** Override detect entirely (e.g. to look at script text). */
   detectFn?: (doc: Document) => boolean;
+  /** Inline mode: how the desk makes room for the sidebar (HelpdeskAdapter.layout). */
+  layout?: HelpdeskAdapter['layout'];
 }
 
 /** The first token containing a digit: `Ticket #123456` → `123456`, `#KEY-12` → `KEY-12`. */
@@ -334,12 +336,7 @@ function deepMailto(root: ParentNode, sels: readonly string[]): string | undefin
 export function defineAdapter(spec: AdapterSpec): HelpdeskAdapter {
   const ready = spec.ready ?? spec.detect;
   return {
-    id: spec.id,
-    label: spec.label,
-    matches: spec.matches,
-    examples: spec.examples,
-    ticketFromUrl: ticketFromPatterns(spec.urls),
-    detect: spec.detectFn ?? ((doc) => hasAny(doc, spec.detect)),
+    ...defineRecogniser(spec),
     activePane: spec.activePane ?? ((doc) => (spec.deep ? ready.some((sel) => deepQuery(doc, sel)) : hasAny(doc, ready)) ? doc.body : null),
     read(pane, ctx) {
       return mergeReads<CustomerRead>(
@@ -350,7 +347,25 @@ export function defineAdapter(spec: AdapterSpec): HelpdeskAdapter {
       ) as CustomerRead;
     },
     ...(spec.fetchCustomer ? { fetchCustomer: spec.fetchCustomer } : {}),
+    ...(spec.layout ? { layout: spec.layout } : {}),
   };
+}
+
+/**
+ * The recogniser of a desk only: how its ticket URLs and its markup are told apart, without the
+ * reader (pane, fields, JSON). content/all.js is built with this in place of defineAdapter (the
+ * build's recogniser transform); the reader comes from content/adapters/<id>.js when a page is
+ * one of this desk's tickets. `read` and `activePane` are absent: the content script loads them.
+ */
+export function defineRecogniser(spec: Pick<AdapterSpec, 'id' | 'label' | 'matches' | 'examples' | 'urls' | 'detect' | 'detectFn'>): HelpdeskAdapter {
+  return {
+    id: spec.id,
+    label: spec.label,
+    matches: spec.matches,
+    examples: spec.examples,
+    ticketFromUrl: ticketFromPatterns(spec.urls),
+    detect: spec.detectFn ?? ((doc) => hasAny(doc, spec.detect)),
+  } as HelpdeskAdapter;
 }
 
 export type { FetchContext };

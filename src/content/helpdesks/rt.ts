@@ -8,6 +8,7 @@
  */
 import { clean, findEmail, firstText, parseNameEmail } from './read';
 import type { CustomerRead, HelpdeskAdapter } from './types';
+import { desk } from '../../shared/desks';
 
 const REQUESTORS = [
   '.ticket-info-people .requestors .current-value span.user[data-user-id]',
@@ -28,8 +29,7 @@ function requestor(pane: ParentNode): { name?: string; email?: string } {
 }
 
 export const adapter: HelpdeskAdapter = {
-  id: 'rt',
-  label: 'Request Tracker',
+  ...desk('rt'),
   matches: [],
   examples: {
     ticket: [

@@ -11,6 +11,7 @@
  */
 import { deepFirstText, deepQueryAll, deepText, defineAdapter, findEmail } from './read';
 import type { CustomerRead } from './types';
+import { desk } from '../../shared/desks';
 
 const ITEM = (labels: string[]) => labels.map((l) => `records-record-layout-item[field-label="${l}"]`);
 const VALUE = ['lightning-formatted-email', 'force-lookup a', 'records-hoverable-link a', 'lightning-formatted-text', 'lightning-formatted-name', '.slds-form-element__static'];
@@ -50,8 +51,7 @@ function extra(pane: ParentNode): Partial<CustomerRead> {
 }
 
 export const adapter = defineAdapter({
-  id: 'salesforce',
-  label: 'Salesforce Service Console',
+  ...desk('salesforce'),
   matches: ['https://*.lightning.force.com/*', 'https://*.my.salesforce.com/*'],
   examples: {
     ticket: [

@@ -63,20 +63,25 @@ export interface HelpdeskAdapter {
    */
   fetchCustomer?(ctx: FetchContext): Promise<CustomerRead | null>;
   /**
-   * Optional: where the sidebar makes room on this desk, when pushing the whole page (a right
-   * margin on <html>) breaks its layout. Without it the whole page is pushed.
+   * Optional, inline mode: how this desk makes room for the sidebar, when pushing the whole page
+   * (a right margin on <html>) is not enough. Without it the whole page is pushed.
    */
   layout?: DeskLayout;
 }
 
 /**
+ * How a desk makes room for the inline sidebar when a right margin on <html> is not enough.
  * A desk whose top bar is laid out by its own script from the window's width (which a margin
  * on <html> does not change; RT moves menu items into "More" that way): the bar keeps the whole
- * width, the sidebar starts under it, and what lies under the bar is pushed instead.
+ * width, the sidebar starts under it, and what lies under the bar is pushed instead. A desk
+ * with a fixed-width layout (osTicket's 960 px container) adds CSS that fits it into the room
+ * while the sidebar is open.
  */
 export interface DeskLayout {
   /** The desk's top bar (the sidebar starts at its bottom). */
-  below: string;
+  below?: string;
   /** The elements under the bar that get the right margin (all that would lie under the sidebar). */
-  push: string[];
+  push?: string[];
+  /** CSS applied while the inline sidebar is open (a `<style>` in the page). */
+  css?: string;
 }

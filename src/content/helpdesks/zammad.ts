@@ -16,6 +16,7 @@
  */
 import { defineAdapter, getJson, labelledValue, str, type FetchContext } from './read';
 import type { CustomerRead } from './types';
+import { desk } from '../../shared/desks';
 
 interface ZTicket { id?: number; number?: string; title?: string; customer_id?: number; organization?: string | null; customer?: string }
 interface ZUser { email?: string; firstname?: string; lastname?: string; organization?: string | null }
@@ -38,8 +39,7 @@ async function fetchCustomer(ctx: FetchContext): Promise<CustomerRead | null> {
 const CUSTOMER = ['.sidebar[data-tab="customer"]', '[data-tab="customer"]', '.tabsSidebar [data-tab="customer"]'];
 
 export const adapter = defineAdapter({
-  id: 'zammad',
-  label: 'Zammad',
+  ...desk('zammad'),
   matches: [],
   examples: {
     ticket: [

@@ -12,6 +12,7 @@
  */
 import { defineAdapter, getJson, str, type FetchContext } from './read';
 import type { CustomerRead } from './types';
+import { desk } from '../../shared/desks';
 
 interface ZdUser { id: number; name?: string; email?: string; organization_id?: number | null }
 interface ZdTicketResponse {
@@ -31,8 +32,7 @@ async function fetchCustomer(ctx: FetchContext): Promise<CustomerRead | null> {
 }
 
 export const adapter = defineAdapter({
-  id: 'zendesk',
-  label: 'Zendesk',
+  ...desk('zendesk'),
   matches: ['https://*.zendesk.com/*'],
   examples: {
     ticket: [

@@ -12,10 +12,10 @@
  * panel's `mailto:` link. No same-origin JSON is used (Zoho's internal API needs an org header).
  */
 import { defineAdapter } from './read';
+import { desk } from '../../shared/desks';
 
 export const adapter = defineAdapter({
-  id: 'zoho',
-  label: 'Zoho Desk',
+  ...desk('zoho'),
   matches: ['https://desk.zoho.com/*', 'https://desk.zoho.eu/*', 'https://desk.zoho.in/*', 'https://desk.zoho.com.au/*', 'https://desk.zoho.jp/*'],
   examples: {
     ticket: [

@@ -1,7 +1,7 @@
 // Real browsers for the end-to-end tests: Debian's Chromium and Firefox ESR driven by
 // puppeteer-core (CDP over a pipe for Chromium, WebDriver BiDi for Firefox). Never downloads a
 // browser. Each launch gets a fresh profile in a temp directory that close() removes.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ export interface ManagedSettings {
   token?: string;
   agentName?: string;
   language?: 'auto' | 'ja' | 'en';
+  display?: 'panel' | 'inline';
 }
 
 export interface LaunchedBrowser {
@@ -198,6 +199,8 @@ export async function launchFirefox(o: LaunchFirefoxOptions): Promise<LaunchedBr
   const manifest = readManifest(o.extensionDir);
   const geckoId: string = manifest.browser_specific_settings?.gecko?.id ?? FIREFOX_EXTENSION_ID;
   const home = mkdtempSync(join(tmpdir(), 'baton-firefox-'));
+  // A fixed moz-extension origin for this launch (Firefox picks a random one per profile otherwise).
+  const uuid = randomUUID();
   const profileDir = join(home, 'profile');
   mkdirSync(profileDir);
   if (o.managed) {
@@ -224,6 +227,7 @@ export async function launchFirefox(o: LaunchFirefoxOptions): Promise<LaunchedBr
       extraPrefsFirefox: {
         'intl.locale.requested': 'en-US',
         'intl.accept_languages': 'en-US, en',
+        'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: uuid }),
         ...o.extraPrefs,
       },
       handleSIGINT: false,
@@ -245,6 +249,7 @@ export async function launchFirefox(o: LaunchFirefoxOptions): Promise<LaunchedBr
   return {
     browser,
     extensionId,
+    extensionOrigin: `moz-extension://${uuid}`,
     profileDir,
     async close() {
       await browser.close().catch(() => {});

@@ -9,6 +9,8 @@ export interface E2eContext {
   root: string;
   /** Unpacked test builds (BATON_SHADOW=open). */
   extension: { chrome: string; firefox: string };
+  /** Unpacked production builds (closed shadow root, no demo defaults). */
+  production: { chrome: string; firefox: string };
   /** Why the test build is missing, or null. */
   extensionError: string | null;
   rt: { url: string; password: string; tickets: Record<keyof typeof RT_TICKETS, number> } | null;

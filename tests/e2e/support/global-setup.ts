@@ -1,7 +1,9 @@
 // Vitest globalSetup of the `e2e` project: once per run, build the test extension
-// (`node scripts/build.mjs --out dist/test` with BATON_SHADOW=open) and start one Request
-// Tracker 5 with a ticket per demo contact. Test files get both through `inject('e2e')`.
-// A failure here does not abort the run: it is handed to the tests, which fail with it.
+// (`node scripts/build.mjs --out dist/test` with BATON_SHADOW=open) and a production build
+// (`--out dist/test-prod`, no BATON_SHADOW: the closed shadow root agents get, for the hostile
+// page test), and start one Request Tracker 5 with a ticket per demo contact. Test files get
+// them through `inject('e2e')`. A failure here does not abort the run: it is handed to the
+// tests, which fail with it.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,17 +14,19 @@ import { startRt, type RtServer } from './rt';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 export const TEST_BUILD_DIR = join(ROOT, 'dist/test');
+export const PROD_BUILD_DIR = join(ROOT, 'dist/test-prod');
 
-function buildExtension(): Promise<{ ok: true } | { ok: false; error: string }> {
-  // BATON_E2E_PREBUILT=1: use dist/test as it is (a developer iterating on tests only).
+function buildExtension(outDir: string, env: Record<string, string | undefined>): Promise<{ ok: true } | { ok: false; error: string }> {
+  const dir = join(ROOT, outDir);
+  // BATON_E2E_PREBUILT=1: use the builds as they are (a developer iterating on tests only).
   if (process.env.BATON_E2E_PREBUILT === '1') {
-    const missing = ['chrome', 'firefox'].filter((b) => !existsSync(join(TEST_BUILD_DIR, b, 'manifest.json')));
-    return Promise.resolve(missing.length ? { ok: false, error: `BATON_E2E_PREBUILT=1 but dist/test has no ${missing.join(', ')} build` } : { ok: true });
+    const missing = ['chrome', 'firefox'].filter((b) => !existsSync(join(dir, b, 'manifest.json')));
+    return Promise.resolve(missing.length ? { ok: false, error: `BATON_E2E_PREBUILT=1 but ${outDir} has no ${missing.join(', ')} build` } : { ok: true });
   }
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['scripts/build.mjs', '--out', 'dist/test', '--quiet'], {
+    const child = spawn(process.execPath, ['scripts/build.mjs', '--out', outDir, '--quiet'], {
       cwd: ROOT,
-      env: { ...process.env, BATON_SHADOW: 'open' },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -32,8 +36,8 @@ function buildExtension(): Promise<{ ok: true } | { ok: false; error: string }> 
     child.on('exit', (code) => {
       if (code !== 0) return done({ ok: false, error: `build exited ${code}:\n${out.slice(-4000)}` });
       for (const b of ['chrome', 'firefox']) {
-        if (!existsSync(join(TEST_BUILD_DIR, b, 'manifest.json'))) {
-          return done({ ok: false, error: `build left no ${b}/manifest.json in dist/test:\n${out.slice(-2000)}` });
+        if (!existsSync(join(dir, b, 'manifest.json'))) {
+          return done({ ok: false, error: `build left no ${b}/manifest.json in ${outDir}:\n${out.slice(-2000)}` });
         }
       }
       done({ ok: true });
@@ -86,11 +90,19 @@ function removeLeftoverPolicies(): void {
 export default async function setup(project: TestProject) {
   const t0 = Date.now();
   removeLeftoverPolicies();
-  // The build (CPU) and RT's start (mostly waiting on Perl) overlap.
-  const [built, rtResult] = await Promise.allSettled([buildExtension(), startRtWithTickets()]);
+  // The builds (CPU) and RT's start (mostly waiting on Perl) overlap.
+  const both = async () => {
+    const [test, prod] = await Promise.all([
+      buildExtension('dist/test', { BATON_SHADOW: 'open' }),
+      buildExtension('dist/test-prod', { BATON_SHADOW: undefined, BATON_DEMO: undefined }),
+    ]);
+    return !test.ok ? test : prod;
+  };
+  const [built, rtResult] = await Promise.allSettled([both(), startRtWithTickets()]);
   const ctx: E2eContext = {
     root: ROOT,
     extension: { chrome: join(TEST_BUILD_DIR, 'chrome'), firefox: join(TEST_BUILD_DIR, 'firefox') },
+    production: { chrome: join(PROD_BUILD_DIR, 'chrome'), firefox: join(PROD_BUILD_DIR, 'firefox') },
     extensionError:
       built.status === 'rejected' ? String(built.reason) : built.value.ok ? null : built.value.error,
     rt: null,

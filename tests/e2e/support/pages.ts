@@ -1,5 +1,6 @@
-// Page-level helpers shared by the e2e tests: the options page as a person uses it, the demo
-// desk's client-side links, and a check that a navigation stayed in the same document.
+// Page-level helpers shared by the e2e tests: the options page as a person uses it, the side
+// panel opened as a person opens it, the demo desk's client-side links, and a check that a
+// navigation stayed in the same document.
 import type { Browser, Page } from 'puppeteer-core';
 import { readManifest } from './browsers';
 
@@ -22,19 +23,21 @@ export async function typeInto(page: Page, selector: string, text: string): Prom
 }
 
 /**
- * Opens the options page, fills `apiUrl` and `token`, submits, then reopens the page until it
- * shows the saved values (saving is asynchronous).
+ * Opens the options page, fills `apiUrl` and `token` (and picks where the relay shows, when
+ * `display` is given), submits, then reopens the page until it shows the saved values (saving is
+ * asynchronous).
  */
 export async function configureThroughOptions(
   browser: Browser,
   optionsUrl: string,
-  settings: { apiUrl: string; token: string },
+  settings: { apiUrl: string; token: string; display?: 'panel' | 'inline' },
 ): Promise<void> {
   const page = await browser.newPage();
   try {
     await page.goto(optionsUrl, { waitUntil: 'load' });
     await typeInto(page, 'form input[name=apiUrl]', settings.apiUrl);
     await typeInto(page, 'form input[name=token]', settings.token);
+    if (settings.display) await page.select('form select[name=display]', settings.display);
     const submit = await page.waitForSelector('form [type=submit]', { visible: true });
     await submit!.click();
     const deadline = Date.now() + 15_000;
@@ -43,7 +46,9 @@ export async function configureThroughOptions(
       await page.waitForSelector('form input[name=apiUrl]', { visible: true });
       const saved = (await page.waitForFunction(
         `(() => { const a = document.querySelector('form input[name=apiUrl]'); const t = document.querySelector('form input[name=token]');
-          return a && t && a.value === ${JSON.stringify(settings.apiUrl)} && t.value === ${JSON.stringify(settings.token)}; })()`,
+          const d = document.querySelector('form select[name=display]');
+          return a && t && a.value === ${JSON.stringify(settings.apiUrl)} && t.value === ${JSON.stringify(settings.token)}
+            && (${JSON.stringify(settings.display ?? '')} === '' || (d && d.value === ${JSON.stringify(settings.display ?? '')})); })()`,
         { timeout: 3_000, polling: 100 },
       ).then(() => true, () => false));
       if (saved) return;
@@ -52,6 +57,58 @@ export async function configureThroughOptions(
   } finally {
     await page.close();
   }
+}
+
+/**
+ * Chromium: opens Baton's side panel the way a person can, by a real click (a trusted user
+ * gesture, CDP Input.dispatchMouseEvent) on the options page's "Open the side panel now" button,
+ * which calls chrome.sidePanel.open() in the click. (The toolbar button, which opens it too, is
+ * browser UI that the DevTools protocol cannot click.) Returns the side panel's page and closes
+ * the options tab.
+ */
+export async function openSidePanel(browser: Browser, extensionOrigin: string, optionsPage = 'src/options/index.html'): Promise<Page> {
+  const options = await browser.newPage();
+  try {
+    await options.goto(`${extensionOrigin}/${optionsPage}`, { waitUntil: 'load' });
+    const button = await options.waitForSelector('[data-action=open-panel]', { visible: true, timeout: 15_000 });
+    const opened = browser.waitForTarget((t) => t.url().startsWith(`${extensionOrigin}/src/panel/index.html`), { timeout: 15_000 });
+    await button!.click();
+    const panel = await (await opened).asPage();
+    await panel.waitForSelector('aside', { timeout: 15_000 });
+    return panel;
+  } finally {
+    await options.close();
+  }
+}
+
+/**
+ * Firefox: one of Baton's own pages as a foothold for the test. WebDriver BiDi may not navigate
+ * a tab to a moz-extension:// address, but a web page may link to the one page Baton lets web
+ * pages load (the inline frame's, web_accessible_resources): the test clicks such a link on a
+ * loopback page and is then in an extension page, with the extension's APIs (to open the
+ * options page, or the panel page in a window of its own). `extensionOrigin` is the fixed
+ * moz-extension origin launchFirefox sets.
+ */
+export async function firefoxExtensionPage(browser: Browser, extensionOrigin: string, loopbackUrl: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(loopbackUrl, { waitUntil: 'load' });
+  await page.evaluate(`(() => { const a = document.createElement('a'); a.id = 'baton-test-foothold'; a.href = ${JSON.stringify(`${extensionOrigin}/src/frame/index.html`)}; a.textContent = 'Baton'; document.body.prepend(a); })()`);
+  await page.click('#baton-test-foothold');
+  await page.waitForFunction(`location.href.startsWith(${JSON.stringify(extensionOrigin)}) && typeof browser === 'object' && !!browser.tabs`, { timeout: 15_000, polling: 100 });
+  return page;
+}
+
+/**
+ * Firefox: the panel page (the sidebar's, src/panel/index.html) in a window of its own, following
+ * the active tab of the window the foothold page is in (where the test's pages open).
+ */
+export async function firefoxPanelWindow(browser: Browser, foothold: Page): Promise<Page> {
+  const before = new Set(browser.targets());
+  const opened = browser.waitForTarget((t) => t.type() === 'page' && !before.has(t), { timeout: 15_000 });
+  await foothold.evaluate(`browser.windows.getCurrent().then((w) => browser.windows.create({ url: '/src/panel/index.html?window=' + w.id })).then(() => true)`);
+  const panel = (await (await opened).page())!;
+  await panel.waitForFunction(`location.pathname === '/src/panel/index.html' && !!document.querySelector('aside')`, { timeout: 15_000, polling: 100 });
+  return panel;
 }
 
 /** Marks the document so a later check can tell it was not reloaded. */
@@ -72,13 +129,11 @@ export async function clickDemoTicket(page: Page, id: number): Promise<void> {
   await page.waitForFunction(`location.pathname === '/demo/tickets/${id}'`, { timeout: 10_000, polling: 50 });
 }
 
-/** Rectangles of the sidebar host and an element of the page (to check they do not overlap). */
+/** Rectangles of the inline sidebar's host and an element of the page (to check they do not overlap). */
 export async function rects(page: Page, selector: string) {
   return (await page.evaluate(`(() => {
     const r = (e) => { if (!e) return null; const b = e.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
-    const host = document.getElementById('baton-sidebar');
-    const panel = host && host.shadowRoot && host.shadowRoot.querySelector('[data-state]');
-    return { sidebar: r(panel || host), other: r(document.querySelector(${JSON.stringify(selector)})), viewport: { w: innerWidth, h: innerHeight } };
+    return { sidebar: r(document.getElementById('baton-sidebar')), other: r(document.querySelector(${JSON.stringify(selector)})), viewport: { w: innerWidth, h: innerHeight } };
   })()`)) as {
     sidebar: { x: number; y: number; w: number; h: number } | null;
     other: { x: number; y: number; w: number; h: number } | null;
@@ -111,8 +166,7 @@ export async function rtLayout(page: Page) {
     const hit = (a, b) => a.x < b.x + b.w - 1 && b.x < a.x + a.w - 1 && a.y < b.y + b.h - 1 && b.y < a.y + a.h - 1;
     const overlapping = [];
     for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (hit(all[i], all[j])) overlapping.push(all[i].name + ' / ' + all[j].name);
-    const host = document.getElementById('baton-sidebar');
-    const sidebar = box((host.shadowRoot.querySelector('[data-state]') || host).getBoundingClientRect());
+    const sidebar = box(document.getElementById('baton-sidebar').getBoundingClientRect());
     const underSidebar = all.filter((p) => hit(p, sidebar)).map((p) => p.name);
     return { menu, pageMenu, overlapping, underSidebar, sidebar, body: box(document.getElementById('body').getBoundingClientRect()) };
   })()`)) as { menu: Box[]; pageMenu: Box[]; overlapping: string[]; underSidebar: string[]; sidebar: Box; body: Box };

@@ -4,7 +4,7 @@ import type { Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { expectedAccountRelay, expectedRelay } from './api';
 import { rtRequestorEmail, rtTicketUrl, type E2eContext, type RT_TICKETS } from './context';
-import { waitForSidebarState, type SidebarSnapshot } from './sidebar';
+import { waitForSidebarState, type SidebarSnapshot, type ViewTarget } from './sidebar';
 
 /**
  * Asserts a ready sidebar snapshot shows the relay of a contact (`email`) or, given
@@ -18,14 +18,23 @@ export function expectRelayOf(snap: SidebarSnapshot, who: string | { account: st
   return snap;
 }
 
-/** Opens an RT 5 ticket (logged in by URL), waits for a ready sidebar, checks the relay. */
+/**
+ * Opens an RT 5 ticket (logged in by URL), waits for a ready relay in `view` (default: the inline
+ * frame in the page; give the side panel's page in panel mode), checks the relay.
+ */
 export async function expectRelayOnRtTicket(
   page: Page,
   rt: NonNullable<E2eContext['rt']>,
   ticket: keyof typeof RT_TICKETS,
+  view: ViewTarget = page,
 ): Promise<SidebarSnapshot> {
   await page.goto(rtTicketUrl(rt, rt.tickets[ticket]), { waitUntil: 'domcontentloaded' });
   // The page really is the ticket (logged in), not RT's login form.
   await page.waitForSelector('body#comp-Ticket-Display', { timeout: 20_000 });
-  return expectRelayOf(await waitForSidebarState(page, 'ready'), rtRequestorEmail(ticket));
+  const email = rtRequestorEmail(ticket);
+  // The relay of this customer (a panel may still show the last ticket's for a moment).
+  const want = expectedRelay(email);
+  const also = `JSON.stringify([...document.querySelectorAll('[data-part=before] [data-part=handoff]')].map((e) => e.dataset.stage)) === ${JSON.stringify(JSON.stringify(want.stages))}
+    && JSON.stringify([...document.querySelectorAll('[data-part=after] [data-part=impact]')].map((e) => e.dataset.level)) === ${JSON.stringify(JSON.stringify(want.levels))}`;
+  return expectRelayOf(await waitForSidebarState(view, 'ready', { also }), email);
 }

@@ -46,9 +46,9 @@ describe('Request Tracker 5', () => {
   it("names its top bar and what lies under it (the sidebar's room) as they are on the captured page", () => {
     const doc = fixture('rt-live.html');
     const layout = rt.layout!;
-    const bar = doc.querySelector(layout.below)!;
+    const bar = doc.querySelector(layout.below!)!;
     expect(bar.querySelector('#app-nav'), 'the bar holds the menus RT lays out from the window width').not.toBeNull();
-    for (const sel of layout.push) {
+    for (const sel of layout.push!) {
       const el = doc.querySelector(sel);
       expect(el, sel).not.toBeNull();
       expect(bar.contains(el) || el!.contains(bar), `${sel} lies outside the bar`).toBe(false);

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackground, resolveLanguage, type BackgroundDeps } from '../../../src/background/handlers';
 import { FRESH_MS, USABLE_MS } from '../../../src/background/cache';
-import { declaredDesks, declaredPatterns, deskMatches, registeredMatches } from '../../../src/background/settings';
+import { deskMatches, registeredMatches } from '../../../src/background/settings';
+import { declaredDesks, declaredPatterns } from '../../../src/shared/desks';
 import { idbSecretStore } from '../../../src/background/secret-store';
 import { IDBFactory } from 'fake-indexeddb';
 import { DEMO_TOKEN, MemoryArea, loadLocale, startDemoApi, type RunningApi } from './helpers';
@@ -69,8 +70,35 @@ describe('settings', () => {
   it('content scripts get settings without the token', async () => {
     const { h } = setup();
     const pub = await h['settings:public']({});
-    expect(pub).toEqual({ configured: true, agentName: '', language: 'auto', disabledDesks: [] });
+    expect(pub).toEqual({ configured: true, agentName: '', language: 'auto', disabledDesks: [], display: 'panel' });
     expect(JSON.stringify(await h['content:init']({ origin: 'http://127.0.0.1:8787' }))).not.toContain(DEMO_TOKEN);
+  });
+});
+
+describe('display (panel or inline)', () => {
+  it('is the side panel unless the agent or the administrator says inline; ill values are ignored', async () => {
+    expect((await setup().h['settings:get']({})).settings.display).toBe('panel');
+    const { h } = setup({ local: { apiUrl: api.url, token: DEMO_TOKEN } });
+    expect((await h['settings:set']({ settings: { display: 'inline' } })).settings.display).toBe('inline');
+    expect((await h['content:init']({ origin: 'http://127.0.0.1:8787' })).settings.display).toBe('inline');
+    expect((await setup({ local: { display: 'sideways' } }).h['settings:get']({})).settings.display).toBe('panel');
+    const pushed = setup({ local: { display: 'panel' }, managed: { display: 'inline' } });
+    const view = await pushed.h['settings:get']({});
+    expect(view.settings.display).toBe('inline');
+    expect(view.managed).toContain('display');
+    expect((await pushed.h['settings:set']({ settings: { display: 'panel' } })).settings.display, 'policy wins').toBe('inline');
+  });
+
+  it('is inline where the browser has no panel, whatever the setting', async () => {
+    const local = new MemoryArea();
+    const bg = createBackground({ local, loadLocale, uiLanguage: () => 'en', openOptions: async () => undefined, hasPanel: false });
+    expect((await bg.handlers['content:init']({ origin: 'http://127.0.0.1:8787' })).settings.display).toBe('inline');
+  });
+
+  it("the content script's start gives the inline frame's title in the agent's language, no strings else", async () => {
+    const init = await setup().h['content:init']({ origin: 'http://127.0.0.1:8787' });
+    expect(init.label).toBe('Baton: この顧客をめぐるリレー'); // the browser is Japanese here
+    expect(Object.keys(init).sort()).toEqual(['adapters', 'label', 'settings', 'ui']);
   });
 });
 

@@ -2,8 +2,8 @@
 // @vitest-environment-options {"url":"https://desk.example.test/home","settings":{"disableJavaScriptFileLoading":true,"disableCSSFileLoading":true}}
 /**
  * On a hosted desk's domain the content script runs on every page; it must not wake the
- * background until the page is a ticket. Then it asks (and has the sidebar's code loaded), and
- * (not configured) says so.
+ * background until the page is a ticket. Then it asks, reports the ticket, and (not configured)
+ * the tab's view says so.
  */
 import { afterAll, expect, it, vi } from 'vitest';
 import { createBackground, dispatch } from '../../../src/background/handlers';
@@ -18,8 +18,6 @@ const bg = createBackground({
   loadLocale,
   uiLanguage: () => 'en',
   openOptions: async () => undefined,
-  // What scripting.executeScript does with content/sidebar.js: run its entry in this page's world.
-  injectSidebar: async () => void (await import('../../../src/content/sidebar-entry')),
 });
 (globalThis as unknown as { chrome: unknown }).chrome = {
   runtime: {
@@ -50,7 +48,6 @@ it('asks nothing on pages that are not tickets, then looks up on a ticket', asyn
   app = await main({ adapters: [desk], waitMs: 2000 });
   expect(app).not.toBeNull();
   expect(asked).toEqual([]);
-  expect(document.getElementById('baton-sidebar')).toBeNull();
 
   const ticket = document.createElement('div');
   ticket.className = 'ticket';
@@ -61,8 +58,9 @@ it('asks nothing on pages that are not tickets, then looks up on a ticket', asyn
   document.body.append(ticket);
   history.pushState(null, '', '/tickets/12');
   await app!.refresh();
-  // The sidebar's code is loaded only now, on the first ticket.
-  expect(asked.slice(0, 3)).toEqual(['content:init', 'sidebar:load', 'override:get']);
-  await vi.waitFor(() => expect(app!.sidebar()?.model.state).toBe('unconfigured'));
-  expect(app!.status()).toMatchObject({ desk: { id: 'testdesk' }, customer: { email: 'emma.clark@northwind.example.com', ticket: '12' } });
+  // Woken only now, on the first ticket: the settings, then what the page shows.
+  expect(asked).toEqual(['content:init', 'tab:report', 'tab:report']);
+  await vi.waitFor(async () => expect((await bg.tabs.view(1)).model?.state).toBe('unconfigured'));
+  expect(app!.reported()).toMatchObject({ desk: { id: 'testdesk' }, customer: { email: 'emma.clark@northwind.example.com', ticket: '12' } });
+  expect(document.getElementById('baton-sidebar')).toBeNull();
 });

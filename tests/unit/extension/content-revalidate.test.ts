@@ -3,38 +3,43 @@
 /**
  * Revalidation never makes the shown relay disappear: while a stale answer of the same ticket is
  * asked for again (stale-while-revalidate, a refresh of the page's ticket, settings changed,
- * Retry on a stale answer with the API down and back), the sidebar root's data-state never goes
- * back to `loading` (or any state without the relay), and the sidebar is mounted once. The real
- * demo desk, the real background handlers (behind the sender check) and the real demo API; the
- * background's clock is moved forward to make cached answers stale, and its fetch can be cut
- * (the network being down).
+ * Retry on a stale answer with the API down and back), the view's root data-state never goes
+ * back to `loading` (or any state without the relay), and the view is rendered once. The real
+ * demo desk and content script, the real background handlers (behind the sender check) keeping
+ * the tab's state, a real view (the side panel's) rendering what they push, and the real demo
+ * API; the background's clock is moved forward to make cached answers stale, and its fetch can
+ * be cut (the network being down).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createBackground, type Background } from '../../../src/background/handlers';
+import { createBackground, dispatch, type Background } from '../../../src/background/handlers';
+import { mayAsk } from '../../../src/background/senders';
 import { main, type ContentApp } from '../../../src/content/main';
 import { builtinAdapters } from '../../../src/content/helpdesks/index';
-import { contentEnvelope } from '../../../src/shared/messages';
+import { contentEnvelope, type MessageName } from '../../../src/shared/messages';
+import { mountView, type ViewHandle } from '../../../src/ui/view';
 import { DEMO_TOKEN, MemoryArea, installContentRuntime, loadDemoDesk, loadLocale, nodeFetch, spawnDemoApi, toContent, type ContentListener, type RunningApi } from './helpers';
 
 const EXT_ID = 'baton-test';
 let api: RunningApi;
 let app: ContentApp;
 let bg: Background;
+let panel: ViewHandle;
+const root = document.createElement('div');
 const local = new MemoryArea();
 const listeners: ContentListener[] = [];
 let clock = Date.now();
 let networkDown = false;
+/** Context lookups the background made (answered from its cache or the API). */
 let asked = 0;
 
-
-const model = () => app.sidebar()!.model;
-const relayShown = () => app.sidebar()!.root.querySelectorAll('[data-part=before] [data-part=handoff]').length;
+const model = () => panel.model!;
+const relayShown = () => root.querySelectorAll('[data-part=before] [data-part=handoff]').length;
 const clickLink = (href: string) => (document.querySelector(`a[href="${href}"]`) as HTMLAnchorElement).click();
 const settled = (id: string, want: string) =>
   vi.waitFor(() => {
-    expect(model().customer?.ticket).toBe(id);
-    expect(model().state).toBe(want);
-    expect(model().query && asked).toBeTruthy();
+    expect(panel.model?.customer?.ticket).toBe(id);
+    expect(panel.model?.state).toBe(want);
+    expect(panel.model?.query && asked).toBeTruthy();
   }, { timeout: 5000 });
 
 /**
@@ -42,7 +47,6 @@ const settled = (id: string, want: string) =>
  * replaced), and whether the sidebar was mounted again meanwhile.
  */
 function recordStates() {
-  const root = app.sidebar()!.root;
   const el = root.querySelector('[data-state]')!;
   const states = [el.getAttribute('data-state')!];
   const elements = new Set<Element>([el]);
@@ -64,8 +68,8 @@ function recordStates() {
       elements.add(now);
       const last = now.getAttribute('data-state')!;
       if (last !== states.at(-1)) states.push(last);
-      expect(elements.size, 'the sidebar root was rendered anew').toBe(1);
-      expect(document.querySelectorAll('#baton-sidebar').length).toBe(1);
+      expect(elements.size, 'the view root was rendered anew').toBe(1);
+      expect(document.querySelectorAll('#baton-sidebar').length, 'nothing of Baton in the page (panel mode)').toBe(0);
       return states.slice(1);
     },
     first: states[0],
@@ -91,10 +95,18 @@ beforeAll(async () => {
       backoffMs: 5,
       fetch: (input, init) => (networkDown ? Promise.reject(new TypeError('fetch failed')) : nodeFetch(input, init)),
     },
-    injectSidebar: async () => void (await import('../../../src/content/sidebar-entry')),
+    viewChanged: (v) => v.tabId === 1 && panel.setView(v),
+    rate: { changes: 1000, loads: 1000, windowMs: 60_000, inputMs: 10_000 },
   });
-  installContentRuntime(bg.handlers, [], EXT_ID, { listeners, answered: (type) => void (type === 'context:get' && asked++) });
+  const lookup = bg.cache.get.bind(bg.cache);
+  bg.cache.get = (key) => (asked++, lookup(key)); // every lookup asks the cache first
+  installContentRuntime(bg.handlers, [], EXT_ID, { listeners });
+  // The side panel's view, its actions going to the background as a page's messages.
+  const strings = await bg.handlers['messages:get']({ language: 'en' });
+  const send = ((type: MessageName, payload: never) => (mayAsk('page', type) ? dispatch(bg.handlers, type, payload, {}) : Promise.reject(new Error(type)))) as never;
+  panel = mountView({ root, host: 'panel', strings, send });
   await loadDemoDesk();
+  document.body.append(root);
   app = (await main({ adapters: builtinAdapters, waitMs: 3000 }))!;
   await settled('1', 'ready');
 }, 30_000);
@@ -161,7 +173,7 @@ describe('revalidating a shown relay never drops it', () => {
     await asksSettle(before, 2, '1', 'stale'); // the stale answer, then the failed refresh
     expect(model().error?.kind).toBe('offline');
     const retry = () => {
-      const b = [...app.sidebar()!.root.querySelectorAll('button')].find((x) => /^retry/i.test(x.textContent!.trim()));
+      const b = [...root.querySelectorAll('button')].find((x) => /^retry/i.test(x.textContent!.trim()));
       expect(b, 'a Retry button on the stale banner').toBeTruthy();
       b!.click();
     };

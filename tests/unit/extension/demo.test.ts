@@ -12,7 +12,7 @@ import { loadConfigFile } from '../../../src/server/config';
 import { openStore, type Store } from '../../../src/server/store';
 import { ContextResponseSchema } from '../../../src/shared/context';
 import { contextPath } from '../../../src/background/api';
-import { domainOf } from '../../../src/content/main';
+import { domainOf } from '../../../src/background/tabs';
 import { tickets } from '../../../demo/desk/tickets.js';
 import { DEMO_TOKEN, REPO } from './helpers';
 

@@ -114,6 +114,7 @@ export function installContentRuntime(handlers: Handlers, seen: string[] = [], e
   g.chrome = {
     runtime: {
       id: extId,
+      getURL: (p: string) => `chrome-extension://${extId}/${p}`,
       async sendMessage(msg: { type: MessageName; payload: never }) {
         if (!mayAsk(senderKind({ id: extId, url: location.href, tab: { id: 1 } }, extId, `chrome-extension://${extId}/`), msg.type)) throw new Error(`refused ${msg.type}`);
         seen.push(msg.type);
@@ -125,6 +126,28 @@ export function installContentRuntime(handlers: Handlers, seen: string[] = [], e
         addListener: (fn: ContentListener) => void opts.listeners?.push(fn),
         removeListener: () => undefined,
       },
+    },
+  };
+  return () => void delete g.chrome;
+}
+
+/**
+ * An extension page's `chrome.runtime` in happy-dom (the side panel, the inline frame, the
+ * popup): messages go through the sender check as a page of the extension to the real handlers.
+ */
+export function installPageRuntime(handlers: Handlers, seen: string[] = [], extId = 'baton-test', page = 'src/panel/index.html'): () => void {
+  const g = globalThis as unknown as { chrome?: unknown };
+  const url = `chrome-extension://${extId}/${page}`;
+  g.chrome = {
+    runtime: {
+      id: extId,
+      getURL: (p: string) => `chrome-extension://${extId}/${p}`,
+      async sendMessage(msg: { type: MessageName; payload: never }) {
+        if (!mayAsk(senderKind({ id: extId, url }, extId, `chrome-extension://${extId}/`), msg.type)) throw new Error(`refused ${msg.type}`);
+        seen.push(msg.type);
+        return dispatch(handlers, msg.type, msg.payload, {});
+      },
+      onMessage: { addListener: () => undefined, removeListener: () => undefined },
     },
   };
   return () => void delete g.chrome;

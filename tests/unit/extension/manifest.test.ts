@@ -1,13 +1,15 @@
 /**
  * The manifest each browser gets, and the locales: content scripts cover every adapter's host
- * patterns plus loopback, no web-accessible resources, Firefox's gecko id and background
- * scripts, Chrome's fixed key; both locales carry the same messages and every one the code uses.
+ * patterns plus loopback; the side panel (Chrome side_panel and its permission, Firefox
+ * sidebar_action open at install); web-accessible resources hold the inline frame page and
+ * nothing else (a dynamic URL in Chrome); Firefox's gecko id and background scripts, Chrome's
+ * fixed key; both locales carry the same messages and every one the code uses.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { composeManifest, CONTENT_ALL, deskFile, LOOPBACK_MATCHES } from '../../../vite.config';
+import { composeManifest, CONTENT_ALL, deskFile, LOOPBACK_MATCHES, PAGES } from '../../../vite.config';
 import { builtinAdapters } from '../../../src/content/helpdesks/index';
 import { REPO } from './helpers';
 
@@ -29,9 +31,28 @@ describe('manifest', () => {
     }
     // Self-hosted desks ship no host pattern: the agent grants their origins on the options page.
     for (const id of ['rt', 'zammad', 'osticket', 'freescout', 'demo']) expect(scripts.some((cs) => cs.js[0] === deskFile(id)), id).toBe(false);
-    // The background runs the sidebar's code in ticket pages: it needs host access wherever a script runs.
+    // The background runs inline mode's host and the readers in ticket pages: it needs host access wherever a script runs.
     for (const p of [...LOOPBACK_MATCHES, ...matches]) expect(m.host_permissions, p).toContain(p);
-    expect(m.web_accessible_resources).toBeUndefined();
+    // No extension page but the inline frame's may be loaded by a web page.
+    const war = m.web_accessible_resources as Array<{ resources: string[]; matches: string[]; use_dynamic_url?: boolean }>;
+    expect(war.flatMap((w) => w.resources)).toEqual([PAGES.frame]);
+    expect(war[0]!.matches).toEqual(['http://*/*', 'https://*/*']);
+    // The toolbar button opens the side panel; the popup is set at run time, in inline mode only.
+    expect(m.action.default_popup).toBeUndefined();
+  });
+
+  it('Chrome: the side panel, its permission, and the inline frame page only through a dynamic URL (no fingerprinting)', () => {
+    expect(chrome.side_panel).toEqual({ default_path: PAGES.panel });
+    expect(chrome.permissions).toContain('sidePanel');
+    expect(chrome.sidebar_action).toBeUndefined();
+    expect(chrome.web_accessible_resources[0].use_dynamic_url).toBe(true);
+  });
+
+  it('Firefox: the sidebar, open from install, and no Chrome-only keys', () => {
+    expect(firefox.sidebar_action).toMatchObject({ default_panel: PAGES.panel, open_at_install: true });
+    expect(firefox.side_panel).toBeUndefined();
+    expect(firefox.permissions).not.toContain('sidePanel');
+    expect(firefox.web_accessible_resources[0]).not.toHaveProperty('use_dynamic_url');
   });
 
   it('Firefox: background scripts, gecko id, no key', () => {
@@ -72,7 +93,7 @@ describe('locales', () => {
   });
 
   it('every literal message name the UI code asks for exists', () => {
-    const code = ['src/sidebar', 'src/options', 'src/popup'].flatMap((d) => sourceFiles(resolve(REPO, d))).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const code = ['src/ui', 'src/options', 'src/popup', 'src/panel', 'src/frame'].flatMap((d) => sourceFiles(resolve(REPO, d))).map((f) => readFileSync(f, 'utf8')).join('\n');
     const used = [...code.matchAll(/\bt\('([A-Za-z0-9_]+)'/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(20);
     for (const k of used) expect(en, k).toHaveProperty(k);
@@ -96,34 +117,56 @@ describe('lean content script', () => {
   });
 });
 
+describe('recognisers only (content/all.js)', () => {
+  it('drops what reads a ticket from each adapter and builds it with defineRecogniser', async () => {
+    const { recognisersOnly } = await import('../../../vite.config');
+    const plugin = recognisersOnly() as { transform(code: string, id: string): { code: string } | null };
+    const code = `import { defineAdapter } from './read';
+export const adapter = defineAdapter({ id: 'x', matches: ['https://x.example/*'], urls: [/t\\/(\\d+)/], detect: ['.t'], fields: { email: ['.e'] }, extra: (p) => ({}), activePane: (d) => d, layout: { css: 'a{}' } });`;
+    const out = plugin.transform(code, '/repo/src/content/helpdesks/x.ts')!.code;
+    expect(out).toContain('__defineRecogniser({');
+    expect(out).toContain(`detect: ['.t']`);
+    for (const gone of ['fields', 'extra', 'activePane', 'layout', "'.e'"]) expect(out, gone).not.toContain(gone);
+    const plain = `export const adapter = { id: 'y', matches: [], ticketFromUrl(u) { return null; }, detect: () => true, read(pane) { return {}; }, activePane: (d) => d };`;
+    const y = plugin.transform(plain, '/repo/src/content/helpdesks/y.ts')!.code;
+    expect(y).toContain('ticketFromUrl');
+    expect(y).not.toMatch(/read\(|activePane/);
+    expect(plugin.transform(code, '/repo/src/content/helpdesks/read.ts')).toBeNull();
+  });
+});
+
 describe('size budget', () => {
-  it('checks each entry, the sidebar, and a hosted desk’s ticket page (its entry + the sidebar)', async () => {
+  it('checks each entry and ticket page: panel mode (entry, and on loopback the reader) and inline (+ the inline host)', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     // @ts-expect-error plain JS module
-    const { pageSizes, BUDGET } = (await import('../../../scripts/build.mjs')) as {
+    const { pageSizes, BUDGET, PANEL_BUDGET } = (await import('../../../scripts/build.mjs')) as {
       BUDGET: number;
-      pageSizes(dir: string, m: unknown): { checks: Array<{ what: string; gzip: number }>; loopbackTicketPage: number | null };
+      PANEL_BUDGET: number;
+      pageSizes(dir: string, m: unknown): { checks: Array<{ what: string; gzip: number; budget: number }>; panelTicketPage: number; inlineTicketPage: number };
     };
     const dir = mkdtempSync(join(tmpdir(), 'baton-size-'));
     try {
-      mkdirSync(join(dir, 'content'));
+      mkdirSync(join(dir, 'content/adapters'), { recursive: true });
       // Random bytes do not compress: their gzip size is about their length.
       const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256)));
-      writeFileSync(join(dir, 'content/all.js'), bytes(9000));
-      writeFileSync(join(dir, 'content/zendesk.js'), bytes(8000));
-      writeFileSync(join(dir, 'content/sidebar.js'), bytes(BUDGET - 4000));
+      writeFileSync(join(dir, 'content/all.js'), bytes(PANEL_BUDGET - 3000));
+      writeFileSync(join(dir, 'content/adapters/rt.js'), bytes(2000));
+      writeFileSync(join(dir, 'content/adapters/zammad.js'), bytes(3500)); // all.js + this one: over
+      writeFileSync(join(dir, 'content/zendesk.js'), bytes(PANEL_BUDGET - 500));
+      writeFileSync(join(dir, 'content/inline.js'), bytes(BUDGET - PANEL_BUDGET));
       const manifest = {
         content_scripts: [
           { matches: LOOPBACK_MATCHES, js: [CONTENT_ALL] },
           { matches: ['https://*.zendesk.com/*'], js: [deskFile('zendesk')] },
         ],
       };
-      const { checks, loopbackTicketPage } = pageSizes(dir, manifest);
-      const over = checks.filter((c) => c.gzip > BUDGET).map((c) => c.what);
-      expect(over).toEqual(['content/zendesk.js + sidebar (a ticket page of that desk)']);
-      expect(checks.map((c) => c.what)).toContain('content/all.js (every page it matches)');
-      expect(loopbackTicketPage).toBeGreaterThan(BUDGET);
+      const { checks, panelTicketPage, inlineTicketPage } = pageSizes(dir, manifest);
+      const over = checks.filter((c) => c.gzip > c.budget).map((c) => c.what);
+      expect(over).toEqual(['content/all.js + content/adapters/zammad.js (a panel-mode ticket page)', 'content/all.js + content/adapters/zammad.js + content/inline.js (an inline ticket page)']);
+      expect(checks.find((c) => c.what.startsWith('content/zendesk.js (every'))?.budget).toBe(PANEL_BUDGET);
+      expect(panelTicketPage).toBeGreaterThan(PANEL_BUDGET);
+      expect(inlineTicketPage).toBeGreaterThan(BUDGET);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

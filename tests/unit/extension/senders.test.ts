@@ -6,7 +6,9 @@ const ID = 'jildnfhiepnjahmaafpegklkngphojnn';
 const ORIGIN = `chrome-extension://${ID}/`;
 
 describe('senderKind', () => {
-  it('knows its own pages (popup, options, also in a tab)', () => {
+  it('knows its own pages (popup, options, the side panel, the inline frame inside a desk tab)', () => {
+    expect(senderKind({ id: ID, url: `${ORIGIN}src/panel/index.html` }, ID, ORIGIN)).toBe('page');
+    expect(senderKind({ id: ID, url: `${ORIGIN}src/frame/index.html`, tab: { id: 5 }, frameId: 9 }, ID, ORIGIN)).toBe('page');
     expect(senderKind({ id: ID, url: `${ORIGIN}src/popup/index.html` }, ID, ORIGIN)).toBe('page');
     expect(senderKind({ id: ID, url: `${ORIGIN}src/options/index.html`, tab: { id: 3 } }, ID, ORIGIN)).toBe('page');
     expect(senderKind({ id: 'uuid', url: 'moz-extension://uuid/src/options/index.html' }, 'uuid', 'moz-extension://uuid')).toBe('page');
@@ -25,10 +27,11 @@ describe('senderKind', () => {
 });
 
 describe('mayAsk', () => {
-  it('lets content scripts look up and never read or change settings', () => {
-    expect(mayAsk('content', 'context:get')).toBe(true);
-    expect(mayAsk('content', 'content:init')).toBe(true);
-    for (const t of ['settings:get', 'settings:set', 'connection:test']) expect(mayAsk('content', t)).toBe(false);
+  it('lets content scripts report their ticket, and never look a relay up, write back, or read or change settings', () => {
+    for (const t of ['content:init', 'tab:report', 'tab:input', 'adapter:load', 'inline:load', 'inline:hidden', 'ui:save', 'options:open']) expect(mayAsk('content', t), t).toBe(true);
+    for (const t of ['context:get', 'view:get', 'view:retry', 'view:search', 'view:ui', 'thanks:send', 'notes:add', 'notes:delete', 'override:get', 'override:set', 'messages:get', 'settings:get', 'settings:set', 'connection:test', 'adapters:get', 'settings:public']) {
+      expect(mayAsk('content', t), t).toBe(false);
+    }
   });
 
   it('lets pages ask everything and nobody else anything', () => {

@@ -1,30 +1,30 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options {"url":"http://127.0.0.1:8787/demo/tickets/1"}
 /**
- * The sidebar's write-back controls, clicked like an agent would, going through the runtime
- * message channel (with the background's sender check) to the real background handlers and the
- * real demo API in a child process: thank buttons with counts (no second thanks within a
- * minute), the note form under "you are here" and the notes list with delete on your own, ask
- * links with the ticket filled in, "Copy relay" (clipboard and its fallback), and axe on it all.
+ * The sidebar's write-back controls in a view (the side panel page's, an extension page),
+ * clicked like an agent would, going through the runtime message channel (with the background's
+ * sender check, as a page of the extension) to the real background handlers and the real demo
+ * API in a child process: thank buttons with counts (no second thanks within a minute), the
+ * note form under "you are here" and the notes list with delete on your own, ask links with the
+ * ticket filled in, "Copy relay" (clipboard and its fallback), the tab's relay rewritten after a
+ * write, and axe on it all.
  */
 import axe from 'axe-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackground } from '../../../src/background/handlers';
-import { mountSidebar, type SidebarHandle } from '../../../src/sidebar/mount';
-import { emptyModel, withResult } from '../../../src/sidebar/model';
-import { makeT } from '../../../src/sidebar/i18n';
-import { relayMarkdown } from '../../../src/sidebar/write';
+import { mountView, type ViewHandle } from '../../../src/ui/view';
+import { emptyModel, withResult } from '../../../src/ui/model';
+import { makeT } from '../../../src/ui/i18n';
+import { relayMarkdown } from '../../../src/ui/write';
 import type { ContextQuery } from '../../../src/shared/context';
 import type { UiStrings } from '../../../src/shared/messages';
-import { DEMO_TOKEN, MemoryArea, installContentRuntime, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
+import { DEMO_TOKEN, MemoryArea, installPageRuntime, loadLocale, nodeFetch, spawnDemoApi, type RunningApi } from './helpers';
 
 let api: RunningApi;
 let uninstall: (() => void) | undefined;
 let bg: ReturnType<typeof createBackground>;
 let en: UiStrings;
 const sent: string[] = [];
-const noop = () => undefined;
-const actions = { retry: noop, search: noop, clearOverride: noop, openOptions: noop, toggle: noop, resize: noop };
 const aiko: ContextQuery = { email: 'aiko.tanaka@acme.example.jp', domain: 'acme.example.jp', ticket: '1', lang: 'en' };
 const customer = { email: aiko.email!, name: '田中 愛子', ticket: '1', subject: 'CSV export is garbled' };
 
@@ -33,8 +33,8 @@ beforeAll(async () => {
   const local = new MemoryArea();
   await local.set({ apiUrl: api.url, token: DEMO_TOKEN, language: 'en', agentName: 'Agent A' });
   bg = createBackground({ local, loadLocale, uiLanguage: () => 'en-US', openOptions: async () => undefined, api: { fetch: nodeFetch, backoffMs: 5 } });
-  // The content script's side of runtime messaging, answered by the real background.
-  uninstall = installContentRuntime(bg.handlers, sent);
+  // The view's side of runtime messaging (an extension page), answered by the real background.
+  uninstall = installPageRuntime(bg.handlers, sent);
   en = await bg.handlers['messages:get']({ language: 'en' });
 }, 30_000);
 afterAll(async () => {
@@ -42,22 +42,26 @@ afterAll(async () => {
   await api?.close();
 });
 
-let sb: SidebarHandle | null = null;
+let sb: ViewHandle | null = null;
+const root = document.createElement('div');
+document.body.append(root);
 afterEach(() => {
   sb?.destroy();
   sb = null;
   sent.length = 0;
 });
 
-/** The sidebar showing Aiko's relay as the background answers it now. */
-async function showAiko(): Promise<SidebarHandle> {
+/** A view showing Aiko's relay as the background answers it now (tab 1, the demo desk's ticket 1). */
+async function showAiko(): Promise<ViewHandle> {
   const r = await bg.handlers['context:get']({ query: aiko, force: true });
-  sb = mountSidebar({ strings: en, ui: { collapsed: false, width: 340 }, actions, shadow: 'open' });
-  sb.setModel(withResult({ ...emptyModel(), customer, query: aiko }, r));
+  sb = mountView({ root, host: 'panel', strings: en });
+  sb.setView({ tabId: 1, model: withResult({ ...emptyModel(), customer, query: aiko, page: location.href }, r), ui: { collapsed: false, width: 340 }, desks: [] });
   return sb;
 }
-const q = <E extends Element = HTMLElement>(sel: string) => sb!.root.querySelector<E>(sel);
-const qa = (sel: string) => [...sb!.root.querySelectorAll(sel)];
+/** The view's model changed by hand (as a push from the background would). */
+const update = (patch: Partial<NonNullable<ViewHandle['model']>>) => sb!.setView({ ...sb!.view!, model: { ...sb!.model!, ...patch } });
+const q = <E extends Element = HTMLElement>(sel: string) => root.querySelector<E>(sel);
+const qa = (sel: string) => [...root.querySelectorAll(sel)];
 const status = () => q('[role=status].flash')?.textContent ?? '';
 const apiAnswer = async () => {
   const r = await bg.handlers['context:get']({ query: aiko, force: true });
@@ -68,7 +72,7 @@ const apiAnswer = async () => {
 describe('thanks', () => {
   it('every person on the relay has a thank button with their count; a click sends thanks and shows the new count, a second within a minute sends nothing', async () => {
     await showAiko();
-    const people = sb!.model.data!.before.filter((h) => h.person).length + sb!.model.data!.after.filter((i) => i.person).length;
+    const people = sb!.model!.data!.before.filter((h) => h.person).length + sb!.model!.data!.after.filter((i) => i.person).length;
     expect(qa('[data-action=thank]')).toHaveLength(people);
     const button = () => q('[data-stage=sales] [data-action=thank]')!;
     const count = () => button().querySelector('[data-part=thanks-count]')!.textContent;
@@ -92,9 +96,9 @@ describe('thanks', () => {
 
   it('a failed thanks says why and leaves the count', async () => {
     await showAiko();
-    const d = structuredClone(sb!.model.data!);
+    const d = structuredClone(sb!.model!.data!);
     d.before.find((h) => h.person?.id === 'ito')!.person!.id = 'no-such-person';
-    sb!.update({ data: d });
+    update({ data: d });
     const b = q('[data-stage=inside-sales] [data-action=thank]')!;
     const before = b.textContent;
     b.click();
@@ -131,29 +135,35 @@ describe('notes', () => {
     expect((await apiAnswer()).notes.some((n) => n.id === id)).toBe(false);
   });
 
-  it("typing a note does not reach the desk's keyboard shortcuts", async () => {
+  it('Ctrl+Enter in the note leaves it, from the keyboard alone', async () => {
     await showAiko();
-    const seen: string[] = [];
-    const onKey = (e: KeyboardEvent) => seen.push(e.key);
-    document.addEventListener('keydown', onKey);
-    try {
-      const area = q<HTMLTextAreaElement>('form[data-part=note-form] textarea')!;
-      area.dispatchEvent(new KeyboardEvent('keydown', { key: 'r', bubbles: true, composed: true }));
-      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));
-      expect(seen).toEqual(['j']);
-    } finally {
-      document.removeEventListener('keydown', onKey);
-    }
+    const area = q<HTMLTextAreaElement>('form[data-part=note-form] textarea')!;
+    area.focus();
+    area.value = 'Sent from the keyboard';
+    area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+    await vi.waitFor(() => expect(q('[data-part=notes] [data-part=note] .text')?.textContent).toBe('Sent from the keyboard'));
+    expect(sent.filter((m) => m === 'notes:add')).toHaveLength(1);
+  });
+
+  it("after a note, the tab's relay the background keeps has it too (another view, or the same tab later, shows it)", async () => {
+    await showAiko();
+    await bg.tabs.report(1, { key: 'http://127.0.0.1:8787|demo|1', desk: { id: 'demo', label: 'Demo' }, customer, url: location.href });
+    await vi.waitFor(async () => expect((await bg.tabs.view(1)).model?.state).toBe('ready'));
+    const form = q<HTMLFormElement>('form[data-part=note-form]')!;
+    form.querySelector('textarea')!.value = 'Seen in every view';
+    form.requestSubmit();
+    await vi.waitFor(() => expect(status()).toBe('Note saved'));
+    expect((await bg.tabs.view(1)).model!.data!.notes[0]!.text).toBe('Seen in every view');
   });
 
   it('notes are listed newest first; delete is offered on your own only', async () => {
     await showAiko();
-    const d = structuredClone(sb!.model.data!);
+    const d = structuredClone(sb!.model!.data!);
     d.notes = [
       { id: '902', text: 'newer', ticket: '', author: 'Agent B', at: new Date().toISOString(), mine: false },
       { id: '901', text: 'older', ticket: '3', author: 'Agent A', at: new Date(Date.now() - 3 * 3600_000).toISOString(), mine: true },
     ];
-    sb!.update({ data: d });
+    update({ data: d });
     expect(qa('[data-part=note] .text').map((e) => e.textContent)).toEqual(['newer', 'older']);
     expect(qa('[data-part=note]').map((e) => !!e.querySelector('[data-action=delete-note]'))).toEqual([false, true]);
     expect(q('[data-note="901"] time')!.textContent).toBe('3 hr. ago');
@@ -161,9 +171,9 @@ describe('notes', () => {
 
   it('a refused note says why and keeps the text', async () => {
     await showAiko();
-    const d = structuredClone(sb!.model.data!);
+    const d = structuredClone(sb!.model!.data!);
     d.account!.id = 'no-such-account';
-    sb!.update({ data: d });
+    update({ data: d });
     const form = q<HTMLFormElement>('form[data-part=note-form]')!;
     form.querySelector('textarea')!.value = 'keep me';
     form.requestSubmit();
@@ -188,11 +198,11 @@ describe('ask and copy', () => {
     q('[data-action=copy-relay]')!.click();
     await vi.waitFor(() => expect(status()).toBe('Copied'));
     const text = await navigator.clipboard.readText();
-    expect(text).toBe(relayMarkdown(sb!.model, makeT(en), location.href));
+    expect(text).toBe(relayMarkdown(sb!.model!, makeT(en), location.href));
     const lines = text.split('\n');
     expect(lines[0]).toBe('**Baton**: 田中 愛子 · 株式会社アクメ');
     expect(lines[1]).toBe(`[CSV export is garbled](${location.href})`);
-    const stages = sb!.model.data!.before.map((h) => h.stage.label);
+    const stages = sb!.model!.data!.before.map((h) => h.stage.label);
     const at = stages.map((s) => lines.findIndex((l) => l.startsWith(`- ${s}: `)));
     expect(at.every((i, n) => i > 0 && (n === 0 || i > at[n - 1]!))).toBe(true); // relay order
     expect(text).toContain('- Sales: 佐藤 健 (2024-06-15) — 課題: 若手の離職');
@@ -208,7 +218,7 @@ describe('ask and copy', () => {
     const exec = document.execCommand;
     Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('denied')) }, configurable: true });
     document.execCommand = ((cmd: string) => {
-      const ta = sb!.root.querySelector('textarea[readonly]') as HTMLTextAreaElement | null;
+      const ta = document.querySelector('textarea[readonly]') as HTMLTextAreaElement | null;
       copied = cmd === 'copy' && ta ? ta.value : null;
       return copied !== null;
     }) as typeof document.execCommand;
@@ -216,7 +226,7 @@ describe('ask and copy', () => {
       q('[data-action=copy-relay]')!.click();
       await vi.waitFor(() => expect(status()).toBe('Copied'));
       expect(copied).toContain('**Baton**: 田中 愛子');
-      expect(sb!.root.querySelector('textarea[readonly]')).toBeNull();
+      expect(document.querySelector('textarea[readonly]')).toBeNull();
     } finally {
       Object.defineProperty(navigator, 'clipboard', { value: clip, configurable: true });
       document.execCommand = exec;
@@ -236,10 +246,10 @@ describe('accessibility with the write-back controls', () => {
     document.documentElement.lang = 'en';
     document.title = 'Desk';
     await showAiko();
-    const d = structuredClone(sb!.model.data!);
+    const d = structuredClone(sb!.model!.data!);
     d.notes = [{ id: '1', text: 'hello', ticket: '1', author: 'Agent A', at: new Date().toISOString(), mine: true }];
-    sb!.update({ data: d });
-    sb!.root.querySelector<HTMLFormElement>('form[data-part=note-form]')!.querySelector('textarea')!.value = 'x';
+    update({ data: d });
+    root.querySelector<HTMLFormElement>('form[data-part=note-form]')!.querySelector('textarea')!.value = 'x';
     q('[data-stage=marketing] [data-action=thank]')!.click();
     await vi.waitFor(() => expect(status()).toContain('Thanks sent'));
     const r = await axe.run(document, {

@@ -1,17 +1,18 @@
 // @vitest-environment happy-dom
 /**
- * The sidebar rendered from the demo config's answers (built by the server's code): the markup contract (PRODUCT.md "Sidebar
- * markup"), each data-state, link sanitising, locale formatting, collapse and resize, and the
- * page being pushed aside rather than covered.
+ * The sidebar as a view renders it (the side panel page and the inline frame share it), from the
+ * demo config's answers (built by the server's code): the markup contract (PRODUCT.md "Sidebar
+ * markup"), each data-state, a tab with no ticket, a paused tab, link sanitising, locale
+ * formatting, the society ring without society text, and collapse and resize in the frame only.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mountSidebar, type SidebarHandle } from '../../../src/sidebar/mount';
-import { STATES, emptyModel, withResult } from '../../../src/sidebar/model';
-import { safeHref, mailtoHref } from '../../../src/sidebar/links';
-import { formatDate } from '../../../src/sidebar/i18n';
+import { mountView, type ViewHandle } from '../../../src/ui/view';
+import { STATES, emptyModel, withResult, type SidebarModel } from '../../../src/ui/model';
+import { safeHref, mailtoHref } from '../../../src/ui/links';
+import { formatDate } from '../../../src/ui/i18n';
+import type { SidebarHost } from '../../../src/ui/Sidebar';
 import type { ContextResponse } from '../../../src/shared/context';
-import type { SidebarActions } from '../../../src/sidebar/Sidebar';
-import type { UiStrings } from '../../../src/shared/messages';
+import type { MessageName, SidebarUi, UiStrings } from '../../../src/shared/messages';
 import { demoContext, loadLocale } from './helpers';
 
 let en: UiStrings;
@@ -28,35 +29,43 @@ beforeAll(async () => {
 
 const ask = (email: string, lang: 'en' | 'ja' = 'en'): Promise<ContextResponse> => demoContext({ email, domain: email.split('@')[1], lang });
 
+/** What the view asked the background (message name and payload). */
 const calls: string[] = [];
-const actions: SidebarActions = {
-  retry: () => calls.push('retry'),
-  search: (o) => calls.push(`search:${JSON.stringify(o)}`),
-  clearOverride: () => calls.push('clear'),
-  openOptions: () => calls.push('options'),
-  toggle: () => calls.push('toggle'),
-  resize: (w, done) => calls.push(`resize:${w}:${done}`),
-};
+const send = (async (type: MessageName, payload: unknown) => {
+  const p = payload as { override?: unknown; ui?: Partial<SidebarUi>; done?: boolean };
+  if (type === 'view:search') calls.push(p.override ? `search:${JSON.stringify(p.override)}` : 'clear');
+  else if (type === 'view:ui') calls.push(p.ui?.width !== undefined ? `resize:${p.ui.width}:${p.done}` : 'toggle');
+  else calls.push(type === 'view:retry' ? 'retry' : type === 'options:open' ? 'options' : type);
+  return { ok: true };
+}) as never;
 
-let sb: SidebarHandle | null = null;
-function mount(s: UiStrings = en, ui = { collapsed: false, width: 340 }): SidebarHandle {
-  sb = mountSidebar({ strings: s, ui, actions, shadow: 'open' });
-  return sb;
+let root: HTMLElement;
+let view: ViewHandle | null = null;
+let ui: SidebarUi = { collapsed: false, width: 340 };
+/** A view on the page, as the side panel (default) or the inline frame mounts it. */
+function mount(s: UiStrings = en, u: SidebarUi = { collapsed: false, width: 340 }, host: SidebarHost = 'panel') {
+  root = document.createElement('div');
+  document.body.append(root);
+  ui = u;
+  view = mountView({ root, host, strings: s, send });
+  return {
+    setModel: (model: SidebarModel | null, desks: string[] = []) => view!.setView({ tabId: 1, model, ui, desks }),
+  };
 }
 afterEach(() => {
-  sb?.destroy();
-  sb = null;
+  view?.destroy();
+  view = null;
+  root?.remove();
   calls.length = 0;
 });
 
-const q = (sel: string) => sb!.root.querySelector(sel);
-const qa = (sel: string) => [...sb!.root.querySelectorAll(sel)];
+const q = (sel: string) => root.querySelector(sel);
+const qa = (sel: string) => [...root.querySelectorAll(sel)];
 
 describe('ready', () => {
   it('shows the relay in order, one hand-off per stage, and the impact levels', async () => {
     const data = await ask('aiko.tanaka@acme.example.jp');
     mount().setModel(withResult({ ...emptyModel(), customer: { email: 'aiko.tanaka@acme.example.jp', name: '田中 愛子' } }, { ok: true, data, fetchedAt: Date.now(), stale: false }));
-    expect(document.getElementById('baton-sidebar')).toBe(sb!.host);
     expect(qa('[data-state]').map((e) => e.getAttribute('data-state'))).toEqual(['ready']);
     const stages = qa('[data-part=before] [data-part=handoff]').map((e) => e.getAttribute('data-stage'));
     expect(stages).toEqual(data.before.map((h) => h.stage.id));
@@ -115,10 +124,10 @@ describe('ready', () => {
 describe('states', () => {
   it('every state renders with one data-state element', async () => {
     const data = await ask('aiko.tanaka@acme.example.jp');
-    mount();
+    const sb = mount();
     for (const state of STATES) {
       const withData = state === 'ready' || state === 'stale';
-      sb!.setModel({ ...emptyModel(), state, data: withData ? data : null, fetchedAt: withData ? Date.now() - 600_000 : null, query: { email: 'x@y.example' } });
+      sb.setModel({ ...emptyModel(), state, data: withData ? data : null, fetchedAt: withData ? Date.now() - 600_000 : null, query: { email: 'x@y.example' } });
       expect(qa('[data-state]').map((e) => e.getAttribute('data-state'))).toEqual([state]);
       const text = q('aside')!.textContent!;
       if (!withData && state !== 'loading') expect(text).toContain(en.messages[`state_${state.replace('-', '_')}_title`]!);
@@ -154,85 +163,83 @@ describe('states', () => {
   });
 
   it('unconfigured and unauthorized offer the options page; offline and error a retry', () => {
-    mount();
+    const sb = mount();
     for (const [state, call] of [['unconfigured', 'options'], ['unauthorized', 'options'], ['offline', 'retry'], ['error', 'retry']] as const) {
       calls.length = 0;
-      sb!.setModel({ ...emptyModel(), state, error: { kind: 'server', message: 'HTTP 500' } });
+      sb.setModel({ ...emptyModel(), state, error: { kind: 'server', message: 'HTTP 500' } });
       (q('.message button.primary') as HTMLButtonElement).click();
       expect(calls).toEqual([call]);
     }
   });
 });
 
-describe('frame', () => {
-  it('pushes the page aside while expanded and gives the room back when collapsed or gone', () => {
-    document.documentElement.style.marginRight = '5px';
-    mount(en, { collapsed: false, width: 360 });
-    expect(document.documentElement.style.marginRight).toBe('360px');
-    sb!.setUi({ collapsed: true });
-    expect(document.documentElement.style.marginRight).toBe('5px');
+describe('hosts', () => {
+  it('the side panel has neither a collapse button nor a resize handle: the browser sizes and closes it', async () => {
+    mount().setModel(withResult(emptyModel(), { ok: true, data: await ask('aiko.tanaka@acme.example.jp'), fetchedAt: Date.now(), stale: false }));
+    expect(q('aside.panel[data-state=ready]')).not.toBeNull();
+    expect(q('[role=separator]')).toBeNull();
+    expect(q('button[aria-controls="baton-panel"]')).toBeNull();
+  });
+
+  it('the inline frame collapses to a slim tab and opens again, asking the background to size its host', () => {
+    const sb = mount(en, { collapsed: false, width: 360 }, 'frame');
+    sb.setModel({ ...emptyModel(), state: 'loading' });
+    (q('button[aria-controls="baton-panel"][aria-expanded="true"]') as HTMLButtonElement).click();
+    expect(calls).toEqual(['toggle']);
     expect(q('aside.collapsed button.tab')!.getAttribute('aria-expanded')).toBe('false');
     (q('button.tab') as HTMLButtonElement).click();
-    expect(calls).toEqual(['toggle']);
-    sb!.setUi({ collapsed: false });
-    sb!.show(false);
-    expect(document.documentElement.style.marginRight).toBe('5px');
-    sb!.show(true);
-    sb!.destroy();
-    sb = null;
-    expect(document.getElementById('baton-sidebar')).toBeNull();
-    expect(document.documentElement.style.marginRight).toBe('5px');
+    expect(calls).toEqual(['toggle', 'toggle']);
+    expect(q('aside.collapsed')).toBeNull();
   });
 
-  it("on a desk with its own top bar (RT's layout), pushes what lies under the bar, not <html>, and gives it back", () => {
-    document.documentElement.style.removeProperty('margin-right');
-    document.body.innerHTML = '<div id="top">menus</div><div id="content" style="margin-right: 2px">ticket</div><div id="foot">footer</div>';
-    const content = document.getElementById('content')!;
-    const foot = document.getElementById('foot')!;
-    mount(en, { collapsed: false, width: 360 });
-    expect(document.documentElement.style.marginRight).toBe('360px');
-    sb!.setLayout({ below: '#top', push: ['#content', '#foot'] });
-    expect(document.documentElement.style.marginRight, 'the top bar keeps the whole width').toBe('');
-    expect([content.style.marginRight, foot.style.marginRight]).toEqual(['360px', '360px']);
-    const host = document.getElementById('baton-sidebar')!;
-    expect(host.style.getPropertyValue('top')).toMatch(/^\d+px$/);
-    expect(host.style.getPropertyValue('height')).toMatch(/^(100vh|calc\(100vh - \d+px\))$/);
-    sb!.setUi({ width: 400 });
-    expect(content.style.marginRight).toBe('400px');
-    sb!.setUi({ collapsed: true });
-    expect([content.style.marginRight, foot.style.marginRight]).toEqual(['2px', '']);
-    sb!.setUi({ collapsed: false });
-    expect(content.style.marginRight).toBe('400px');
-    // A layout whose bar is not on the page pushes the whole page, as without one.
-    sb!.setLayout({ below: '#missing', push: ['#content'] });
-    expect([document.documentElement.style.marginRight, content.style.marginRight]).toEqual(['400px', '2px']);
-    sb!.setLayout({ below: '#top', push: ['#content'] });
-    sb!.destroy();
-    sb = null;
-    expect([document.documentElement.style.marginRight, content.style.marginRight, foot.style.marginRight]).toEqual(['', '2px', '']);
-    document.body.innerHTML = '';
-  });
-
-  it('mounts once: a second mount replaces the first host', () => {
-    mount();
-    const again = mountSidebar({ strings: en, ui: { collapsed: false, width: 340 }, actions, shadow: 'open' });
-    expect(document.querySelectorAll('#baton-sidebar').length).toBe(1);
-    again.destroy();
-  });
-
-  it('is resizable by keyboard', () => {
-    mount();
+  it('the inline frame is resizable by keyboard', () => {
+    mount(en, { collapsed: false, width: 340 }, 'frame').setModel({ ...emptyModel(), state: 'loading' });
     const handle = q('[role=separator]') as HTMLElement;
     handle.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
     handle.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', shiftKey: true, bubbles: true }));
-    expect(calls).toEqual(['resize:356:true', 'resize:276:true']);
+    expect(calls).toEqual(['resize:356:true', 'resize:292:true']);
+  });
+});
+
+describe('a tab with no ticket, and a paused one', () => {
+  it('says there is no ticket on this tab and lists the desks Baton knows, with the settings at hand', () => {
+    mount().setModel(null, ['Request Tracker', 'Zendesk']);
+    expect(q('[data-state]')).toBeNull();
+    const aside = q('aside[data-part=no-ticket]')!;
+    expect(aside.textContent).toContain('No ticket on this tab');
+    expect(qa('[data-part=desks] li').map((li) => li.textContent)).toEqual(['Request Tracker', 'Zendesk']);
+    (q(`button[aria-label="${en.messages.settings}"]`) as HTMLButtonElement).click();
+    expect(calls).toEqual(['options']);
   });
 
-  it('keeps a closed shadow root closed', () => {
-    const closed = mountSidebar({ strings: en, ui: { collapsed: false, width: 340 }, actions, shadow: 'closed' });
-    expect(closed.host.shadowRoot).toBeNull();
-    expect(closed.root.querySelector('[data-state]')).not.toBeNull();
-    closed.destroy();
+  it('in Japanese too', () => {
+    mount(ja).setModel(null, ['Zendesk']);
+    expect(q('aside[data-part=no-ticket]')!.textContent).toContain('このタブにはチケットがありません');
+  });
+
+  it('a tab whose page kept changing the customer says so, and the agent can look them up', () => {
+    mount().setModel({ ...emptyModel(), state: 'error', error: { kind: 'paused', message: '5' } });
+    expect(q('[data-state=error] [data-part=paused]')!.textContent).toContain(en.messages.paused_title);
+    (q('[data-part=paused] button.primary') as HTMLButtonElement).click();
+    expect(calls).toEqual(['retry']);
+  });
+});
+
+describe('the society ring', () => {
+  it('without society text it says through whom, not "Society" twice', async () => {
+    const data = await ask('aiko.tanaka@acme.example.jp');
+    data.account!.society = '';
+    const ring = data.after.find((i) => i.level === 'society')!;
+    ring.label = 'Society'; // what the API sends then
+    mount().setModel(withResult(emptyModel(), { ok: true, data, fetchedAt: Date.now(), stale: false }));
+    const text = q('[data-level=society]')!.textContent!;
+    expect(text.match(/Society/g)).toHaveLength(1);
+    expect(text).toContain('through what 株式会社アクメ does');
+  });
+
+  it('with society text it shows it', async () => {
+    mount().setModel(withResult(emptyModel(), { ok: true, data: await ask('aiko.tanaka@acme.example.jp'), fetchedAt: Date.now(), stale: false }));
+    expect(q('[data-level=society]')!.textContent).toContain('地域のものづくりを支える');
   });
 });
 

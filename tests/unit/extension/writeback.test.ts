@@ -130,8 +130,11 @@ describe('notes', () => {
     expect(await a.h['notes:delete']({ id: '999999' })).toMatchObject({ ok: false, error: { status: 404 } });
   });
 
-  it('content scripts may send the write-back messages', () => {
-    for (const m of ['thanks:send', 'notes:add', 'notes:delete']) expect(mayAsk('content', m)).toBe(true);
+  it('the views (extension pages) send the write-back messages; content scripts in desk pages may not', () => {
+    for (const m of ['thanks:send', 'notes:add', 'notes:delete']) {
+      expect(mayAsk('page', m)).toBe(true);
+      expect(mayAsk('content', m)).toBe(false);
+    }
     expect(mayAsk(null, 'notes:add')).toBe(false);
   });
 });

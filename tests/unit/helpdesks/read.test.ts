@@ -120,3 +120,39 @@ it('covers every built-in adapter but the extension core’s own (rt, demo)', ()
   const mine = builtinAdapters.map((a) => a.id).filter((id) => id !== 'rt' && id !== 'demo');
   expect(Object.keys(cases).sort()).toEqual(mine.sort());
 });
+
+describe('osTicket 1.18 and FreeScout 1.8 as they really render (issue 9)', () => {
+  const read = (id: string, file: string, url: string, edit?: (doc: Document) => void) => {
+    const doc = loadFixture(file);
+    edit?.(doc);
+    return run(byId.get(id)!, { url, expected: {} }, doc).read;
+  };
+  const OST = 'https://help.example.com/scp/tickets.php?id=42';
+  const FS = 'https://help.example.com/conversation/1502';
+
+  it('osTicket: a user with no organization has no Organization row, and none is read from the other rows', () => {
+    const noOrg = (doc: Document) => {
+      [...doc.querySelectorAll('table.ticket_info th')].find((th) => /Organization/.test(th.textContent!))!.parentElement!.remove();
+      doc.querySelector('#user-row td span')!.textContent = '"Mina Park" <mina.park@freemail.example>';
+      doc.querySelector('select#reply-to option[value=user]')!.textContent = 'Ticket Owner (mina.park@freemail.example)';
+    };
+    expect(read('osticket', 'osticket.html', OST, noOrg)).toEqual({ email: 'mina.park@freemail.example', name: 'Mina Park', subject: 'VPN client crashes on start', ticket: '580912' });
+  });
+
+  it('osTicket: without the user row, the reply select names the ticket owner', () => {
+    const got = read('osticket', 'osticket.html', OST, (doc) => doc.getElementById('user-row')!.remove());
+    expect(got.email).toBe('ravi.kumar@tyrell.example');
+  });
+
+  it('osTicket: there is no mailto: link on the page (the adapter never needs one)', () => {
+    expect(loadFixture('osticket.html').querySelector('a[href^="mailto:"]')).toBeNull();
+    expect(loadFixture('osticket.html').querySelector('select#emailreply')).toBeNull();
+  });
+
+  it('FreeScout: the subject is the input’s value; without the customer panel the recipients select names the customer', () => {
+    expect(read('freescout', 'freescout.html', FS).subject).toBe('Invoice address change');
+    const got = read('freescout', 'freescout.html', FS, (doc) => doc.getElementById('conv-layout-customer')!.remove());
+    expect(got.email).toBe('emma.stone@oscorp.example');
+    expect(loadFixture('freescout.html').querySelector('select[name=to]')).toBeNull();
+  });
+});

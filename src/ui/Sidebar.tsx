@@ -1,13 +1,13 @@
 /**
  * The sidebar: who passed the baton (before) and who the answer reaches (after), around the
- * customer of the ticket on the page. Pure rendering from a SidebarModel; the content script
- * owns the data and passes actions in.
+ * customer of the ticket on the tab. Pure rendering from a SidebarModel, the same in the side
+ * panel and in the inline frame; the host page wires the actions to the background.
  */
-import type { Impact, Note, Person } from '../shared/context';
+import type { ContextResponse, Impact, Note, Person } from '../shared/context';
 import type { LookupOverride, SidebarUi } from '../shared/messages';
 import { formatAge, formatDate, formatNumber, type T } from './i18n';
 import { isEmail, mailtoHref, safeHref } from './links';
-import { orderedImpacts, type SidebarModel } from './model';
+import { impactLabel, orderedImpacts, type SidebarModel } from './model';
 import type { WriteBack } from './write';
 
 export interface SidebarActions {
@@ -15,10 +15,14 @@ export interface SidebarActions {
   search(o: LookupOverride): void;
   clearOverride(): void;
   openOptions(): void;
+  /** Inline only: collapse to the slim tab, or open again. */
   toggle(): void;
-  /** `done` when the drag or key press ends (then the width is saved). */
+  /** Inline only: `done` when the drag or key press ends (then the width is saved). */
   resize(width: number, done: boolean): void;
 }
+
+/** Where the sidebar is shown: the browser's side panel, or the inline frame beside the page. */
+export type SidebarHost = 'panel' | 'frame';
 
 export interface SidebarProps {
   model: SidebarModel;
@@ -26,6 +30,8 @@ export interface SidebarProps {
   ui: SidebarUi;
   now: number;
   actions: SidebarActions;
+  /** Default 'frame': collapsible and resizable. The panel is the browser's to size and close. */
+  host?: SidebarHost;
   /** Thanks, notes, ask links and copy (absent: the relay is shown read-only). */
   write?: WriteBack;
 }
@@ -104,7 +110,7 @@ function Step({ stage, at, person, note, t, w, attrs }: { stage: { id: string; l
   );
 }
 
-function ImpactItem({ i, t, w }: { i: Impact; t: T; w?: WriteBack | undefined }) {
+function ImpactItem({ i, d, t, w }: { i: Impact; d: ContextResponse; t: T; w?: WriteBack | undefined }) {
   if (i.level === 'teammate') {
     const stage = i.stage ?? { id: 'teammate', label: i.label };
     return <Step stage={stage} person={i.person} note={i.note} t={t} w={w} attrs={{ 'data-part': 'impact', 'data-level': 'teammate' }} />;
@@ -117,7 +123,7 @@ function ImpactItem({ i, t, w }: { i: Impact; t: T; w?: WriteBack | undefined })
           <span class="level">{t(`level_${i.level}`)}</span>
           {i.count > 0 && i.level !== 'contact' && <span class="count">{t('peopleCount', formatNumber(i.count, t.lang))}</span>}
         </div>
-        <div class="label">{i.label}</div>
+        {impactLabel(i, d, t) && <div class="label">{impactLabel(i, d, t)}</div>}
         {i.note && <p class="note">{i.note}</p>}
       </div>
     </li>
@@ -165,6 +171,18 @@ function searched(model: SidebarModel, t: T): string {
 
 function Message({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'actions'>) {
   const s = model.state;
+  if (model.error?.kind === 'paused') {
+    // The page changed the customer again and again without the agent: no lookups until they say.
+    return (
+      <div class="message" role="status" data-part="paused">
+        <h3>{t('paused_title')}</h3>
+        <p>{t('paused_body')}</p>
+        <button type="button" class="primary" onClick={actions.retry}>
+          {t('paused_resume')}
+        </button>
+      </div>
+    );
+  }
   const detail = model.error?.message;
   return (
     <div class="message" role={s === 'loading' ? undefined : 'status'}>
@@ -295,7 +313,7 @@ function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
         {rings.length ? (
           <ol class="rings">
             {rings.map((i) => (
-              <ImpactItem i={i} t={t} w={w} />
+              <ImpactItem i={i} d={d} t={t} w={w} />
             ))}
           </ol>
         ) : (
@@ -306,7 +324,7 @@ function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
             <h4>{t('nextTitle')}</h4>
             <ol class="timeline next">
               {next.map((i) => (
-                <ImpactItem i={i} t={t} w={w} />
+                <ImpactItem i={i} d={d} t={t} w={w} />
               ))}
             </ol>
           </>
@@ -335,6 +353,7 @@ function Header({ model, t }: Pick<SidebarProps, 'model' | 't'>) {
 let drag: { x: number; w: number } | null = null;
 
 function ResizeHandle({ ui, t, actions }: Pick<SidebarProps, 'ui' | 't' | 'actions'>) {
+  // Screen coordinates: the frame itself moves as it widens.
   const widthAt = (x: number) => drag!.w + (drag!.x - x);
   return (
     <div
@@ -347,12 +366,12 @@ function ResizeHandle({ ui, t, actions }: Pick<SidebarProps, 'ui' | 't' | 'actio
       aria-valuemax={640}
       tabIndex={0}
       onPointerDown={(e) => {
-        drag = { x: e.clientX, w: ui.width };
+        drag = { x: e.screenX, w: ui.width };
         (e.currentTarget as HTMLElement).setPointerCapture?.(e.pointerId);
       }}
-      onPointerMove={(e) => drag && actions.resize(widthAt(e.clientX), false)}
+      onPointerMove={(e) => drag && actions.resize(widthAt(e.screenX), false)}
       onPointerUp={(e) => {
-        if (drag) actions.resize(widthAt(e.clientX), true);
+        if (drag) actions.resize(widthAt(e.screenX), true);
         drag = null;
       }}
       onKeyDown={(e) => {
@@ -366,9 +385,10 @@ function ResizeHandle({ ui, t, actions }: Pick<SidebarProps, 'ui' | 't' | 'actio
   );
 }
 
-export function Sidebar({ model, t, ui, now, actions, write }: SidebarProps) {
+export function Sidebar({ model, t, ui, now, actions, write, host = 'frame' }: SidebarProps) {
   const hasRelay = (model.state === 'ready' || model.state === 'stale') && model.data;
-  if (ui.collapsed) {
+  const inline = host === 'frame';
+  if (inline && ui.collapsed) {
     return (
       <aside class="baton collapsed" aria-label={t('sidebarLabel')} data-state={model.state}>
         <button type="button" class="tab" aria-expanded="false" aria-controls="baton-panel" onClick={actions.toggle} title={t('expand')}>
@@ -380,18 +400,20 @@ export function Sidebar({ model, t, ui, now, actions, write }: SidebarProps) {
     );
   }
   return (
-    <aside class="baton" id="baton-panel" aria-label={t('sidebarLabel')} data-state={model.state} aria-busy={model.state === 'loading'}>
-      <ResizeHandle ui={ui} t={t} actions={actions} />
+    <aside class={`baton ${host}`} id="baton-panel" aria-label={t('sidebarLabel')} data-state={model.state} aria-busy={model.state === 'loading'}>
+      {inline && <ResizeHandle ui={ui} t={t} actions={actions} />}
       <header class="top">
         <h2>
           <span class="logo" aria-hidden="true" />
           Baton
         </h2>
-        <button type="button" class="icon" aria-expanded="true" aria-controls="baton-panel" onClick={actions.toggle} title={t('collapse')} aria-label={t('collapse')}>
-          <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
-            <path d="M9 6l6 6-6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
-          </svg>
-        </button>
+        {inline && (
+          <button type="button" class="icon" aria-expanded="true" aria-controls="baton-panel" onClick={actions.toggle} title={t('collapse')} aria-label={t('collapse')}>
+            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+              <path d="M9 6l6 6-6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+            </svg>
+          </button>
+        )}
       </header>
       <div class="scroll">
         <Header model={model} t={t} />
@@ -409,9 +431,49 @@ export function Sidebar({ model, t, ui, now, actions, write }: SidebarProps) {
             <Icon d={COPY} />
           </button>
         )}
-        <button type="button" class="icon" onClick={actions.openOptions} title={t('settings')} aria-label={t('settings')}>
-          <Icon d={GEAR} />
-        </button>
+        <SettingsButton t={t} actions={actions} />
+      </footer>
+    </aside>
+  );
+}
+
+function SettingsButton({ t, actions }: Pick<SidebarProps, 't' | 'actions'>) {
+  return (
+    <button type="button" class="icon" onClick={actions.openOptions} title={t('settings')} aria-label={t('settings')}>
+      <Icon d={GEAR} />
+    </button>
+  );
+}
+
+/** A tab with no ticket: says so, and which desks Baton knows. */
+export function NoTicket({ t, desks, actions, host = 'panel' }: { t: T; desks: string[]; actions: SidebarActions; host?: SidebarHost }) {
+  return (
+    <aside class={`baton ${host}`} aria-label={t('sidebarLabel')} data-part="no-ticket">
+      <header class="top">
+        <h2>
+          <span class="logo" aria-hidden="true" />
+          Baton
+        </h2>
+      </header>
+      <div class="scroll">
+        <div class="message" role="status">
+          <h3>{t('noTicket_title')}</h3>
+          <p>{t('noTicket_body')}</p>
+        </div>
+        {desks.length > 0 && (
+          <section aria-labelledby="baton-desks">
+            <h3 id="baton-desks">{t('noTicket_desks')}</h3>
+            <ul class="desks" data-part="desks">
+              {desks.map((d) => (
+                <li>{d}</li>
+              ))}
+            </ul>
+          </section>
+        )}
+      </div>
+      <footer class="foot">
+        <span class="muted small">{t('noTicket_hint')}</span>
+        <SettingsButton t={t} actions={actions} />
       </footer>
     </aside>
   );

@@ -7,7 +7,7 @@ import type { Note, Person } from '../shared/context';
 import type { MessageName, Request, Response } from '../shared/messages';
 import { formatNumber, type T } from './i18n';
 import { mailtoHref } from './links';
-import { orderedImpacts, type SidebarModel } from './model';
+import { impactLabel, orderedImpacts, type SidebarModel } from './model';
 
 export type Send = <K extends MessageName>(type: K, payload: Request<K>) => Promise<Response<K>>;
 
@@ -44,8 +44,8 @@ export interface WriteDeps {
   update(patch: Partial<SidebarModel>): void;
   draw(): void;
   t(): T;
+  /** The view's document (the side panel page or the inline frame's). */
   doc: Document;
-  root: ShadowRoot;
   now?: () => number;
 }
 
@@ -70,7 +70,8 @@ export function relayMarkdown(m: SidebarModel, t: T, url: string): string {
   lines.push(`- **${t('youAreHere')}: ${md(d.self?.label || t('support'))}**`, '', `**${t('afterTitle')}** (${t('afterSub')})`);
   for (const i of orderedImpacts(d.after)) {
     const head = i.level === 'teammate' ? `${t('level_teammate')}${i.stage ? ` (${md(i.stage.label)})` : ''}` : t(`level_${i.level}`);
-    lines.push(`- ${head}: ${md(i.label)}${i.level === 'contact' || i.level === 'teammate' ? '' : count(i.count)}${note(i.note)}`);
+    const label = impactLabel(i, d, t);
+    lines.push(`- ${head}${label ? `: ${md(label)}` : ''}${i.level === 'contact' || i.level === 'teammate' ? '' : count(i.count)}${note(i.note)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -151,15 +152,15 @@ export function createWriteBack(deps: WriteDeps): WriteBack {
     },
     copy() {
       const t = deps.t();
-      const text = relayMarkdown(deps.model(), t, deps.doc.location?.href ?? '');
-      const back = deps.root.activeElement as HTMLElement | null;
+      const text = relayMarkdown(deps.model(), t, deps.model().page ?? '');
+      const back = deps.doc.activeElement as HTMLElement | null;
       const fallback = () => {
         // No async clipboard (or refused): a selected textarea and the copy command.
         const ta = deps.doc.createElement('textarea');
         ta.value = text;
         ta.setAttribute('readonly', '');
         ta.style.cssText = 'position:fixed;top:0;left:0;opacity:0';
-        deps.root.appendChild(ta);
+        deps.doc.body.appendChild(ta);
         ta.select();
         let ok = false;
         try {
@@ -177,7 +178,7 @@ export function createWriteBack(deps: WriteDeps): WriteBack {
     mailHref(p) {
       const m = deps.model();
       const t = deps.t();
-      const url = deps.doc.location?.href ?? '';
+      const url = m.page ?? '';
       const about = m.customer?.subject || (m.customer?.ticket ? `#${m.customer.ticket}` : '');
       return mailtoHref(p.email, { subject: about && t('mailSubject', about), body: url && t('mailBody', url) });
     },

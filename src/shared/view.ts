@@ -1,10 +1,16 @@
-/** What the sidebar shows, and how a lookup's result becomes a data-state. */
-import type { ContextQuery, ContextResponse, Impact, ImpactLevel } from '../shared/context';
-import type { LookupError, LookupOverride, LookupResult } from '../shared/messages';
+/**
+ * What every Baton view shows (the side panel page and the inline frame): the model of one tab's
+ * ticket, built by the background from what the tab's content script reported and what the API
+ * answered, and pushed to the views that watch that tab. Imports nothing else from src but
+ * shared.
+ */
+import type { ContextQuery, ContextResponse } from './context';
+import type { LookupError, LookupOverride, LookupResult, SidebarUi } from './messages';
 
 export const STATES = ['loading', 'ready', 'stale', 'offline', 'not-found', 'unauthorized', 'unconfigured', 'error'] as const;
 export type SidebarState = (typeof STATES)[number];
 
+/** What the content script read on the page about the customer of the ticket. */
 export interface CustomerOnPage {
   email?: string;
   name?: string;
@@ -23,6 +29,8 @@ export interface SidebarModel {
   data: ContextResponse | null;
   fetchedAt: number | null;
   error: LookupError | null;
+  /** The ticket page's address (mail links and "Copy relay" point at it). */
+  page?: string;
 }
 
 export const emptyModel = (): SidebarModel => ({
@@ -61,9 +69,26 @@ export function withResult(m: SidebarModel, r: LookupResult): SidebarModel {
   return { ...m, state, data: null, fetchedAt: null, error: r.error };
 }
 
-const LEVEL_ORDER: ImpactLevel[] = ['contact', 'team', 'company', 'society', 'teammate'];
+/** One tab as the views see it. */
+export interface TabView {
+  tabId: number;
+  /** The ticket on the tab, or null: no ticket on this tab. */
+  model: SidebarModel | null;
+  /** The inline sidebar's state on the tab's site (collapsed, width). */
+  ui: SidebarUi;
+  /** Labels of the desks Baton knows (built-in ones switched on, and those from the config). */
+  desks: string[];
+  /** Inline mode: how the page keeps the sidebar from showing, when it does (`covered` …). */
+  hidden?: string;
+}
 
-/** Impacts in ring order: contact, team, company, society, then the teammates next in line. */
-export function orderedImpacts(after: Impact[]): Impact[] {
-  return [...after].sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level));
+/** Which tab a view follows: the active tab of a window, one tab, or the tab it is framed in. */
+export type ViewWatch = { window: number } | { tab: number } | { self: true };
+
+/** The name of the port a view opens to the background. */
+export const VIEW_PORT = 'baton-view';
+
+/** What a view sends on its port (once, after connecting). */
+export interface ViewHello {
+  watch: ViewWatch;
 }

@@ -1,0 +1,198 @@
+/**
+ * Inline mode: the room the sidebar takes at the right edge of a desk page, so that nothing of
+ * the desk that takes clicks lies under it.
+ *
+ *  - The page is pushed left by the sidebar's width: a right margin on <html>, or, on a desk
+ *    whose top bar is laid out from the window's width (its DeskLayout), on what lies under
+ *    that bar, with the sidebar starting below it. A desk may add CSS that fits its own layout
+ *    into the room (osTicket's fixed-width container).
+ *  - A margin does not move what is fixed to the window: bars with `left: 0; width: 100%`
+ *    (osTicket's ticket bar once scrolled), buttons pinned to the right edge. Every fixed
+ *    element that reaches under the sidebar is narrowed to end where the sidebar starts when it
+ *    spans more than the room, else moved left until it does (the `translate` property, which
+ *    adds to the page's own transforms). The page's own values come back when the sidebar goes.
+ *    Fixed elements are looked for again when the page changes (a class or style flips a bar to
+ *    fixed on scroll), at most every `rescanMs`, and whenever the room is set again (the host
+ *    does on a resize of the window).
+ */
+import type { DeskLayout } from './helpdesks/types';
+
+export interface Room {
+  /**
+   * Take `width` px at the right edge, over the rows from the desk bar's bottom (or the top) to
+   * the bottom, or over `rows` when given (the collapsed tab); 0 gives the room back. Returns
+   * where the sidebar starts (px from the top of the window).
+   */
+  set(width: number, desk: DeskLayout | null, rows?: { top: number; height: number }): number;
+  /** Fit the fixed elements again now (the page changed). */
+  refit(): void;
+  release(): void;
+}
+
+type Saved = { value: string; priority: string };
+
+/** Inline style properties we set on a page element, and the page's own values to put back. */
+class Styles {
+  private saved = new Map<HTMLElement, Map<string, Saved>>();
+  set(el: HTMLElement, prop: string, value: string): void {
+    let props = this.saved.get(el);
+    if (!props) this.saved.set(el, (props = new Map()));
+    if (!props.has(prop)) props.set(prop, { value: el.style.getPropertyValue(prop), priority: el.style.getPropertyPriority(prop) });
+    el.style.setProperty(prop, value, 'important');
+  }
+  has(el: HTMLElement): boolean {
+    return this.saved.has(el);
+  }
+  elements(): HTMLElement[] {
+    return [...this.saved.keys()];
+  }
+  restore(el: HTMLElement): void {
+    const props = this.saved.get(el);
+    if (!props) return;
+    for (const [prop, s] of props) {
+      if (s.value) el.style.setProperty(prop, s.value, s.priority);
+      else el.style.removeProperty(prop);
+    }
+    this.saved.delete(el);
+  }
+  restoreAll(keep: (el: HTMLElement) => boolean = () => false): void {
+    for (const el of this.elements()) if (!keep(el)) this.restore(el);
+  }
+}
+
+export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: number } = {}): Room {
+  const win = doc.defaultView!;
+  const html = doc.documentElement;
+  const pushed = new Styles();
+  const fixed = new Styles();
+  let width = 0;
+  let desk: DeskLayout | null = null;
+  let rows: { top: number; height: number } | null = null;
+  let top = 0;
+  let style: HTMLStyleElement | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastScan = 0;
+  const rescanMs = opts.rescanMs ?? 150;
+
+  /** What to push and where the sidebar starts: under the desk's top bar, or the whole page. */
+  const layout = (): { push: HTMLElement[]; top: number } => {
+    const bar = desk?.below ? doc.querySelector(desk.below) : null;
+    const push = desk?.push ? desk.push.flatMap((sel) => [...doc.querySelectorAll<HTMLElement>(sel)]) : [];
+    if (!bar || !push.length) return { push: [html], top: 0 };
+    const r = bar.getBoundingClientRect();
+    const barFixed = /^(fixed|sticky)$/.test(win.getComputedStyle(bar).position);
+    // Where the bar ends on the page (it scrolls away with it; RT pins its page menu up there).
+    const top = Math.max(0, Math.round(r.bottom + (barFixed ? 0 : win.scrollY)));
+    // A bar taller than a good part of the window (its styles did not load, a window that is
+    // mostly bar) would leave the sidebar a sliver: then the whole page makes room.
+    if (top > win.innerHeight * 0.4) return { push: [html], top: 0 };
+    return { push, top };
+  };
+
+  const deskCss = (css: string | undefined) => {
+    if (!css || !width) {
+      style?.remove();
+      style = null;
+      return;
+    }
+    if (!style) {
+      style = doc.createElement('style');
+      style.dataset.batonRoom = '';
+    }
+    if (style.textContent !== css) style.textContent = css;
+    if (!style.isConnected) (doc.head ?? html).appendChild(style);
+  };
+
+  const isOurs = (el: Element) => el === ours || ours.contains(el);
+
+  /** Fixed elements of the page that reach under the room, fitted left of it. */
+  function fit(): void {
+    lastScan = Date.now();
+    fixed.restoreAll();
+    if (!width) return;
+    const vw = html.clientWidth || win.innerWidth;
+    const vh = win.innerHeight;
+    const left = vw - width;
+    const band = rows ?? { top, height: vh - top };
+    const found: HTMLElement[] = [];
+    const walker = doc.createTreeWalker(doc.body ?? html, 1 /* NodeFilter.SHOW_ELEMENT */);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n as HTMLElement;
+      if (isOurs(el) || !(el instanceof win.HTMLElement)) continue;
+      if (win.getComputedStyle(el).position === 'fixed') found.push(el);
+    }
+    // Measure all first, then change: one layout for the measuring.
+    const boxes = found.map((el) => [el, el.getBoundingClientRect()] as const);
+    for (const [el, r] of boxes) {
+      if (r.width < 1 || r.height < 1 || r.right <= left + 0.5) continue;
+      if (r.bottom <= band.top || r.top >= band.top + band.height || r.top >= vh || r.bottom <= 0) continue;
+      if (r.width > left || r.left < 0) {
+        // Spans more than the room (a bar across the window): it ends where the sidebar starts.
+        fixed.set(el, 'box-sizing', 'border-box');
+        fixed.set(el, 'max-width', `${Math.max(0, Math.floor(left - Math.max(0, r.left)))}px`);
+      } else {
+        fixed.set(el, 'translate', `${-Math.ceil(r.right - left)}px 0`);
+      }
+    }
+    observer.takeRecords(); // our own changes are no reason to look again
+  }
+
+  const schedule = () => {
+    if (timer !== undefined || !width) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      fit();
+    }, Math.max(0, rescanMs - (Date.now() - lastScan)));
+  };
+
+  const observer = new win.MutationObserver((records) => {
+    if (records.every((r) => isOurs(r.target as Element) || (r.target === html && r.type === 'attributes'))) return;
+    schedule();
+  });
+
+  function apply(): number {
+    if (!width) {
+      pushed.restoreAll();
+      fixed.restoreAll();
+      deskCss(undefined);
+      return 0;
+    }
+    const room = layout();
+    top = room.top;
+    pushed.restoreAll((el) => room.push.includes(el));
+    for (const el of room.push) pushed.set(el, 'margin-right', `${width}px`);
+    deskCss(desk?.css);
+    fit();
+    observer.takeRecords();
+    return top;
+  }
+
+  let watching = false;
+  const watch = (on: boolean) => {
+    if (on === watching) return;
+    watching = on;
+    if (on) {
+      observer.observe(html, { subtree: true, childList: true, attributes: true, attributeFilter: ['class', 'style', 'hidden'] });
+    } else {
+      observer.disconnect();
+      clearTimeout(timer);
+      timer = undefined;
+    }
+  };
+
+  return {
+    set(w, l, r) {
+      width = Math.max(0, Math.round(w));
+      desk = l;
+      rows = r ?? null;
+      watch(width > 0);
+      return apply();
+    },
+    refit: () => (width ? fit() : undefined),
+    release() {
+      width = 0;
+      watch(false);
+      apply();
+    },
+  };
+}
