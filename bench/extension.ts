@@ -13,8 +13,7 @@
  *   DevTools protocol's Performance.getMetrics TaskDuration / ScriptDuration, or a trace).
  * - contentMemory: the memory the content script adds to a desk page (JS heap of the page's
  *   isolated world: Performance.getMetrics JSHeapUsedSize with and without the extension).
- * - bundleModes: what one ticket page loads, gzip, in panel mode (the content script only) and
- *   inline mode (the content script + what the frame loads), from the built manifest.
+ * (Bundle sizes in panel and inline mode: bench/sizes.ts.)
  */
 import type { Bench, Section } from './lib/harness';
 
