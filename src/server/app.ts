@@ -3,7 +3,9 @@
  * `app.request()`; serve.ts puts it on a port. Every error leaves through one onError as
  * `{ "error": { "code", "message" } }`.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -13,17 +15,17 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AdaptersResponse, ErrorResponse, WhoAmIResponse } from '../shared/context';
 import type { LoadedConfig, TokenEntry } from './config';
 import { formatConfigError } from './config';
-import { buildContext, isLocale, localeFromAcceptLanguage } from './context';
 import { ApiError, codeForStatus } from './errors';
+import { allowedOrigin, contextFastPath, contextHeaders, EXPOSE_HEADERS, SECURITY_HEADERS, type ShapedError } from './fast-context';
 import { fixedSource, isConfigSource, type ConfigSource } from './holder';
 import { healthOf } from './imports/report';
 import { silentLogger, type Logger } from './log';
-import { matchQuery } from './match';
+import { answerLookup, readLookupQuery } from './lookup';
 import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
 import { bearerToken, findToken, logHash, RateLimiter } from './security';
 import { StoreUnavailableError, type Store } from './store';
-import { addWriteBack, callerOf, registerWriteBack, WRITE_BACK_ROUTES } from './writeback';
+import { authorParam, callerOf, registerWriteBack, WRITE_BACK_ROUTES, writerOf } from './writeback';
 
 export interface AppOptions {
   log?: Logger;
@@ -41,9 +43,6 @@ const errorBody = (code: string, message: string): ErrorResponse => ({ error: { 
 
 export type AppEnv = { Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string } };
 
-/** Longest accepted value per query parameter. */
-const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200 } as const;
-
 /** Methods each read-only route answers; the write-back routes bring their own. */
 const ROUTE_METHODS: Record<string, string> = {
   '/healthz': 'GET, HEAD',
@@ -54,8 +53,27 @@ const ROUTE_METHODS: Record<string, string> = {
   ...WRITE_BACK_ROUTES,
 };
 
-/** chrome-extension://<id> and moz-extension://<uuid> only. */
-const EXTENSION_ORIGIN = /^(?:chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/;
+/** A token's rate-limit bucket: its digest in hex (the same across reloads), worked out once per entry. */
+const limiterKeys = new WeakMap<TokenEntry, string>();
+function limiterKey(token: TokenEntry): string {
+  let key = limiterKeys.get(token);
+  if (key === undefined) limiterKeys.set(token, (key = token.digest.toString('hex')));
+  return key;
+}
+
+/** The node:http fast path of each app createApp made (nodeListener). */
+const fastPaths = new WeakMap<Hono<AppEnv>, (req: IncomingMessage, res: ServerResponse) => boolean>();
+
+/**
+ * The app as a node:http request listener: GET /v1/context through its fast path
+ * (fast-context.ts), everything else through Hono (@hono/node-server). `fast: false` sends
+ * everything through Hono (tests compare the two).
+ */
+export function nodeListener(app: Hono<AppEnv>, opts: { fast?: boolean; hostname?: string } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const hono = getRequestListener(app.fetch, opts.hostname === undefined ? {} : { hostname: opts.hostname });
+  const fast = opts.fast === false ? undefined : fastPaths.get(app);
+  return fast ? (req, res) => void (fast(req, res) || hono(req, res)) : (req, res) => void hono(req, res);
+}
 
 export function createApp(config: ConfigSource | LoadedConfig, store: Store, opts: AppOptions = {}): Hono<AppEnv> {
   const source = isConfigSource(config) ? config : fixedSource(config);
@@ -64,27 +82,28 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   const limiter = new RateLimiter();
   const app = new Hono<AppEnv>();
 
+  const logLine = (method: string, path: string, status: number, started: number, token: TokenEntry | undefined, note: string) => {
+    if (log.infoEnabled === false) return;
+    log.info(`${method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${token ? ` token=${token.name}` : ''}${note}`);
+  };
+
   // One snapshot of the config per request (a reload never changes a request in flight), a log line after.
   app.use('*', async (c, next) => {
     const started = performance.now();
     c.set('loaded', source.current());
     c.set('logNote', '');
     await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    const token = c.get('token');
-    log.info(
-      `${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms${token ? ` token=${token.name}` : ''}${c.get('logNote')}`,
-    );
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    logLine(c.req.method, c.req.path, c.res.status, started, c.get('token'), c.get('logNote'));
   });
 
   app.use(
     '*',
     cors({
-      origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null),
+      origin: allowedOrigin,
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type'],
-      exposeHeaders: ['Retry-After'],
+      exposeHeaders: [EXPOSE_HEADERS],
       maxAge: 600,
     }),
   );
@@ -141,54 +160,36 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     app.get('/demo/*', serveStatic({ root, rewriteRequestPath: (p) => (/\.[A-Za-z0-9]+$/.test(p) ? p.replace(/^\/demo/, '') : '/index.html') }));
   }
 
-  // Bearer token, then the token's rate limit.
-  app.use('/v1/*', async (c, next) => {
-    const presented = bearerToken(c.req.header('Authorization'));
+  /** Bearer token, then the token's rate limit (the /v1/* middleware, and the lookup's fast path). */
+  const authorize = (loaded: LoadedConfig, authorization: string | undefined, found?: (token: TokenEntry) => void): TokenEntry => {
+    const presented = bearerToken(authorization);
     const challenge = { 'WWW-Authenticate': 'Bearer realm="baton"' };
     if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
-    const token = findToken(c.get('loaded').tokens, presented);
+    const token = findToken(loaded.tokens, presented);
     if (!token) throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
-    c.set('token', token);
-    const { perSecond, burst } = c.get('loaded').config.rateLimit;
-    const decision = limiter.take(token.digest.toString('hex'), perSecond, burst, now());
+    found?.(token);
+    const { perSecond, burst } = loaded.config.rateLimit;
+    const decision = limiter.take(limiterKey(token), perSecond, burst, now());
     if (!decision.ok) {
       throw new ApiError(429, 'rate_limited', `too many requests for token "${token.name}": wait ${decision.retryAfter}s`, {
         'Retry-After': String(decision.retryAfter),
       });
     }
+    return token;
+  };
+
+  app.use('/v1/*', async (c, next) => {
+    authorize(c.get('loaded'), c.req.header('Authorization'), (token) => c.set('token', token)); // the log line names it, also on a 429
     await next();
   });
 
+  // GET /v1/context: also answered by the fast path (fast-context.ts), with the same functions.
   app.get('/v1/context', async (c) => {
-    const q: Record<string, string | undefined> = {};
-    for (const [name, max] of Object.entries(QUERY_LIMITS)) {
-      const value = c.req.query(name);
-      if (value !== undefined && value.length > max) throw new ApiError(400, 'bad_request', `${name} is longer than ${max} characters`);
-      q[name] = value?.trim() || undefined;
-    }
-    const langParam = c.req.query('lang');
-    if (langParam !== undefined && langParam !== '' && !isLocale(langParam)) {
-      throw new ApiError(400, 'bad_request', 'lang must be ja or en');
-    }
-    if (!q.email && !q.domain && !q.org) {
-      throw new ApiError(400, 'bad_request', 'give at least one of email, domain, org');
-    }
     const loaded = c.get('loaded');
-    const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(c.req.header('Accept-Language')) ?? loaded.config.organization.defaultLocale;
-    const match = matchQuery(loaded.index, q);
-    const body = await addWriteBack(buildContext(loaded, match, lang), store, callerOf(c), log);
-
-    const token = c.get('token');
-    try {
-      store.recordLookup({ token: token.name, accountId: match.account?.id ?? null, matchBy: match.by, ticket: q.ticket ?? '' });
-    } catch (err) {
-      log.error(`audit write failed: ${(err as Error).message}`);
-    }
-    c.set('logNote', ` match=${match.by}${match.account ? ` account=${match.account.id}` : ''}${q.email ? ` email=${logHash(q.email)}` : ''}`);
-    c.header('Cache-Control', 'no-store');
-    c.header('Content-Language', lang);
-    c.header('Vary', 'Authorization, Accept-Language', { append: true });
-    return c.json(body);
+    const q = readLookupQuery((name) => c.req.query(name), c.req.header('Accept-Language'), loaded);
+    const answered = await answerLookup(loaded, store, c.get('token'), q, callerOf(c), log);
+    c.set('logNote', answered.logNote);
+    return c.body(answered.json, 200, { 'Content-Type': 'application/json', ...contextHeaders(q.lang) });
   });
 
   app.get('/v1/adapters', (c) => {
@@ -218,21 +219,37 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
-  app.onError((err, c) => {
+  /** Every error as the API answers it (onError, and the lookup's fast path). */
+  const shapeError = (err: unknown, method: string, path: string): ShapedError => {
     if (err instanceof StoreUnavailableError) {
-      const write = c.req.method !== 'GET' && c.req.method !== 'HEAD';
-      c.header('Retry-After', '1');
-      return c.json(errorBody('store_unavailable', `${err.message}${write ? ': nothing was changed' : ''}; try again in a moment`), 503);
+      const write = method !== 'GET' && method !== 'HEAD';
+      return { status: 503, headers: { 'Retry-After': '1' }, body: errorBody('store_unavailable', `${err.message}${write ? ': nothing was changed' : ''}; try again in a moment`) };
     }
     if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      const code = err instanceof ApiError ? err.code : codeForStatus(status);
-      if (err instanceof ApiError) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(errorBody(code, err.message || code.replace(/_/g, ' ')), status);
+      const code = err instanceof ApiError ? err.code : codeForStatus(err.status);
+      return { status: err.status, headers: err instanceof ApiError ? err.headers : {}, body: errorBody(code, err.message || code.replace(/_/g, ' ')) };
     }
-    log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? String(err)}`);
-    return c.json(errorBody('internal', 'internal error'), 500);
+    log.error(`${method} ${path}: ${(err as Error).stack ?? String(err)}`);
+    return { status: 500, headers: {}, body: errorBody('internal', 'internal error') };
+  };
+
+  app.onError((err, c) => {
+    const shaped = shapeError(err, c.req.method, c.req.path);
+    for (const [k, v] of Object.entries(shaped.headers)) c.header(k, v);
+    return c.json(shaped.body, shaped.status as ContentfulStatusCode);
   });
 
+  fastPaths.set(
+    app,
+    contextFastPath({
+      current: () => source.current(),
+      store,
+      log,
+      authorize,
+      caller: (loaded, token, author) => writerOf(loaded, token, authorParam(author)),
+      shapeError,
+      logLine,
+    }),
+  );
   return app;
 }

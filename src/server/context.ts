@@ -4,7 +4,7 @@
  */
 import type { ContextResponse, Handoff, Impact, Locale, Person, StageRef } from '../shared/context';
 import { LOCALES } from '../shared/context';
-import type { StageConfig } from '../shared/config';
+import type { AccountConfig, ContactConfig, StageConfig, TeamConfig } from '../shared/config';
 import type { LoadedConfig } from './config';
 import type { MatchResult } from './match';
 
@@ -35,6 +35,26 @@ function label(stage: StageConfig, lang: Locale): string {
   return stage.label[lang] ?? stage.label[other] ?? stage.id;
 }
 
+const ring = (level: Impact['level'], text: string, count: number, note = ''): Impact => ({ level, label: text, count, person: null, stage: null, note });
+
+/** The contact's team in the config, if it names one. */
+export function teamOf(loaded: LoadedConfig, account: AccountConfig, contact: ContactConfig | null): TeamConfig | undefined {
+  return contact?.team ? loaded.teams.get(account.id)?.get(contact.team) : undefined;
+}
+
+/** The answer's `contact` (null without one). */
+export function contactOut(contact: ContactConfig | null, team: TeamConfig | undefined): ContextResponse['contact'] {
+  return contact ? { email: contact.email, name: contact.name, role: contact.role, team: team ? { name: team.name, members: team.members } : null } : null;
+}
+
+/** The first rings of `after` that depend on the contact: the contact, then their team. */
+export function contactRings(contact: ContactConfig | null, team: TeamConfig | undefined): Impact[] {
+  const rings: Impact[] = [];
+  if (contact) rings.push(ring('contact', contact.name || contact.email, 1, contact.role));
+  if (team) rings.push(ring('team', team.name, team.members));
+  return rings;
+}
+
 export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Locale): ContextResponse {
   const stageRef = (id: string): StageRef => {
     const stage = loaded.stages.get(id);
@@ -55,7 +75,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
   const { account, contact } = match;
   if (!account) return { match: { by: 'none' }, ...base, account: null, contact: null, before: [], after: [] };
 
-  const team = contact?.team ? loaded.teams.get(account.id)?.get(contact.team) : undefined;
+  const team = teamOf(loaded, account, contact);
 
   const before: Handoff[] = account.relay.map((h) => ({
     stage: stageRef(h.stage),
@@ -64,10 +84,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
     note: h.note,
   }));
 
-  const after: Impact[] = [];
-  const ring = (level: Impact['level'], text: string, count: number, note = ''): Impact => ({ level, label: text, count, person: null, stage: null, note });
-  if (contact) after.push(ring('contact', contact.name || contact.email, 1, contact.role));
-  if (team) after.push(ring('team', team.name, team.members));
+  const after: Impact[] = contactRings(contact, team);
   after.push(ring('company', account.name, account.employees, account.industry));
   after.push(ring('society', account.society || SOCIETY[lang], 0));
   for (const n of account.next) {
@@ -79,9 +96,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
     match: { by: match.by },
     ...base,
     account: { id: account.id, name: account.name, employees: account.employees, industry: account.industry, society: account.society },
-    contact: contact
-      ? { email: contact.email, name: contact.name, role: contact.role, team: team ? { name: team.name, members: team.members } : null }
-      : null,
+    contact: contactOut(contact, team),
     before,
     after,
   };
