@@ -17,6 +17,7 @@ import { matching } from './matching';
 import { profiles } from './profiles';
 import { hotReload } from './reload';
 import { scale } from './scale';
+import { soakSection } from './soak';
 import { sizes } from './sizes';
 import { startup } from './startup';
 import { stores } from './stores';
@@ -34,6 +35,7 @@ const SECTIONS: Section[] = [
   extension, // Chromium numbers (hooks until issue 9 lands)
   stores, // SQLite, PostgreSQL, 2 × PostgreSQL behind nginx
   crmImport, // a Salesforce export to a served relay
+  soakSection, // 50 agents for 10 minutes (quick: 30 s) with config reloads, one broken (issue 11)
 ];
 
 // exit: nothing a section leaves behind (an esbuild service, a keep-alive socket) keeps it open.

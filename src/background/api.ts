@@ -30,6 +30,8 @@ export interface ApiOptions {
   /** Default GET; writes (POST, DELETE) send `body` as JSON. */
   method?: string;
   body?: unknown;
+  /** More request headers (the token's and the JSON ones always win). */
+  headers?: Record<string, string>;
 }
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: LookupError };
@@ -97,7 +99,7 @@ export async function apiGet<S extends v.GenericSchema>(
     try {
       res = await doFetch(base + path, {
         method: opts.method ?? 'GET',
-        headers: { Authorization: `Bearer ${target.token.trim()}`, Accept: 'application/json', ...(opts.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: { ...opts.headers, Authorization: `Bearer ${target.token.trim()}`, Accept: 'application/json', ...(opts.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
         signal: AbortSignal.any(signals),
         credentials: 'omit',

@@ -89,7 +89,8 @@ export interface Background {
 
 export function createBackground(deps: BackgroundDeps): Background {
   const now = deps.now ?? Date.now;
-  const settings = settingsStore(deps.local, deps.managed, deps.secrets ?? memorySecretStore());
+  const secrets = deps.secrets ?? memorySecretStore();
+  const settings = settingsStore(deps.local, deps.managed, secrets);
   const cache = new ContextCache(deps.local, now);
   const inflight = new Map<string, Promise<LookupResult>>();
   const locales = new Map<Locale, Promise<Record<string, string>>>();
@@ -120,8 +121,8 @@ export function createBackground(deps: BackgroundDeps): Background {
     const hit = await cache.get(key);
     if (hit && !force) {
       const { data, fetchedAt } = hit.entry;
-      if (hit.freshness === 'fresh') return { ok: true, data, fetchedAt, stale: false };
-      return { ok: true, data, fetchedAt, stale: true }; // the sidebar asks again with force
+      // Either way the tab asks again with force: the cache spares the loading state, not the check.
+      return { ok: true, data, fetchedAt, stale: hit.freshness !== 'fresh', cached: true };
     }
     let p = inflight.get(key);
     if (!p) {
@@ -328,6 +329,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     // After a write the cached answers and the relays the tabs show are rewritten alike.
     ...writeBackHandlers({
       target,
+      keys: secrets,
       rewrite: async (fn) => {
         await cache.update(fn);
         await tabs.rewrite(fn);

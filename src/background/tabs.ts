@@ -70,6 +70,9 @@ interface TabRecord {
 }
 
 const KEY = (tabId: number) => `tab:${tabId}`;
+/** A cached answer checked with the API this recently is shown without asking again. */
+export const REVALIDATE_MS = 15_000;
+
 const fresh = (): TabRecord => ({ ticket: null, model: null, inputAt: 0, inputUsed: true, changes: [], pendingSince: null });
 
 export function domainOf(email: string | undefined): string | undefined {
@@ -192,7 +195,10 @@ export function createTabs(deps: TabsDeps): Tabs {
     if (latest.ticket?.key !== t.key) return;
     latest.model = withResult({ ...(latest.model ?? base), ...base }, res);
     await push(tabId, latest);
-    if (res.ok && res.stale && !res.error && !force) await lookup(tabId, true); // stale-while-revalidate
+    // Revalidated on every view, a fresh answer too (unless checked within REVALIDATE_MS: the
+    // same ticket reported again): once the API does not answer, the relay shown says
+    // stale/offline (writes would fail), not ready (issue 11).
+    if (res.ok && res.cached && !force && (res.stale || now() - res.fetchedAt >= REVALIDATE_MS)) await lookup(tabId, true);
   }
 
   const paused = (r: TabRecord, t: TicketReport): SidebarModel => ({

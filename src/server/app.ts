@@ -13,6 +13,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AdaptersResponse, ErrorResponse, WhoAmIResponse } from '../shared/context';
+import { decodeOrNull } from '../shared/links';
 import type { LoadedConfig, TokenEntry } from './config';
 import { formatConfigError } from './config';
 import { ApiError, codeForStatus } from './errors';
@@ -23,8 +24,8 @@ import { silentLogger, type Logger } from './log';
 import { answerLookup, readLookupQuery } from './lookup';
 import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
-import { bearerToken, findToken, logHash, RateLimiter } from './security';
-import { StoreUnavailableError, type Store } from './store';
+import { AuthFailures, bearerToken, findToken, logHash, RateLimiter } from './security';
+import { StoreFullError, StoreUnavailableError, type Store } from './store';
 import { authorParam, callerOf, registerWriteBack, WRITE_BACK_ROUTES, writerOf } from './writeback';
 
 export interface AppOptions {
@@ -41,7 +42,28 @@ export interface AppOptions {
 
 const errorBody = (code: string, message: string): ErrorResponse => ({ error: { code, message } });
 
-export type AppEnv = { Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string } };
+export type AppEnv = {
+  Variables: { loaded: LoadedConfig; token: TokenEntry; logNote: string };
+  /** @hono/node-server's bindings (absent under app.request() unless a test passes them). */
+  Bindings: { incoming?: { socket?: { remoteAddress?: string } } };
+};
+
+/** The first query parameter with a malformed %-escape (`?email=%E0%A4%A`): its name, '' for a broken name; null when all decode. */
+export function brokenQueryParam(url: string): string | null {
+  const q = url.indexOf('?');
+  if (q < 0 || url.indexOf('%', q) < 0) return null; // the usual case: nothing to decode
+  for (const part of url.slice(q + 1).split('&')) {
+    if (!part.includes('%')) continue;
+    const eq = part.indexOf('=');
+    const name = decodeOrNull((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
+    if (name === null) return '';
+    if (eq >= 0 && decodeOrNull(part.slice(eq + 1).replace(/\+/g, ' ')) === null) return name;
+  }
+  return null;
+}
+
+/** Most reload errors /v1/status lists (the count is always whole). */
+export const STATUS_MAX_ERRORS = 50;
 
 /** Methods each read-only route answers; the write-back routes bring their own. */
 const ROUTE_METHODS: Record<string, string> = {
@@ -49,9 +71,21 @@ const ROUTE_METHODS: Record<string, string> = {
   '/v1/context': 'GET, HEAD',
   '/v1/adapters': 'GET, HEAD',
   '/v1/whoami': 'GET, HEAD',
+  '/v1/status': 'GET, HEAD',
   '/v1/openapi.json': 'GET, HEAD',
   ...WRITE_BACK_ROUTES,
 };
+
+/** What authorize looks at in a request. */
+export interface Asking {
+  authorization: string | undefined;
+  /** The peer's address (the socket's). */
+  remoteAddress: string | undefined;
+  /** X-Forwarded-For (read only when the config trusts a proxy). */
+  forwardedFor: () => string | undefined;
+  /** The request URL or path with its query (for broken %-escapes). */
+  url: string;
+}
 
 /** A token's rate-limit bucket: its digest in hex (the same across reloads), worked out once per entry. */
 const limiterKeys = new WeakMap<TokenEntry, string>();
@@ -81,6 +115,8 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   const now = opts.now ?? Date.now;
   const limiter = new RateLimiter();
   const app = new Hono<AppEnv>();
+  // A write that found the disk full: /healthz says so until a write succeeds again.
+  let storeFull: { at: string; reason: string } | null = null;
 
   const logLine = (method: string, path: string, status: number, started: number, token: TokenEntry | undefined, note: string) => {
     if (log.infoEnabled === false) return;
@@ -93,6 +129,10 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     c.set('loaded', source.current());
     c.set('logNote', '');
     await next();
+    if (storeFull && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 300 && c.get('token')) {
+      log.info('store: writes succeed again (the disk has room)');
+      storeFull = null;
+    }
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
     logLine(c.req.method, c.req.path, c.res.status, started, c.get('token'), c.get('logNote'));
   });
@@ -118,10 +158,12 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     }),
   );
 
-  // 200 while the config is loaded, also when the store does not answer (lookups still work):
-  // then `status` is "degraded" and `store.ok` false, with the reason.
-  app.get('/healthz', async (c) => {
-    const loaded = c.get('loaded');
+  /**
+   * What /healthz (no token: status and counts only — no error texts, paths, addresses or
+   * values) and /v1/status (a token: the details) say. 200 while the config is loaded, also
+   * when the store does not answer (lookups still work): then `status` is "degraded".
+   */
+  async function health(loaded: LoadedConfig, detail: boolean) {
     const failed = source.lastReloadError ?? null;
     let problem: string | null = null;
     let stats: Awaited<ReturnType<Store['notificationStats']>> | null = null;
@@ -131,23 +173,46 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     } catch (err) {
       problem = err instanceof StoreUnavailableError ? err.reason : (err as Error).message;
     }
-    c.header('Cache-Control', 'no-store');
-    return c.json({
-      status: problem ? 'degraded' : 'ok',
+    const storeProblem = problem !== null ? 'unavailable' : storeFull ? 'full' : null;
+    const common = {
+      status: storeProblem ? 'degraded' : 'ok',
+      store: { kind: store.kind, ok: storeProblem === null, ...(storeProblem ? { problem: storeProblem } : {}) },
+    };
+    const notifications = { webhook: loaded.config.notifications.webhook !== null, ...(stats ?? { pending: null, sent: null, lastError: null }) };
+    const storeInfo = { schemaVersion: store.schemaVersion, synchronous: store.synchronous, audit: { flushMs: store.auditFlushMs, ...store.auditBacklog() } };
+    if (!detail) {
+      return {
+        status: common.status,
+        config: { hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
+        imports: loaded.imports.map((r) => {
+          const { path: _path, ...counts } = healthOf(r); // the path may be absolute: /v1/status has it
+          return counts;
+        }),
+        lastReloadError: failed ? { at: failed.at, errors: failed.errors.length } : null,
+        store: { ...common.store, ...storeInfo },
+        notifications: { webhook: notifications.webhook, pending: notifications.pending, sent: notifications.sent, failing: notifications.lastError !== null },
+      };
+    }
+    return {
+      status: common.status,
       config: { file: basename(loaded.file), hash: loaded.hash, loadedAt: loaded.loadedAt, counts: loaded.counts },
       imports: loaded.imports.map(healthOf),
-      lastReloadError: failed ? { at: failed.at, errors: failed.errors.map(formatConfigError) } : null,
+      lastReloadError: failed
+        ? { at: failed.at, count: failed.errors.length, errors: failed.errors.slice(0, STATUS_MAX_ERRORS).map(formatConfigError) }
+        : null,
       store: {
-        kind: store.kind,
+        ...common.store,
         at: store.kind === 'sqlite' ? basename(store.path) : store.path,
-        ok: problem === null,
-        ...(problem ? { error: problem } : {}),
-        schemaVersion: store.schemaVersion,
-        synchronous: store.synchronous,
-        audit: { flushMs: store.auditFlushMs, ...store.auditBacklog() },
+        ...(problem ? { error: problem } : storeFull ? { error: storeFull.reason, since: storeFull.at } : {}),
+        ...storeInfo,
       },
-      notifications: { webhook: loaded.config.notifications.webhook !== null, ...(stats ?? { pending: null, sent: null, lastError: null }) },
-    });
+      notifications,
+    };
+  }
+
+  app.get('/healthz', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(await health(c.get('loaded'), false));
   });
 
   if (opts.demoDir) {
@@ -160,13 +225,37 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     app.get('/demo/*', serveStatic({ root, rewriteRequestPath: (p) => (/\.[A-Za-z0-9]+$/.test(p) ? p.replace(/^\/demo/, '') : '/index.html') }));
   }
 
-  /** Bearer token, then the token's rate limit (the /v1/* middleware, and the lookup's fast path). */
-  const authorize = (loaded: LoadedConfig, authorization: string | undefined, found?: (token: TokenEntry) => void): TokenEntry => {
-    const presented = bearerToken(authorization);
+  // Wrong tokens, by source: after `authFailures.burst` of them a source waits (429) — without
+  // its tokens being checked, so guessing gets nowhere; other sources are not affected.
+  const failures = new AuthFailures();
+  const sourceOf = (loaded: LoadedConfig, asking: Asking): string => {
+    const direct = asking.remoteAddress ?? 'local';
+    if (!loaded.config.trustProxy) return direct;
+    // The proxy appends the address it saw: the last entry is the one it vouches for.
+    const last = asking.forwardedFor()?.split(',').pop()?.trim();
+    return last || direct;
+  };
+
+  /**
+   * Who may ask (the /v1/* middleware, and the lookup's fast path): the source's wrong-token
+   * throttle, the bearer token, the token's rate limit, then a well-formed query. Throws the
+   * ApiError the request gets; `found` hears of the token as soon as it is known (the log line).
+   */
+  const authorize = (loaded: LoadedConfig, asking: Asking, found?: (token: TokenEntry) => void): TokenEntry => {
     const challenge = { 'WWW-Authenticate': 'Bearer realm="baton"' };
+    const { burst: failBurst, perMinute } = loaded.config.authFailures;
+    const from = sourceOf(loaded, asking);
+    const waiting = failures.waiting(from, perMinute, failBurst, now());
+    if (waiting > 0) {
+      throw new ApiError(429, 'too_many_failures', `too many requests with a wrong token from this address: wait ${waiting}s`, { 'Retry-After': String(waiting) });
+    }
+    const presented = bearerToken(asking.authorization);
     if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
     const token = findToken(loaded.tokens, presented);
-    if (!token) throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+    if (!token) {
+      failures.fail(from, perMinute, failBurst, now());
+      throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+    }
     found?.(token);
     const { perSecond, burst } = loaded.config.rateLimit;
     const decision = limiter.take(limiterKey(token), perSecond, burst, now());
@@ -175,12 +264,27 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
         'Retry-After': String(decision.retryAfter),
       });
     }
+    const broken = brokenQueryParam(asking.url);
+    if (broken !== null) {
+      throw new ApiError(400, 'bad_request', `${broken ? `the query parameter ${JSON.stringify(broken.slice(0, 40))}` : 'a query parameter name'} has a broken %-escape (like %E0%A4%A): encode it with encodeURIComponent`);
+    }
     return token;
   };
 
   app.use('/v1/*', async (c, next) => {
-    authorize(c.get('loaded'), c.req.header('Authorization'), (token) => c.set('token', token)); // the log line names it, also on a 429
+    const asking: Asking = {
+      authorization: c.req.header('Authorization'),
+      remoteAddress: c.env?.incoming?.socket?.remoteAddress,
+      forwardedFor: () => c.req.header('X-Forwarded-For'),
+      url: c.req.url,
+    };
+    authorize(c.get('loaded'), asking, (token) => c.set('token', token)); // the log line names it, also on a 429
     await next();
+  });
+
+  app.get('/v1/status', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(await health(c.get('loaded'), true));
   });
 
   // GET /v1/context: also answered by the fast path (fast-context.ts), with the same functions.
@@ -221,6 +325,11 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
 
   /** Every error as the API answers it (onError, and the lookup's fast path). */
   const shapeError = (err: unknown, method: string, path: string): ShapedError => {
+    if (err instanceof StoreFullError) {
+      if (!storeFull) log.error(`store: ${err.message}; writes get 507 until there is room`);
+      storeFull ??= { at: new Date(now()).toISOString(), reason: err.reason };
+      return { status: 507, headers: {}, body: errorBody('store_full', `${err.message}: nothing was changed; the admin must free space on the store's disk`) };
+    }
     if (err instanceof StoreUnavailableError) {
       const write = method !== 'GET' && method !== 'HEAD';
       return { status: 503, headers: { 'Retry-After': '1' }, body: errorBody('store_unavailable', `${err.message}${write ? ': nothing was changed' : ''}; try again in a moment`) };

@@ -3,11 +3,13 @@
  * bin/baton.mjs registers tsx and calls main(); nothing runs on import.
  */
 import { parseArgs } from 'node:util';
-import { ConfigLoadError, describeCounts, formatConfigError, loadConfigFile } from './config';
+import { ConfigLoadError, describeCounts, formatConfigError } from './config';
+import { IsolatedLoader } from './config-load';
 import { IMPORT_HELP, importCommand } from './imports/command';
 import { reportLines } from './imports/report';
 import { sha256Hex } from './security';
 import { DEFAULT_DB, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from './serve';
+import { TOKEN_HELP, tokenCommand } from './tokens';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -34,13 +36,14 @@ Usage:
                                        then store: in the config; then ${DEFAULT_DB})
                BATON_NOTIFY_BASE_MS=N  first webhook retry delay in ms (default 1000;
                                        doubles per try, at most 30 s)
-${IMPORT_HELP}  npx baton hash-token                 read a token on stdin, print the sha256 for tokens: in the config
+${IMPORT_HELP}${TOKEN_HELP}  npx baton hash-token                 read a token on stdin, print the sha256 for tokens: in the config
   npx baton --help                     this text
 
 Examples:
   npx baton check baton.config.yaml
   npx baton import --from salesforce export.zip --stages source=marketing,deal-owner=sales --out accounts.yaml
   npx baton serve --config baton.config.yaml --port 8787
+  npx baton token add aiko --person aiko --config baton.config.yaml
   echo -n 'a-long-random-token' | npx baton hash-token
   openssl rand -hex 32 | tee token.txt | npx baton hash-token
 
@@ -61,7 +64,9 @@ function defaultIO(): CliIO {
 }
 
 async function check(file: string, io: CliIO): Promise<number> {
-  const result = await loadConfigFile(file);
+  // In a worker with the server's memory and time limits: a hostile file cannot take the machine down.
+  const loader = new IsolatedLoader();
+  const result = await loader.loadFile(file).finally(() => loader.close());
   if (!result.ok) {
     for (const e of result.errors) io.stderr(`${formatConfigError(e)}\n`);
     io.stderr(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n`);
@@ -176,6 +181,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await hashToken(io);
       case 'import':
         return await importCommand(rest, io);
+      case 'token':
+        return await tokenCommand(rest, io);
       default:
         io.stderr(`baton: unknown command "${command}"\n\n${HELP}`);
         return 2;

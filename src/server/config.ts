@@ -6,7 +6,7 @@
  * plus what requests need ready-made (matching index, id maps, token digests).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import * as v from 'valibot';
@@ -23,6 +23,7 @@ import type { ImportReport } from './imports/report';
 import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
+import { safeHref } from '../shared/links';
 
 export type PathKey = string | number;
 
@@ -91,6 +92,75 @@ export function formatConfigError(e: ConfigError): string {
   // col 0: an export file's row (file:row), not a line:column of the YAML.
   return `${e.file}:${e.line}${e.col ? `:${e.col}` : ''} ${e.path ? `${e.path}: ` : ''}${e.message}`;
 }
+
+/**
+ * Bounds on what one config load may cost (issue 11): the file's size, how much YAML aliases may
+ * add to what the file writes out, and how many errors are reported. A reload also runs in a
+ * worker with a memory and a time limit (config-load.ts).
+ */
+export const CONFIG_LIMITS = {
+  /** Largest config file read, in bytes (BATON_CONFIG_MAX_BYTES overrides): 64 MiB, five times the 100,000-contact bench file. */
+  maxBytes: 64 * 2 ** 20,
+  /** Values aliases (`*name`, `<<: *base`) may add beyond those the file writes once: a reuse of a few blocks is fine, a billion laughs is not. */
+  aliasExpansion: 100_000,
+  /** Deepest nesting of maps and lists. */
+  maxDepth: 64,
+  /** Most errors reported for one file (the count says how many more there are). */
+  maxErrors: 100,
+} as const;
+
+/** The file-size cap in force: BATON_CONFIG_MAX_BYTES, else CONFIG_LIMITS.maxBytes. */
+export function configMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.BATON_CONFIG_MAX_BYTES);
+  return Number.isSafeInteger(n) && n > 0 ? n : CONFIG_LIMITS.maxBytes;
+}
+
+/**
+ * What aliases do to a parsed document: js-yaml keeps an alias as a second reference to the same
+ * object, so the file is cheap to parse but every walk over it (validation, the checks) visits
+ * each reference again. Counts the values a walk visits (memoised per object: linear in what the
+ * file writes) and the values written; null when within the bounds, else why not.
+ */
+export function expansionProblem(root: unknown, limits: { aliasExpansion: number; maxDepth: number } = CONFIG_LIMITS): string | null {
+  const memo = new Map<object, number>();
+  let written = 0;
+  let tooDeep = false;
+  let cycle = false;
+  const visit = (x: unknown, depth: number): number => {
+    if (typeof x !== 'object' || x === null || x instanceof Date) return 1;
+    const known = memo.get(x);
+    if (known !== undefined) {
+      if (known < 0) cycle = true;
+      return Math.max(known, 1);
+    }
+    if (depth > limits.maxDepth) {
+      tooDeep = true;
+      return 1;
+    }
+    memo.set(x, -1);
+    const values: unknown[] = Array.isArray(x) ? x : Object.values(x);
+    let n = 1;
+    written += 1;
+    for (const v of values) {
+      if (typeof v !== 'object' || v === null || v instanceof Date) written += 1;
+      n += visit(v, depth + 1);
+      if (cycle || tooDeep) break;
+    }
+    memo.set(x, n);
+    return n;
+  };
+  const expanded = visit(root, 0);
+  if (cycle) return 'YAML syntax: an alias refers to a map or list that contains it';
+  if (tooDeep) return `maps and lists nest deeper than ${limits.maxDepth} levels`;
+  const added = expanded - written;
+  if (added > limits.aliasExpansion) {
+    return `YAML aliases make ${expanded.toLocaleString('en')} values out of the ${written.toLocaleString('en')} the file writes: at most ${limits.aliasExpansion.toLocaleString('en')} more are allowed — write the repeated parts out (or use fewer aliases)`;
+  }
+  return null;
+}
+
+/** A `*` where YAML could read an alias: at a value's start (after a space, `[`, `{`, `,`, `:` or `-`, or a line's start). */
+const MAY_HAVE_ALIAS = /(?:^|[\s[{,:-])\*[^\s,[\]{}]/m;
 
 /** js-yaml's core schema (dates stay text, so they can be checked as written) plus `<<` merges. */
 const YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
@@ -332,7 +402,9 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
 /** A validated config (with any imported accounts joined in) made ready for requests. */
 export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = []): LoadedConfig {
   const stages = new Map(config.stages.map((s) => [s.id, s]));
-  const people = new Map(config.people.map((p) => [p.id, p]));
+  // Each link once through the sidebar's own test (src/shared/links.ts): an answer never carries
+  // a link the sidebar would refuse — also from an import, which has no schema check of its own.
+  const people = new Map(config.people.map((p) => [p.id, p.chat && safeHref(p.chat) !== p.chat ? { ...p, chat: safeHref(p.chat) ?? '' } : p]));
   const counts: ConfigCounts = {
     stages: config.stages.length,
     people: config.people.length,
@@ -371,11 +443,18 @@ export function parseConfig(text: string, file: string): LoadResult {
     if (err instanceof yaml.YAMLException) {
       return { ok: false, errors: [at(err.mark.line + 1, err.mark.column + 1, '', `YAML syntax: ${err.reason}`)] };
     }
+    if (err instanceof RangeError) {
+      return { ok: false, errors: [at(1, 1, '', `maps and lists nest deeper than ${CONFIG_LIMITS.maxDepth} levels (the parser ran out of stack)`)] };
+    }
     throw err;
   }
   if (!isMapValue(raw)) {
     return { ok: false, errors: [at(1, 1, '', 'the file should be a map of fields (version:, organization:, stages:, …), but it is ' + (raw == null ? 'empty' : 'not'))] };
   }
+  // Only a file with an alias (`*name`, also in `<<: *base`) can expand: the walk (about 150 ms on
+  // the 100,000-contact bench file) is skipped for the others. A `*` in text only costs the walk.
+  const expansion = MAY_HAVE_ALIAS.test(text) ? expansionProblem(raw) : null;
+  if (expansion) return { ok: false, errors: [at(1, 1, '', expansion)] };
 
   const locator = new Locator(text);
   const result = v.safeParse(ConfigSchema, raw, { abortEarly: false, abortPipeEarly: true });
@@ -384,31 +463,57 @@ export function parseConfig(text: string, file: string): LoadResult {
 
   const seen = new Set<string>();
   const errors: ConfigError[] = [];
+  let more = 0;
   for (const p of problems) {
     const path = formatPath(p.path);
     if (seen.has(path)) continue; // one message per field: the first (the schema's) is the cause
     seen.add(path);
+    if (errors.length >= CONFIG_LIMITS.maxErrors) {
+      more++; // counted, not located: a file of a million mistakes costs no more than a hundred
+      continue;
+    }
     const pos = locator.at(p.path, p.key);
     errors.push(at(pos.line, pos.col, path, p.message));
   }
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (more > 0) errors.push(at(errors[errors.length - 1]?.line ?? 1, 0, '', `… and ${more.toLocaleString('en')} more error${more === 1 ? '' : 's'} (the first ${CONFIG_LIMITS.maxErrors} are listed: fix those first)`));
   return { ok: false, errors };
 }
 
-/** Reads and checks a config file; a missing or unreadable file is an error like any other. */
-export async function loadConfigFile(path: string, displayName = path): Promise<LoadResult> {
-  let text: string;
+/** A read error as a ConfigError on the file itself. */
+function readError(displayName: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : String((err as Error).message);
+  return { file: displayName, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` };
+}
+
+/** The config file's text (BOM removed), size-capped before it is read; or the error. */
+export async function readConfigText(path: string, displayName = path): Promise<{ ok: true; text: string } | { ok: false; errors: ConfigError[] }> {
+  const max = configMaxBytes();
   try {
-    text = await readFile(path, 'utf8');
+    const size = (await stat(path)).size;
+    if (size > max) {
+      return { ok: false, errors: [{ file: displayName, line: 1, col: 1, path: '', message: `the file is ${(size / 2 ** 20).toFixed(1)} MiB: at most ${(max / 2 ** 20).toFixed(0)} MiB are read (BATON_CONFIG_MAX_BYTES raises it; CRM exports belong in imports:)` }] };
+    }
+    const text = await readFile(path, 'utf8');
+    return { ok: true, text: text.replace(/^\uFEFF/, '') };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory, not a file' : String((err as Error).message);
-    return { ok: false, errors: [{ file: displayName, line: 1, col: 1, path: '', message: `cannot read the config: ${why}` }] };
+    return { ok: false, errors: [readError(displayName, err)] };
   }
-  const clean = text.replace(/^\uFEFF/, '');
-  const parsed = parseConfig(clean, displayName);
+}
+
+/** Checks config text read from `path` and joins in the exports its imports: name. */
+export async function loadConfigText(text: string, path: string, displayName = path): Promise<LoadResult> {
+  const parsed = parseConfig(text, displayName);
   if (!parsed.ok || parsed.loaded.config.imports.length === 0) return parsed;
-  return withImports(parsed.loaded, clean, path, displayName);
+  return withImports(parsed.loaded, text, path, displayName);
+}
+
+/** Reads and checks a config file in this thread (start-up, tests); a missing or unreadable file is an error like any other. */
+export async function loadConfigFile(path: string, displayName = path): Promise<LoadResult> {
+  const read = await readConfigText(path, displayName);
+  if (!read.ok) return read;
+  return loadConfigText(read.text, path, displayName);
 }
 
 /** Reads the exports a parsed config names and joins their accounts in (src/server/imports/). */

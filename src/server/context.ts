@@ -58,7 +58,7 @@ export function contactRings(contact: ContactConfig | null, team: TeamConfig | u
 export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Locale): ContextResponse {
   const stageRef = (id: string): StageRef => {
     const stage = loaded.stages.get(id);
-    return { id, label: stage ? label(stage, lang) : id };
+    return { id, label: stage ? label(stage, lang) : id, color: stage?.color ?? '' };
   };
   const person = (id: string | undefined): Person | null => {
     const p = id === undefined ? undefined : loaded.people.get(id);
@@ -68,7 +68,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
 
   const base = {
     organization: { name: loaded.config.organization.name },
-    self: loaded.selfStage ? { id: loaded.selfStage.id, label: label(loaded.selfStage, lang) } : null,
+    self: loaded.selfStage ? { id: loaded.selfStage.id, label: label(loaded.selfStage, lang), color: loaded.selfStage.color ?? '' } : null,
     notes: [],
     lang,
   };

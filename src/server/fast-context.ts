@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getQueryParam } from 'hono/utils/url';
 import type { ErrorResponse } from '../shared/context';
+import type { Asking } from './app';
 import type { LoadedConfig, TokenEntry } from './config';
 import type { Logger } from './log';
 import { answerLookup, readLookupQuery } from './lookup';
@@ -46,7 +47,7 @@ export interface FastPathDeps {
   store: Store;
   log: Logger;
   /** The token of a request (401 / 429 as an ApiError), as the /v1/* middleware checks it. */
-  authorize: (loaded: LoadedConfig, authorization: string | undefined, found?: (token: TokenEntry) => void) => TokenEntry;
+  authorize: (loaded: LoadedConfig, asking: Asking, found?: (token: TokenEntry) => void) => TokenEntry;
   /** Who asks, from the token and `?author=` (400 as an ApiError for a bad author). */
   caller: (loaded: LoadedConfig, token: TokenEntry, author: string | undefined) => Writer;
   /** An error as app.onError shapes it. */
@@ -56,6 +57,9 @@ export interface FastPathDeps {
 }
 
 const PATH = '/v1/context';
+
+/** A request header as web Headers.get gives it: repeated values joined with ", ". */
+const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
 
 /** A request listener's first look: true when it answers the request (then the Hono app must not). */
 export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
@@ -68,7 +72,8 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
     let note = '';
     try {
       const loaded = deps.current();
-      token = deps.authorize(loaded, h.authorization, (t) => (token = t));
+      const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url };
+      token = deps.authorize(loaded, asking, (t) => (token = t));
       const q = readLookupQuery((name) => getQueryParam(url, name) as string | undefined, h['accept-language'], loaded);
       const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
       const answered = await answerLookup(loaded, deps.store, token, q, caller, deps.log);

@@ -3,11 +3,20 @@
  * its `imports:` name, changes (an export is reloaded once its files have stopped changing).
  * Requests take `current()` once and keep that object: a swap never changes a request in
  * flight. An invalid file keeps the last good config and is reported (`lastReloadError`).
+ *
+ * Each change is loaded once: the file must stay the same for `fileSettleMs` (a half-written
+ * file is not read), its text is hashed first and a text already tried (loaded or refused) with
+ * the same exports is not parsed again (the watch and the poll both see one save). The load runs
+ * in a worker with memory and time limits (config-load.ts). A new file with no tokens while the
+ * running config has some is refused, loudly: every request would get 401 (a half-copied file
+ * that happens to be valid); restart the server to run with no tokens on purpose.
  */
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { describeCounts, formatConfigError, loadConfigFile, type ConfigError, type LoadedConfig } from './config';
+import { describeCounts, formatConfigError, readConfigText, type ConfigError, type LoadedConfig } from './config';
+import { IsolatedLoader } from './config-load';
 import { exportSignature } from './imports/files';
 import { reportLines } from './imports/report';
 import { silentLogger, type Logger } from './log';
@@ -41,6 +50,23 @@ export function isConfigSource(x: ConfigSource | LoadedConfig): x is ConfigSourc
   return typeof (x as ConfigSource).current === 'function';
 }
 
+export interface HolderOptions {
+  /** How long the file must stay unchanged (size, mtime, inode) before it is read; default 250 ms. */
+  fileSettleMs?: number;
+  /** Where reloads run (tests may give one with other limits). */
+  loader?: IsolatedLoader;
+}
+
+/** The file's size, mtime and inode, or 'missing'. */
+async function fileSignature(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.mtimeMs}:${s.size}:${s.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 export interface WatchOptions {
   debounceMs?: number;
   pollMs?: number;
@@ -53,14 +79,26 @@ export class ConfigHolder implements ConfigSource {
   lastReloadError: ReloadError | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private queued: Promise<ReloadResult> | null = null;
+  private readonly loader: IsolatedLoader;
+  private readonly fileSettleMs: number;
+  /** The text (and exports) last tried, and what came of it: the same again is not parsed again. */
+  private tried: { key: string; result: ReloadResult } | null = null;
 
   constructor(
     readonly file: string,
     initial: LoadedConfig,
     private readonly log: Logger = silentLogger,
     private readonly displayName = initial.file,
+    opts: HolderOptions = {},
   ) {
     this.loaded = initial;
+    this.loader = opts.loader ?? new IsolatedLoader();
+    this.fileSettleMs = opts.fileSettleMs ?? 250;
+  }
+
+  /** Ends the reload worker (a stopped server). */
+  close(): void {
+    this.loader.close();
   }
 
   current(): LoadedConfig {
@@ -79,19 +117,54 @@ export class ConfigHolder implements ConfigSource {
     return next;
   }
 
+  /** Waits until the file's signature holds still for fileSettleMs (at most 20 rounds). */
+  private async settled(): Promise<void> {
+    let before = await fileSignature(this.file);
+    for (let round = 0; round < 20 && this.fileSettleMs > 0; round++) {
+      await new Promise((r) => setTimeout(r, this.fileSettleMs));
+      const now = await fileSignature(this.file);
+      if (now === before) return;
+      before = now;
+    }
+  }
+
+  private refuse(errors: ConfigError[]): ReloadResult {
+    this.lastReloadError = { at: new Date().toISOString(), errors };
+    this.log.warn(`config not reloaded, still serving ${this.loaded.hash.slice(0, 12)} — ${errors.length} error(s):`);
+    for (const e of errors) this.log.warn(`  ${formatConfigError(e)}`);
+    return { ok: false, errors };
+  }
+
   private async load(): Promise<ReloadResult> {
+    await this.settled();
     const watched = this.loaded.watch;
     const before = watched.length > 0 ? await exportsSignature(watched) : '';
-    const result = await loadConfigFile(this.file, this.displayName);
+    const read = await readConfigText(this.file, this.displayName);
+    if (!read.ok) return this.refuse(read.errors);
+    const key = `${createHash('sha256').update(read.text).digest('hex')}|${before}`;
+    if (this.tried?.key === key) return this.tried.result.ok ? { ok: true, changed: false, hash: this.loaded.hash } : this.tried.result;
+    const result = await this.loader.loadText(read.text, this.file, this.displayName);
     if (result.ok && result.loaded.watch.join('\0') === watched.join('\0') && watched.length > 0 && (await exportsSignature(watched)) !== before) {
       this.log.info('an export changed while it was read: not swapped in; it is read again once its files settle');
       return { ok: true, changed: false, hash: this.loaded.hash, settling: true };
     }
-    if (!result.ok) {
-      this.lastReloadError = { at: new Date().toISOString(), errors: result.errors };
-      this.log.warn(`config not reloaded, still serving ${this.loaded.hash.slice(0, 12)} — ${result.errors.length} error(s):`);
-      for (const e of result.errors) this.log.warn(`  ${formatConfigError(e)}`);
-      return { ok: false, errors: result.errors };
+    const outcome = this.apply(result);
+    this.tried = { key, result: outcome };
+    return outcome;
+  }
+
+  private apply(result: Awaited<ReturnType<IsolatedLoader['loadText']>>): ReloadResult {
+    if (!result.ok) return this.refuse(result.errors);
+    if (result.loaded.counts.tokens === 0 && this.loaded.counts.tokens > 0) {
+      return this.refuse([
+        {
+          file: this.displayName,
+          line: 1,
+          col: 1,
+          path: 'tokens',
+          message: `the new file has no tokens while the running config has ${this.loaded.counts.tokens}: every request would get 401, so it is not loaded (a file still being written?). Add tokens:, or restart the server to run with none`,
+        },
+      ]);
     }
     this.lastReloadError = null;
     if (result.loaded.hash === this.loaded.hash) return { ok: true, changed: false, hash: this.loaded.hash };
@@ -128,14 +201,7 @@ export class ConfigHolder implements ConfigSource {
       watcher = undefined; // the poll still runs
     }
 
-    const signature = async () => {
-      try {
-        const s = await stat(this.file);
-        return `${s.mtimeMs}:${s.size}:${s.ino}`;
-      } catch {
-        return 'missing';
-      }
-    };
+    const signature = () => fileSignature(this.file);
     let last: string | undefined;
     void signature().then((s) => (last ??= s));
     const poll = setInterval(() => {

@@ -43,16 +43,33 @@ export function retryDelay(attempts: number, baseMs = DEFAULT_RETRY_BASE_MS, cap
   return Math.min(cap, baseMs * 2 ** exp);
 }
 
-/** Slack mrkdwn needs &, < and > escaped; nothing else is special in a plain `text`. */
+/** Slack mrkdwn needs &, < and > escaped (so `<!channel>`, `<@U1>` and `<url|text>` stay text). */
 export function slackEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const ZWSP = '\u200b';
+
+/**
+ * Text from agents (and the config) made inert for every chat the webhook may be: Slack's
+ * escapes (above), then a zero-width space where Mattermost, Rocket.Chat, Teams or Slack with
+ * link_names would act on it — after every `@` that starts a mention (`@channel`, `@here`,
+ * `@all`, `@everyone`, `@someone`), between `]` and `(` of a Markdown link
+ * (`[sign in again](https://evil.example/login)`), and in `://`, so no URL in it becomes a
+ * link. It reads the same; nothing in it pings, links or hides a URL behind other text.
+ */
+export function chatSafe(s: string): string {
+  return slackEscape(s)
+    .replace(/@(?=[\p{L}\p{N}_.-])/gu, `@${ZWSP}`)
+    .replace(/\]([\s\u200b]*)\(/g, `]${ZWSP}$1(`)
+    .replace(/:\/\//g, `:${ZWSP}//`);
 }
 
 /** The webhook body for a thanks: names who thanked whom, the account and the ticket. */
 export function thanksMessage(loaded: LoadedConfig, row: ThanksRow, lang: Locale = loaded.config.organization.defaultLocale): { text: string } {
   const to = loaded.people.get(row.to)?.name ?? row.to;
   const account = row.account ? (loaded.config.accounts.find((a) => a.id === row.account)?.name ?? row.account) : '';
-  const e = slackEscape;
+  const e = chatSafe;
   if (lang === 'ja') {
     const where = [account && `${e(account)}`, row.ticket && `チケット ${e(row.ticket)}`].filter(Boolean).join('・');
     return {

@@ -19,10 +19,14 @@ const writeErrors = {
   '413': error('The body is over the size limit (64 KiB).'),
   '415': error('The body is not sent as application/json.'),
   '503': error('`store_unavailable`: the store (PostgreSQL) does not answer; nothing was changed. Retry after Retry-After seconds.'),
+  '507': error('`store_full`: the store\'s disk is full (SQLITE_FULL, ENOSPC, PostgreSQL 53100); nothing was changed. /healthz says `degraded` with `store.problem: "full"` until a write succeeds.'),
 };
 const authErrors = {
   '401': error('Missing or unknown bearer token.'),
-  '429': { ...error('Too many requests for this token; see Retry-After.'), headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } } },
+  '429': {
+    ...error('`rate_limited`: too many requests for this token; or `too_many_failures`: too many wrong tokens from this address (its requests are not checked until Retry-After). See Retry-After.'),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
+  },
 };
 
 export const openApiDocument = {
@@ -37,9 +41,17 @@ export const openApiDocument = {
   paths: {
     '/healthz': {
       get: {
-        summary: 'Liveness and the loaded config',
+        summary: 'Liveness and the loaded config: status and counts only',
+        description: 'No token needed, so it says no more than a monitor needs: no error texts, values, paths or store address. The details are GET /v1/status.',
         security: [],
         responses: { '200': json(ref('Health'), 'The config is loaded.') },
+      },
+    },
+    '/v1/status': {
+      get: {
+        summary: 'Health with the details: the reload errors, the imports, the store\'s place and errors',
+        description: 'What /healthz says, plus the file name, each reload error (at most 50, with the whole count), what each import read, where the store is and why it does not answer, and the webhook\'s last error.',
+        responses: { '200': json(ref('Status'), 'The config is loaded.'), ...authErrors },
       },
     },
     '/v1/context': {
@@ -100,15 +112,16 @@ export const openApiDocument = {
     },
     '/v1/notes/{id}': {
       delete: {
-        summary: 'Delete a note (its author only)',
+        summary: 'Delete a note (its writer only)',
         description:
-          'Allowed when the caller is the note\'s writer: the same `person` for tokens that name one; otherwise the same token and the same `author` (as `?author=` or a JSON body `{ "author" }`).',
-        parameters: [idParam('The note\'s id.'), authorParam],
+          'Allowed for a token that names a person, on that person\'s notes; and for any token that sends the note\'s delete key (the `deleteKey` of the 201 that created it, given to shared tokens) as the `X-Baton-Delete-Key` header or a JSON body `{ "deleteKey" }`. A name (`?author=`) alone deletes nothing: anyone with a shared token could send it.',
+        parameters: [idParam('The note\'s id.'), authorParam, { name: 'X-Baton-Delete-Key', in: 'header', schema: str, description: 'The note\'s delete key.' }],
         responses: {
           '200': json(ref('NoteDeleted'), 'Deleted.'),
-          '403': error('The caller did not write this note.'),
+          '403': error('Not this note\'s writer, and no (or another) delete key.'),
           '404': error('No such note.'),
           '503': writeErrors['503'],
+          '507': writeErrors['507'],
           ...authErrors,
         },
       },
@@ -126,6 +139,7 @@ export const openApiDocument = {
           '404': error('No such person (or account) in the config.'),
           ...writeErrors,
           ...authErrors,
+          '429': error('`thanks_limit`: the writer (its person, else the shared token) gave `thanksLimit.perDay` thanks in the last 24 hours, or `thanksLimit.perPersonPerDay` to this person; or the rate limits above.'),
         },
       },
     },
@@ -141,7 +155,11 @@ export const openApiDocument = {
         required: ['error'],
         properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: str, message: str } } },
       },
-      StageRef: { type: 'object', required: ['id', 'label'], properties: { id: str, label: str } },
+      StageRef: {
+        type: 'object',
+        required: ['id', 'label'],
+        properties: { id: str, label: str, color: { type: 'string', description: 'The stage\'s colour from the config, like #3b82f6; empty when it has none.' } },
+      },
       Person: {
         type: 'object',
         required: ['id', 'name', 'email', 'title', 'chat'],
@@ -212,6 +230,10 @@ export const openApiDocument = {
           author: { type: 'string', description: 'The writer\'s name.' },
           at: { type: 'string', format: 'date-time' },
           mine: { type: 'boolean', description: 'Written by the caller (who may delete it).' },
+          verified: {
+            type: 'boolean',
+            description: 'true when written through a token that names a person (the server vouches for `author`); false through a shared token, where `author` is the name the agent\'s extension sent.',
+          },
         },
       },
       NoteRequest: {
@@ -223,7 +245,14 @@ export const openApiDocument = {
           author: { type: 'string', maxLength: 100, description: 'The agent\'s name; ignored when the token names a person.' },
         },
       },
-      NoteResponse: { type: 'object', required: ['note'], properties: { note: ref('Note') } },
+      NoteResponse: {
+        type: 'object',
+        required: ['note'],
+        properties: {
+          note: ref('Note'),
+          deleteKey: { type: 'string', description: 'Only for a shared token (no person): send it as X-Baton-Delete-Key to delete this note later. Shown once.' },
+        },
+      },
       NotesPage: {
         type: 'object',
         required: ['notes', 'next'],
@@ -272,9 +301,32 @@ export const openApiDocument = {
       },
       Health: {
         type: 'object',
+        required: ['status', 'config', 'lastReloadError', 'store'],
+        description: 'Counts only: nothing in it names a customer, a path or an address.',
+        properties: {
+          status: { type: 'string', enum: ['ok', 'degraded'], description: '`degraded`: the store does not answer (writes get 503) or its disk is full (writes get 507); lookups still work.' },
+          config: { type: 'object', properties: { hash: str, loadedAt: str, counts: { type: 'object', additionalProperties: { type: 'integer' } } } },
+          imports: { type: 'array', items: { type: 'object', description: 'As in Status, without the path.' } },
+          lastReloadError: { oneOf: [{ type: 'null' }, { type: 'object', properties: { at: str, errors: { ...int, description: 'How many errors (the texts are in /v1/status and the log).' } } }] },
+          store: {
+            type: 'object',
+            properties: {
+              kind: { type: 'string', enum: ['sqlite', 'postgres'] },
+              ok: { type: 'boolean' },
+              problem: { type: 'string', enum: ['unavailable', 'full'], description: 'Only when `ok` is false.' },
+              schemaVersion: int,
+              synchronous: str,
+              audit: { type: 'object', properties: { flushMs: int, pending: int, dropped: int } },
+            },
+          },
+          notifications: { type: 'object', properties: { webhook: { type: 'boolean' }, pending: { type: ['integer', 'null'] }, sent: { type: ['integer', 'null'] }, failing: { type: 'boolean' } } },
+        },
+      },
+      Status: {
+        type: 'object',
         required: ['status', 'config', 'lastReloadError'],
         properties: {
-          status: { type: 'string', enum: ['ok', 'degraded'], description: '`degraded`: the store does not answer (lookups still work, writes get 503).' },
+          status: { type: 'string', enum: ['ok', 'degraded'], description: '`degraded`: the store does not answer (writes get 503) or its disk is full (writes get 507); lookups still work.' },
           config: {
             type: 'object',
             properties: {
@@ -298,17 +350,19 @@ export const openApiDocument = {
           lastReloadError: {
             oneOf: [
               { type: 'null' },
-              { type: 'object', properties: { at: str, errors: { type: 'array', items: str } } },
+              { type: 'object', properties: { at: str, count: int, errors: { type: 'array', items: str, maxItems: 50 } } },
             ],
-            description: 'Set while the file on disk has errors and the last good config is still served.',
+            description: 'Set while the file on disk has errors and the last good config is still served: the first 50 errors, and how many there are.',
           },
           store: {
             type: 'object',
             properties: {
               kind: { type: 'string', enum: ['sqlite', 'postgres'] },
               at: { type: 'string', description: 'The SQLite file\'s name, or the PostgreSQL URL without its password.' },
-              ok: { type: 'boolean', description: 'Whether the store answered a trivial query just now.' },
+              ok: { type: 'boolean', description: 'Whether the store answered a trivial query just now (and its disk took the last write).' },
+              problem: { type: 'string', enum: ['unavailable', 'full'] },
               error: { type: 'string', description: 'Why not, when `ok` is false.' },
+              since: { type: 'string', description: 'When a write first found the disk full.' },
               schemaVersion: int,
               synchronous: { type: 'string', description: '`full` (SQLite) or `on` (PostgreSQL): a write is on disk before it is acknowledged.' },
               audit: {

@@ -54,3 +54,50 @@ export class RateLimiter {
     return { ok: false, retryAfter: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)), remaining: 0 };
   }
 }
+
+/** Most sources AuthFailures remembers; past it, sources that have waited out their failures are forgotten first. */
+export const AUTH_FAILURE_SOURCES_MAX = 10_000;
+
+/**
+ * Wrong tokens per source address: `burst` failures are free, then one more per 60/perMinute
+ * seconds; a source over it waits (`waiting` > 0) before any of its requests is looked at.
+ * Good tokens cost nothing here. Memory is bounded (AUTH_FAILURE_SOURCES_MAX sources).
+ */
+export class AuthFailures {
+  /** source → failures still counted (fractional, draining at perMinute/60 per second) and when. */
+  private readonly sources = new Map<string, { count: number; at: number }>();
+
+  private drained(source: string, perMinute: number, nowMs: number): { count: number; at: number } | undefined {
+    const s = this.sources.get(source);
+    if (!s) return undefined;
+    s.count = Math.max(0, s.count - ((nowMs - s.at) / 60_000) * perMinute);
+    s.at = nowMs;
+    if (s.count === 0) this.sources.delete(source);
+    return s.count === 0 ? undefined : s;
+  }
+
+  /** Seconds `source` must wait before its next request is checked; 0 when it may go on. */
+  waiting(source: string, perMinute: number, burst: number, nowMs: number): number {
+    if (this.sources.size === 0) return 0;
+    const s = this.drained(source, perMinute, nowMs);
+    if (!s || s.count <= burst - 1) return 0;
+    return Math.max(1, Math.ceil(((s.count - (burst - 1)) * 60) / perMinute));
+  }
+
+  fail(source: string, perMinute: number, burst: number, nowMs: number): void {
+    const s = this.drained(source, perMinute, nowMs) ?? { count: 0, at: nowMs };
+    s.count = Math.min(s.count + 1, burst);
+    this.sources.set(source, s);
+    if (this.sources.size > AUTH_FAILURE_SOURCES_MAX) {
+      for (const key of this.sources.keys()) {
+        this.drained(key, perMinute, nowMs);
+        if (this.sources.size <= AUTH_FAILURE_SOURCES_MAX * 0.9) break;
+      }
+      // Still full of sources that keep failing: the oldest entries go (Map keeps insertion order).
+      for (const key of this.sources.keys()) {
+        if (this.sources.size <= AUTH_FAILURE_SOURCES_MAX) break;
+        this.sources.delete(key);
+      }
+    }
+  }
+}

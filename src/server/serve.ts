@@ -94,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }).catch(async (err: unknown) => {
     clearInterval(daily);
     stopWatching();
+    holder.close();
     await store.close();
     throw err;
   });
@@ -115,6 +116,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closing ??= new Promise<void>((done) => {
         clearInterval(daily);
         stopWatching();
+        holder.close();
         const http = server;
         // Requests in flight finish; idle keep-alive connections close now, stragglers after 3s.
         const force = setTimeout(() => http.closeAllConnections(), 3000);

@@ -28,8 +28,10 @@ import postgres from 'postgres';
 import { silentLogger } from './log';
 import {
   AuditBatcher,
+  diskFullReason,
   displayStore,
   sameWriter,
+  StoreFullError,
   StoreUnavailableError,
   type AuditRow,
   type LookupEvent,
@@ -40,6 +42,8 @@ import {
   type OutboxRow,
   type Store,
   type ThanksRow,
+  overThanksLimit,
+  type AddThanksResult,
 } from './store';
 
 /** int8 (ids, counts) as a JS number: ids stay far below 2^53. */
@@ -103,6 +107,13 @@ export const PG_MIGRATIONS: readonly string[] = [
     sent_at    timestamptz             -- set once the webhook answered 2xx
   );
   CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
+  `,
+  `
+  -- SHA-256 of the key that may delete a note written through a shared token (issue 11).
+  ALTER TABLE notes ADD COLUMN delete_key text;
+  -- Thanks per writer and day (thanksLimit): by person, or by shared token.
+  CREATE INDEX thanks_from_person ON thanks (from_person, at);
+  CREATE INDEX thanks_from_token ON thanks (token, at);
   `,
 ];
 
@@ -188,6 +199,8 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
       downUntil = 0;
       return result;
     } catch (err) {
+      const full = diskFullReason(err);
+      if (full) throw new StoreFullError(full);
       const problem = connectionProblem(err);
       if (problem === null) throw err;
       if (downUntil === 0) log.warn(`store: ${where} does not answer (${problem}); writes get 503 until it does`);
@@ -219,9 +232,13 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
   const noteById = async (tx: Sql | Tx, id: number) =>
     (await tx.unsafe<Dated<NoteRow>[]>(`SELECT ${NOTE_COLUMNS} FROM notes WHERE id = $1`, [id]))[0];
 
-  async function addThanks(t: NewThanks): Promise<{ created: boolean; row: ThanksRow }> {
+  async function addThanks(t: NewThanks): Promise<AddThanksResult> {
     return sql.begin(async (tx) => {
-      // One person and ticket at a time, across instances: the check below sees every earlier thanks.
+      const giver = t.writer.person !== null ? `person:${t.writer.person}` : `token:${t.writer.token}`;
+      // One writer at a time (its limit), then one person and ticket at a time, across instances:
+      // the checks below see every earlier thanks. Always in this order, so two never deadlock.
+      // (hashtext is an int4: the bigint lock space it falls in is below MIGRATION_LOCK.)
+      if (t.limit) await tx`SELECT pg_advisory_xact_lock(hashtext(${giver})::bigint)`;
       await tx`SELECT pg_advisory_xact_lock(hashtext(${t.to}), hashtext(${t.ticket}))`;
       const recent = await tx.unsafe<Dated<ThanksRow>[]>(
         `SELECT ${THANKS_COLUMNS} FROM thanks WHERE to_person = $1 AND ticket = $2 AND at >= $3 ORDER BY id DESC`,
@@ -230,6 +247,15 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
       const same = recent.find((r) => sameWriter({ author: r.from, authorPerson: r.fromPerson, token: r.token }, t.writer));
       if (same) return { created: false, row: iso(same) };
       const w = t.writer;
+      if (t.limit) {
+        const [given] = await tx.unsafe<{ all: number; toOne: number }[]>(
+          `SELECT count(*)::int AS "all", (count(*) FILTER (WHERE to_person = $1))::int AS "toOne" FROM thanks
+            WHERE at > $2 AND ${w.person !== null ? 'from_person = $3' : 'from_person IS NULL AND token = $3'}`,
+          [t.to, t.limit.since.toISOString(), w.person ?? w.token],
+        );
+        const over = overThanksLimit(given!, t.limit);
+        if (over) return over;
+      }
       const [inserted] = await tx.unsafe<Dated<ThanksRow>[]>(
         `INSERT INTO thanks (to_person, from_name, from_person, token, account_id, ticket, message, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${THANKS_COLUMNS}`,
@@ -241,7 +267,7 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
         await tx`INSERT INTO outbox (kind, ref_id, body, created_at, next_at) VALUES (${n.kind}, ${row.id}, ${n.body}, ${t.at.toISOString()}::timestamptz, ${t.at.getTime()}::bigint)`;
       }
       return { created: true, row };
-    }) as Promise<{ created: boolean; row: ThanksRow }>;
+    }) as Promise<AddThanksResult>;
   }
 
   let closed: Promise<void> | undefined;
@@ -278,8 +304,8 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
     async addNote(n) {
       const [row] = await guard(() =>
         sql.unsafe<Dated<NoteRow>[]>(
-          `INSERT INTO notes (account_id, text, ticket, author, author_person, token, at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${NOTE_COLUMNS}`,
-          [n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString()],
+          `INSERT INTO notes (account_id, text, ticket, author, author_person, token, at, delete_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${NOTE_COLUMNS}`,
+          [n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString(), n.deleteKey ?? null],
         ),
       );
       return iso(row!);
@@ -298,10 +324,11 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
       guard(
         () =>
           sql.begin(async (tx) => {
-            const found = (await tx.unsafe<Dated<NoteRow>[]>(`SELECT ${NOTE_COLUMNS} FROM notes WHERE id = $1 FOR UPDATE`, [id]))[0];
+            const found = (await tx.unsafe<(Dated<NoteRow> & { deleteKey: string | null })[]>(`SELECT ${NOTE_COLUMNS}, delete_key AS "deleteKey" FROM notes WHERE id = $1 FOR UPDATE`, [id]))[0];
             if (!found) return { deleted: false as const, row: null };
-            const row = iso(found);
-            if (!allowed(row)) return { deleted: false as const, row };
+            const { deleteKey, ...rest } = found;
+            const row = iso(rest);
+            if (!allowed(row, deleteKey)) return { deleted: false as const, row };
             await tx`DELETE FROM notes WHERE id = ${id}`;
             return { deleted: true as const, row };
           }) as Promise<{ deleted: true; row: NoteRow } | { deleted: false; row: NoteRow | null }>,

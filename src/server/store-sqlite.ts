@@ -27,7 +27,9 @@ import Database from 'better-sqlite3';
 import { silentLogger } from './log';
 import {
   AuditBatcher,
+  diskFullReason,
   sameWriter,
+  StoreFullError,
   type AuditRow,
   type LookupEvent,
   type NoteRow,
@@ -37,6 +39,8 @@ import {
   type Store,
   type ThanksRow,
   type NewThanks,
+  overThanksLimit,
+  type AddThanksResult,
 } from './store';
 
 type Db = Database.Database;
@@ -98,6 +102,15 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
         sent_at    TEXT                   -- set once the webhook answered 2xx
       );
       CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
+    `);
+  },
+  (db) => {
+    db.exec(`
+      -- SHA-256 of the key that may delete a note written through a shared token (issue 11).
+      ALTER TABLE notes ADD COLUMN delete_key TEXT;
+      -- Thanks per writer and day (thanksLimit): by person, or by shared token.
+      CREATE INDEX thanks_from_person ON thanks (from_person, at);
+      CREATE INDEX thanks_from_token ON thanks (token, at);
     `);
   },
 ];
@@ -167,7 +180,8 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   const count = db.prepare('SELECT count(*) AS n FROM audit');
 
   const NOTE_COLUMNS = 'id, account_id AS accountId, text, ticket, author, author_person AS authorPerson, token, at';
-  const insertNote = db.prepare('INSERT INTO notes (account_id, text, ticket, author, author_person, token, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertNote = db.prepare('INSERT INTO notes (account_id, text, ticket, author, author_person, token, at, delete_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const noteDeleteKey = db.prepare('SELECT delete_key AS k FROM notes WHERE id = ?');
   const noteById = db.prepare(`SELECT ${NOTE_COLUMNS} FROM notes WHERE id = ?`);
   const notesPage = db.prepare(`SELECT ${NOTE_COLUMNS} FROM notes WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
   const removeNote = db.prepare('DELETE FROM notes WHERE id = ?');
@@ -176,6 +190,8 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   const insertThanks = db.prepare('INSERT INTO thanks (to_person, from_name, from_person, token, account_id, ticket, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const thanksById = db.prepare(`SELECT ${THANKS_COLUMNS} FROM thanks WHERE id = ?`);
   const recentThanks = db.prepare(`SELECT ${THANKS_COLUMNS} FROM thanks WHERE to_person = ? AND ticket = ? AND at >= ? ORDER BY id DESC`);
+  const givenByPerson = db.prepare('SELECT count(*) AS "all", count(*) FILTER (WHERE to_person = ?) AS toOne FROM thanks WHERE from_person = ? AND at > ?');
+  const givenByToken = db.prepare('SELECT count(*) AS "all", count(*) FILTER (WHERE to_person = ?) AS toOne FROM thanks WHERE from_person IS NULL AND token = ? AND at > ?');
   const thanksCounts = db.prepare('SELECT to_person AS id, count(*) AS n FROM thanks WHERE to_person IN (SELECT value FROM json_each(?)) GROUP BY to_person');
 
   const OUTBOX_COLUMNS = 'id, kind, ref_id AS refId, body, created_at AS createdAt, attempts, next_at AS nextAt, last_error AS lastError, sent_at AS sentAt';
@@ -193,12 +209,18 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
 
   // Writes take the write lock up front (BEGIN IMMEDIATE): a check and its write see the same
   // data, also against another process on the same file.
-  const addThanks = db.transaction((t: NewThanks): { created: boolean; row: ThanksRow } => {
+  const addThanks = db.transaction((t: NewThanks): AddThanksResult => {
     const w = t.writer;
     const same = (recentThanks.all(t.to, t.ticket, t.sameSince.toISOString()) as ThanksRow[]).find((r) =>
       sameWriter({ author: r.from, authorPerson: r.fromPerson, token: r.token }, w),
     );
     if (same) return { created: false, row: same };
+    if (t.limit) {
+      const since = t.limit.since.toISOString();
+      const given = (w.person !== null ? givenByPerson.get(t.to, w.person, since) : givenByToken.get(t.to, w.token, since)) as { all: number; toOne: number };
+      const over = overThanksLimit(given, t.limit);
+      if (over) return over;
+    }
     const at = t.at.toISOString();
     const id = Number(insertThanks.run(t.to, w.name, w.person, w.token, t.account, t.ticket, t.message, at).lastInsertRowid);
     const row = thanksById.get(id) as ThanksRow;
@@ -208,10 +230,10 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     }
     return { created: true, row };
   });
-  const deleteNote = db.transaction((id: number, allowed: (row: NoteRow) => boolean) => {
+  const deleteNote = db.transaction((id: number, allowed: (row: NoteRow, deleteKey: string | null) => boolean) => {
     const row = noteById.get(id) as NoteRow | undefined;
     if (!row) return { deleted: false as const, row: null };
-    if (!allowed(row)) return { deleted: false as const, row };
+    if (!allowed(row, (noteDeleteKey.get(id) as { k: string | null }).k)) return { deleted: false as const, row };
     removeNote.run(id);
     return { deleted: true as const, row };
   });
@@ -298,12 +320,13 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
   const synchronous = syncOf(db);
   const auditSynchronous = syncOf(auditDb);
-  /** Runs synchronous work as the async interface wants it: a throw becomes a rejection. */
+  /** Runs synchronous work as the async interface wants it: a throw becomes a rejection (a full disk a StoreFullError). */
   const later = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work());
     } catch (err) {
-      return Promise.reject(err as Error);
+      const full = diskFullReason(err);
+      return Promise.reject(full ? new StoreFullError(full) : (err as Error));
     }
   };
   let closed: Promise<void> | undefined;
@@ -329,7 +352,11 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
 
     addNote: (n) =>
       later(() => {
-        const id = writing(() => db.transaction(() => Number(insertNote.run(n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString()).lastInsertRowid)).immediate());
+        const id = writing(() =>
+          db
+            .transaction(() => Number(insertNote.run(n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString(), n.deleteKey ?? null).lastInsertRowid))
+            .immediate(),
+        );
         return noteById.get(id) as NoteRow;
       }),
     listNotes: (accountId, limit, before) => later(() => notesPage.all(accountId, before ?? Number.MAX_SAFE_INTEGER, limit) as NoteRow[]),

@@ -95,6 +95,23 @@ export interface NewThanks {
   sameSince: Date;
   /** The notification to queue with a new thanks (built from the row); none when no webhook is configured. */
   notification?: (row: ThanksRow) => { kind: string; body: string };
+  /**
+   * Thanks the writer (its person, else its shared token) may have given since `since`: in all,
+   * and to this one person. Checked in the same transaction as the insert (one writer at a time).
+   */
+  limit?: { since: Date; perDay: number; perPersonPerDay: number };
+}
+
+/** What addThanks did: a new thanks, the same one again, or nothing because the writer is over a limit. */
+export type AddThanksResult =
+  | { created: boolean; row: ThanksRow; limited?: undefined }
+  | { created: false; row: null; limited: 'perDay' | 'perPersonPerDay'; given: number };
+
+/** A thanks row's count against a limit: the same writer (person, else shared token) since the window start. */
+export function overThanksLimit(given: { all: number; toOne: number }, limit: NonNullable<NewThanks['limit']>): AddThanksResult | null {
+  if (given.toOne >= limit.perPersonPerDay) return { created: false, row: null, limited: 'perPersonPerDay', given: given.toOne };
+  if (given.all >= limit.perDay) return { created: false, row: null, limited: 'perDay', given: given.all };
+  return null;
 }
 
 export interface NotificationStats {
@@ -135,14 +152,15 @@ export interface Store {
   recentLookups(limit?: number): Promise<AuditRow[]>;
   countLookups(): Promise<number>;
 
-  addNote(note: { accountId: string; text: string; ticket: string; writer: Writer; at: Date }): Promise<NoteRow>;
+  /** `deleteKey`: the SHA-256 (hex) of the key that may delete the note (shared tokens), kept beside it. */
+  addNote(note: { accountId: string; text: string; ticket: string; writer: Writer; at: Date; deleteKey?: string }): Promise<NoteRow>;
   /** An account's notes, newest first; `before` is a note id (the page after it). */
   listNotes(accountId: string, limit: number, before?: number): Promise<NoteRow[]>;
-  /** Deletes a note if `allowed` says so for the stored row, in one transaction. */
-  deleteNote(id: number, allowed: (row: NoteRow) => boolean): Promise<{ deleted: true; row: NoteRow } | { deleted: false; row: NoteRow | null }>;
+  /** Deletes a note if `allowed` says so for the stored row (and its delete key's SHA-256, if any), in one transaction. */
+  deleteNote(id: number, allowed: (row: NoteRow, deleteKey: string | null) => boolean): Promise<{ deleted: true; row: NoteRow } | { deleted: false; row: NoteRow | null }>;
 
-  /** Records a thanks (and queues its notification) unless the same one was given since `sameSince` — also when several instances take it at once. */
-  addThanks(t: NewThanks): Promise<{ created: boolean; row: ThanksRow }>;
+  /** Records a thanks (and queues its notification) unless the same one was given since `sameSince` — also when several instances take it at once — or the writer is over `limit`. */
+  addThanks(t: NewThanks): Promise<AddThanksResult>;
   /** Thanks received, for each of `people` that has any. */
   countThanks(people: readonly string[]): Promise<Map<string, number>>;
   /** True when readForLookup has done its work before it returns (SQLite): there is nothing to wait for, or to time out. */
@@ -176,6 +194,26 @@ export class StoreUnavailableError extends Error {
     super(`the store does not answer (${reason})`);
     this.name = 'StoreUnavailableError';
   }
+}
+
+/** The store's disk is full (SQLITE_FULL, ENOSPC, PostgreSQL 53100 disk_full): writes get 507 `store_full`, nothing was changed. */
+export class StoreFullError extends Error {
+  constructor(readonly reason: string) {
+    super(`the store's disk is full (${reason})`);
+    this.name = 'StoreFullError';
+  }
+}
+
+/** The reason when `err` says the disk (or the database's space) is full, else null. */
+export function diskFullReason(err: unknown): string | null {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return code;
+  // PostgreSQL: 53100 disk_full; 53200 out_of_memory is not ours to name here.
+  if (code === '53100') return '53100 disk_full';
+  // SQLite reports a failed write of its journal on a full file system as an I/O error.
+  if (code.startsWith('SQLITE_IOERR') && /ENOSPC|disk is full|database or disk is full/i.test(String((err as Error).message))) return code;
+  return null;
 }
 
 /** Group commit: buffered lookups are written at most this long after they were recorded. */

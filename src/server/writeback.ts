@@ -10,18 +10,27 @@
  *                                      when it repeats one from the last 60 s
  *
  * Who writes: the token's `person` when the config names one (a body's author/from is then
- * ignored), else the `author`/`from` the extension sends (the agent's name from the options
- * page), else the token's name. Only the writer may delete a note: same person, or — for
- * tokens without a person — same token and same name.
+ * ignored; the note or thanks is `verified: true`), else the `author`/`from` the extension sends
+ * (the agent's name from the options page), else the token's name — `verified: false`: the
+ * server cannot vouch for a name a shared token sends.
+ *
+ * Who may delete a note: a person token, the notes of its person; anyone else only with the
+ * note's delete key — a random secret the 201 of a shared-token note carries once (stored as its
+ * SHA-256), sent back as `X-Baton-Delete-Key`. A name alone (`?author=Alice`) deletes nothing.
+ *
+ * Thanks are limited per writer (its person, else its shared token) per 24 hours: `thanksLimit`
+ * in the config (perDay in all, perPersonPerDay to one person); over it, 429 `thanks_limit`.
  *
  * Every write is one transaction, committed durably before the answer goes out (store.ts). When
  * the store does not answer (PostgreSQL down), writes get 503 `store_unavailable` (app.ts) and
  * `/v1/context` still answers from the config, with `notes: []`, thanks counts 0 and
  * `writeBack: "unavailable"` (lookup.ts).
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import * as v from 'valibot';
 import {
+  DELETE_KEY_HEADER,
   NoteRequestSchema,
   THANKS_DEDUPE_MS,
   ThanksRequestSchema,
@@ -38,8 +47,12 @@ import type { AppEnv } from './app';
 import type { LoadedConfig, TokenEntry } from './config';
 import { ApiError } from './errors';
 import { thanksMessage, type Notifier } from './notify';
+import { sha256Hex } from './security';
 import { sameWriter, type NoteRow, type Store, type ThanksRow, type Writer } from './store';
 import type { Logger } from './log';
+
+/** The window of thanksLimit: a rolling 24 hours. */
+export const THANKS_LIMIT_WINDOW_MS = 86_400_000;
 
 /** Notes `/v1/context` carries. */
 export const CONTEXT_NOTES = 5;
@@ -62,11 +75,27 @@ export function writerOf(loaded: LoadedConfig, token: TokenEntry, given = ''): W
 }
 
 export function noteOut(row: NoteRow, caller?: Writer): Note {
-  return { id: String(row.id), text: row.text, ticket: row.ticket, author: row.author, at: row.at, mine: caller ? sameWriter(row, caller) : false };
+  return {
+    id: String(row.id),
+    text: row.text,
+    ticket: row.ticket,
+    author: row.author,
+    at: row.at,
+    mine: caller ? sameWriter(row, caller) : false,
+    verified: row.authorPerson !== null,
+  };
 }
 
 export function thanksOut(row: ThanksRow): Thanks {
-  return { id: String(row.id), to: row.to, from: row.from, account: row.account, ticket: row.ticket, message: row.message, at: row.at };
+  return { id: String(row.id), to: row.to, from: row.from, account: row.account, ticket: row.ticket, message: row.message, at: row.at, verified: row.fromPerson !== null };
+}
+
+/** True when `presented` is the key whose SHA-256 (hex) is `stored` (constant time). */
+function deleteKeyMatches(stored: string | null, presented: string | undefined): boolean {
+  if (!stored || !presented || presented.length > 200) return false;
+  const a = Buffer.from(sha256Hex(presented), 'hex');
+  const b = Buffer.from(stored, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The JSON body as an object; 415 for another content type, 400 for bad JSON. */
@@ -140,9 +169,18 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     const account = accountOr404(loaded, c.req.param('id'));
     const req = parse(NoteRequestSchema, await jsonObject(c));
     const writer = writerOf(loaded, c.get('token'), req.author);
-    const row = await store.addNote({ accountId: account.id, text: req.text, ticket: req.ticket, writer, at: new Date(now()) });
+    // A shared token's writer gets a key to delete this note later (a person token needs none).
+    const deleteKey = writer.person === null ? randomBytes(24).toString('base64url') : undefined;
+    const row = await store.addNote({
+      accountId: account.id,
+      text: req.text,
+      ticket: req.ticket,
+      writer,
+      at: new Date(now()),
+      ...(deleteKey ? { deleteKey: sha256Hex(deleteKey) } : {}),
+    });
     c.set('logNote', ` account=${account.id} note=${row.id}`);
-    const out: NoteResponse = { note: noteOut(row, writer) };
+    const out: NoteResponse = { note: noteOut(row, writer), ...(deleteKey ? { deleteKey } : {}) };
     return c.json(out, 201);
   });
 
@@ -164,10 +202,19 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     const body = await jsonObject(c, true);
     const given = c.req.query('author') !== undefined ? queryAuthor(c) : (parse(NoteRequestSchema.entries.author, body.author) as string);
     const caller = writerOf(c.get('loaded'), c.get('token'), given);
-    const result = Number.isNaN(id) ? { deleted: false as const, row: null } : await store.deleteNote(id, (row) => sameWriter(row, caller));
+    const key = c.req.header(DELETE_KEY_HEADER) ?? (typeof body.deleteKey === 'string' ? body.deleteKey : undefined);
+    // A person token: its person's notes. Anyone (a shared token above all): with the note's key.
+    const allowed = (row: NoteRow, stored: string | null) => (caller.person !== null && row.authorPerson === caller.person) || deleteKeyMatches(stored, key);
+    const result = Number.isNaN(id) ? { deleted: false as const, row: null } : await store.deleteNote(id, allowed);
     if (!result.row) throw new ApiError(404, 'not_found', `no note "${raw}"`);
     if (!result.deleted) {
-      throw new ApiError(403, 'forbidden', `only the note's author can delete it (written by ${result.row.author}${result.row.authorPerson ? '' : ` with token "${result.row.token}"`})`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        result.row.authorPerson
+          ? `only ${result.row.author}'s own token can delete this note`
+          : `this note was written through a shared token: only its delete key (${DELETE_KEY_HEADER}, given when it was written) can delete it${key ? ', and the key sent is not it' : ''}`,
+      );
     }
     c.set('logNote', ` note=${id} deleted`);
     const out: NoteDeleted = { deleted: String(id) };
@@ -183,6 +230,7 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
     const writer = writerOf(loaded, c.get('token'), req.from);
     const at = new Date(now());
     const webhook = loaded.config.notifications.webhook;
+    const { perDay, perPersonPerDay } = loaded.config.thanksLimit;
     const result = await store.addThanks({
       to: req.to,
       writer,
@@ -192,7 +240,17 @@ export function registerWriteBack(app: Hono<AppEnv>, deps: WriteBackDeps): void 
       at,
       sameSince: new Date(at.getTime() - THANKS_DEDUPE_MS),
       ...(webhook ? { notification: (row: ThanksRow) => ({ kind: 'thanks', body: JSON.stringify(thanksMessage(loaded, row)) }) } : {}),
+      limit: { since: new Date(at.getTime() - THANKS_LIMIT_WINDOW_MS), perDay, perPersonPerDay },
     });
+    if (result.row === null) {
+      const who = writer.person !== null ? writer.name : `token "${writer.token}"`;
+      const message =
+        result.limited === 'perPersonPerDay'
+          ? `${who} has thanked ${loaded.people.get(req.to)?.name ?? req.to} ${result.given} times in the last 24 hours: the limit is ${perPersonPerDay} (thanksLimit.perPersonPerDay)`
+          : `${who} has given ${result.given} thanks in the last 24 hours: the limit is ${perDay} (thanksLimit.perDay)`;
+      c.set('logNote', ` to=${req.to} thanks limited (${result.limited})`);
+      throw new ApiError(429, 'thanks_limit', message);
+    }
     if (result.created && webhook) deps.notifier?.kick();
     c.set('logNote', ` to=${req.to} thanks=${result.row.id}${result.created ? '' : ' repeated'}`);
     const out: ThanksResponse = { thanks: thanksOut(result.row), total: (await store.countThanks([req.to])).get(req.to) ?? 0 };

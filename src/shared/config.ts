@@ -8,6 +8,7 @@
  */
 import * as v from 'valibot';
 import { LOCALES } from './context';
+import { linkProblem } from './links';
 
 export const CONFIG_VERSION = 1;
 export const STAGE_SIDES = ['before', 'self', 'after'] as const;
@@ -15,11 +16,21 @@ export type StageSide = (typeof STAGE_SIDES)[number];
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 20, burst: 40 } as const;
 export const DEFAULT_AUDIT = { retentionDays: 90 } as const;
+/** Thanks one writer (a person, else a shared token) may give in 24 hours: in all, and to one person. */
+export const DEFAULT_THANKS_LIMIT = { perDay: 100, perPersonPerDay: 10 } as const;
+/** Wrong tokens one source address may send: `burst` at once, then `perMinute`. */
+export const DEFAULT_AUTH_FAILURES = { burst: 10, perMinute: 10 } as const;
 
-/** How a value reads in an error message. */
+/** Longest piece of a value an error message quotes: a message never grows with the file. */
+export const SHOWN_VALUE_MAX = 60;
+
+/** How a value reads in an error message (long text cut to SHOWN_VALUE_MAX characters). */
 export function showValue(x: unknown): string {
   if (x === null) return 'empty';
-  if (typeof x === 'string') return x === '' ? 'empty text' : JSON.stringify(x);
+  if (typeof x === 'string') {
+    if (x === '') return 'empty text';
+    return x.length > SHOWN_VALUE_MAX ? `${JSON.stringify(x.slice(0, SHOWN_VALUE_MAX))}… (${x.length.toLocaleString('en')} characters)` : JSON.stringify(x);
+  }
   if (Array.isArray(x)) return 'a list';
   if (x instanceof Date) return x.toISOString().slice(0, 10);
   if (typeof x === 'object') return 'a map';
@@ -31,14 +42,38 @@ type AnyIssue = { input: unknown };
 const want = (what: string) => (issue: AnyIssue) =>
   issue.input === undefined ? 'is missing' : `should be ${what}, not ${showValue(issue.input)}`;
 
+/**
+ * Longest text per kind of field, in UTF-16 units (a 25 MB organisation name would otherwise be
+ * in every answer). Checked before any pattern, so an error never quotes a huge value.
+ */
+export const FIELD_MAX = {
+  id: 100,
+  name: 200,
+  label: 200,
+  email: 320,
+  link: 2000,
+  /** Free text shown in the sidebar: a title, role, industry, society. */
+  text: 500,
+  /** A hand-off's or next teammate's note. */
+  note: 2000,
+  pattern: 1000,
+  selector: 500,
+  path: 1000,
+} as const;
+
+/** At most `max` characters; says how long the value is rather than quoting it. */
+export const maxChars = (max: number) =>
+  v.check((s: string) => s.length <= max, (i) => `is ${String(i.input).length.toLocaleString('en')} characters long: at most ${max.toLocaleString('en')}`);
+
 const text = (what = 'text') => v.string(want(what));
-const nonEmptyText = (what = 'text') => v.pipe(text(what), v.trim(), v.minLength(1, 'should not be empty'));
+const nonEmptyText = (what = 'text', max: number = FIELD_MAX.name) => v.pipe(text(what), maxChars(max), v.trim(), v.minLength(1, 'should not be empty'));
 /** Optional free text; an empty value is '', a bare number (note: 2025) reads as text. */
-const optText = () =>
+const optText = (max: number = FIELD_MAX.text) =>
   v.optional(
     v.pipe(
       v.nullable(v.union([v.string(), v.number()], want('text'))),
       v.transform((s) => (s === null ? '' : String(s).trim())),
+      maxChars(max),
     ),
     '',
   );
@@ -56,12 +91,14 @@ const map = <T extends v.ObjectEntries>(entries: T) => v.strictObject(entries, w
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const idSchema = v.pipe(
   text('an id'),
+  maxChars(FIELD_MAX.id),
   v.regex(ID_PATTERN, (i) => `${showValue(i.input)} is not an id: use letters, digits, ".", "_" or "-" (like customer-success)`),
 );
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const emailSchema = v.pipe(
   text('an email address'),
+  maxChars(FIELD_MAX.email),
   v.trim(),
   v.regex(EMAIL_PATTERN, (i) => `${showValue(i.input)} is not an email address`),
 );
@@ -69,6 +106,7 @@ export const emailSchema = v.pipe(
 export const DOMAIN_PATTERN = /^(?=.{1,253}$)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)+\.?$/u;
 export const domainSchema = v.pipe(
   text('a domain'),
+  maxChars(FIELD_MAX.name),
   v.trim(),
   v.check(
     (s) => DOMAIN_PATTERN.test(s),
@@ -86,11 +124,12 @@ function hasScheme(s: string, schemes: readonly string[]): boolean {
   }
 }
 
-/** `https:` or `mailto:` links only: the sidebar never opens anything else. */
+/** `https:` or `mailto:` links only, by the same test the sidebar renders with (src/shared/links.ts). */
 export const linkSchema = v.pipe(
   text('a link'),
+  maxChars(FIELD_MAX.link),
   v.trim(),
-  v.check((s) => s === '' || hasScheme(s, ['https:', 'mailto:']), (i) => `${showValue(i.input)} is not an https:// or mailto: link`),
+  v.check((s) => s === '' || linkProblem(s) === null, (i) => `${showValue(i.input)} ${linkProblem(String(i.input)) ?? 'is not a link'}`),
 );
 
 /** A calendar date: 2024-06-15, 2024-06 or 2024 (YAML dates stay text: the loader reads them so). */
@@ -116,6 +155,7 @@ export const dateSchema = v.pipe(
 /** Where notifications go: an http(s) URL (a Slack, Mattermost or Teams incoming webhook). */
 export const webhookSchema = v.pipe(
   text('a webhook URL'),
+  maxChars(FIELD_MAX.link),
   v.trim(),
   v.check((s) => hasScheme(s, ['https:', 'http:']), (i) => `${showValue(i.input)} is not an https:// (or http://) URL`),
 );
@@ -141,13 +181,16 @@ export const sha256Schema = v.pipe(
 export const LabelSchema = v.pipe(
   v.union(
     [
-      v.pipe(v.string(), v.trim(), v.minLength(1)),
-      v.strictObject({ en: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))), ja: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))) }),
+      v.pipe(v.string(), v.maxLength(FIELD_MAX.label), v.trim(), v.minLength(1)),
+      v.strictObject({
+        en: v.optional(v.pipe(v.string(), v.maxLength(FIELD_MAX.label), v.trim(), v.minLength(1))),
+        ja: v.optional(v.pipe(v.string(), v.maxLength(FIELD_MAX.label), v.trim(), v.minLength(1))),
+      }),
     ],
     (i) =>
       i.input === undefined
         ? 'is missing'
-        : `should be text, or { en: …, ja: … } with at least one of them, not ${showValue(i.input)}`,
+        : `should be text of at most ${FIELD_MAX.label} characters, or { en: …, ja: … } with at least one of them, not ${showValue(i.input)}`,
   ),
   v.transform((l) => (typeof l === 'string' ? { en: l, ja: l } : l)),
   v.check((l) => !!(l.en || l.ja), 'should have at least one of en, ja'),
@@ -176,13 +219,13 @@ export const HandoffConfigSchema = map({
   stage: idSchema,
   person: v.optional(idSchema),
   at: v.optional(dateSchema, ''),
-  note: optText(),
+  note: optText(FIELD_MAX.note),
 });
 
 export const NextConfigSchema = map({
   stage: idSchema,
   person: idSchema,
-  note: optText(),
+  note: optText(FIELD_MAX.note),
 });
 
 export const TeamConfigSchema = map({
@@ -226,7 +269,7 @@ export const AdapterConfigSchema = map({
   ),
   label: nonEmptyText('a label'),
   urlPattern: v.pipe(
-    nonEmptyText('a regular expression'),
+    nonEmptyText('a regular expression', FIELD_MAX.pattern),
     v.check(
       (s) => {
         try {
@@ -240,11 +283,11 @@ export const AdapterConfigSchema = map({
     ),
   ),
   selectors: map({
-    email: v.optional(nonEmptyText('a CSS selector')),
-    name: v.optional(nonEmptyText('a CSS selector')),
-    org: v.optional(nonEmptyText('a CSS selector')),
-    subject: v.optional(nonEmptyText('a CSS selector')),
-    pane: v.optional(nonEmptyText('a CSS selector')),
+    email: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
+    name: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
+    org: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
+    subject: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
+    pane: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
   }),
 });
 
@@ -259,7 +302,7 @@ export const IMPORT_ENCODINGS = ['auto', 'utf-8', 'cp932', 'shift_jis', 'utf-16l
 export const ImportConfigSchema = map({
   from: v.picklist(IMPORT_SOURCES, want(`one of ${IMPORT_SOURCES.join(', ')}`)),
   /** A folder of CSV files, one .csv, or a .zip; relative to the config file's folder. */
-  path: nonEmptyText('a file or folder path'),
+  path: nonEmptyText('a file or folder path', FIELD_MAX.path),
   stages: v.pipe(
     v.record(v.string(), idSchema, want('a map of CRM role → stage id (source: marketing, deal-owner: sales, …)')),
     v.check(
@@ -276,7 +319,7 @@ export const ImportConfigSchema = map({
   employees: v.optional(nonEmptyText('a column name')),
   encoding: v.optional(v.picklist(IMPORT_ENCODINGS, want(`one of ${IMPORT_ENCODINGS.join(', ')}`)), 'auto'),
   /** Account ids are this prefix + the CRM's id (default: the CRM's name and a dash, e.g. hubspot-123). */
-  idPrefix: v.optional(v.pipe(text('an id prefix'), v.regex(/^[A-Za-z0-9._-]*$/, (i) => `${showValue(i.input)} is not an id prefix: letters, digits, ".", "_" or "-"`))),
+  idPrefix: v.optional(v.pipe(text('an id prefix'), maxChars(FIELD_MAX.id), v.regex(/^[A-Za-z0-9._-]*$/, (i) => `${showValue(i.input)} is not an id prefix: letters, digits, ".", "_" or "-"`))),
 });
 
 export const ConfigSchema = map({
@@ -306,6 +349,25 @@ export const ConfigSchema = map({
     }),
     { ...DEFAULT_RATE_LIMIT },
   ),
+  thanksLimit: v.optional(
+    map({
+      perDay: v.optional(v.pipe(wholeNumber('a whole number of thanks'), v.minValue(1, 'should be 1 or more')), DEFAULT_THANKS_LIMIT.perDay),
+      perPersonPerDay: v.optional(
+        v.pipe(wholeNumber('a whole number of thanks'), v.minValue(1, 'should be 1 or more')),
+        DEFAULT_THANKS_LIMIT.perPersonPerDay,
+      ),
+    }),
+    { ...DEFAULT_THANKS_LIMIT },
+  ),
+  authFailures: v.optional(
+    map({
+      burst: v.optional(v.pipe(wholeNumber('a whole number of requests'), v.minValue(1, 'should be 1 or more')), DEFAULT_AUTH_FAILURES.burst),
+      perMinute: v.optional(v.pipe(v.number(want('a number of requests')), v.gtValue(0, 'should be more than 0')), DEFAULT_AUTH_FAILURES.perMinute),
+    }),
+    { ...DEFAULT_AUTH_FAILURES },
+  ),
+  /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry (for the wrong-token throttle). */
+  trustProxy: v.optional(v.boolean(want('true or false')), false),
   audit: v.optional(
     map({
       retentionDays: v.optional(
@@ -318,7 +380,7 @@ export const ConfigSchema = map({
   /** Where agents' notes and thanks are kept: a SQLite file (relative to this file), or postgres://user:pass@host/db for several instances. */
   store: v.optional(
     v.pipe(
-      nonEmptyText('a SQLite file path or a postgres:// URL'),
+      nonEmptyText('a SQLite file path or a postgres:// URL', FIELD_MAX.link),
       v.check(
         (s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^postgres(?:ql)?:\/\/[^/]/i.test(s),
         (i) => `${showValue(String(i.input).replace(/:[^:@/]*@/, ':…@'))} is not a store: give a SQLite file path (like .baton/baton.db) or postgres://user:password@host/database`,

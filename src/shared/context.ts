@@ -17,6 +17,8 @@ export type Locale = (typeof LOCALES)[number];
 export const StageRefSchema = v.object({
   id: v.string(),
   label: v.string(),
+  /** The stage's `color` from the config ('#3b82f6'), '' when it has none. */
+  color: v.optional(v.string(), ''),
 });
 export type StageRef = v.InferOutput<typeof StageRefSchema>;
 
@@ -78,6 +80,12 @@ export const NoteSchema = v.object({
   at: v.string(),
   /** Written by the caller (token person, else `?author=`): the sidebar offers delete on these. */
   mine: v.optional(v.boolean(), false),
+  /**
+   * true: written through a token that names a person, so `author` is that person (the server
+   * vouches for it). false: written through a shared token (no person): `author` is the name the
+   * agent's extension sent, which the server cannot check — show it as such.
+   */
+  verified: v.optional(v.boolean()),
 });
 export type Note = v.InferOutput<typeof NoteSchema>;
 
@@ -122,8 +130,12 @@ export const NoteRequestSchema = v.object({
 }, missingField);
 export type NoteRequest = v.InferInput<typeof NoteRequestSchema>;
 
-/** `POST /v1/accounts/{id}/notes` → 201. */
-export const NoteResponseSchema = v.object({ note: NoteSchema });
+/**
+ * `POST /v1/accounts/{id}/notes` → 201. `deleteKey` only for a shared token (no person): the one
+ * secret that lets the writer delete this note later (`DELETE /v1/notes/{id}` with
+ * `X-Baton-Delete-Key`); shown once, stored by the server only as its SHA-256.
+ */
+export const NoteResponseSchema = v.object({ note: NoteSchema, deleteKey: v.optional(v.string()) });
 export type NoteResponse = v.InferOutput<typeof NoteResponseSchema>;
 
 /** `GET /v1/accounts/{id}/notes?limit=&before=` → newest first; `next` is the `before` of the next page, null on the last. */
@@ -158,8 +170,13 @@ export const ThanksSchema = v.object({
   ticket: v.string(),
   message: v.string(),
   at: v.string(),
+  /** As Note.verified: true when given through a token that names a person. */
+  verified: v.optional(v.boolean()),
 });
 export type Thanks = v.InferOutput<typeof ThanksSchema>;
+
+/** The header a shared-token writer sends a note's delete key in. */
+export const DELETE_KEY_HEADER = 'X-Baton-Delete-Key';
 
 /** `POST /v1/thanks` → 201 (new) or 200 (the same thanks again within 60 s). `total`: the person's thanks count now. */
 export const ThanksResponseSchema = v.object({ thanks: ThanksSchema, total: v.number() });

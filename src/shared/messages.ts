@@ -22,7 +22,8 @@ export interface LookupError {
 }
 
 export type LookupResult =
-  | { ok: true; data: ContextResponse; fetchedAt: number; stale: boolean; error?: LookupError }
+  /** `cached`: answered from the background's cache without asking the API (the view then revalidates). */
+  | { ok: true; data: ContextResponse; fetchedAt: number; stale: boolean; cached?: boolean; error?: LookupError }
   | { ok: false; error: LookupError };
 
 export type LanguageSetting = 'auto' | Locale;

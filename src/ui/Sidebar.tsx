@@ -6,7 +6,7 @@
 import type { ContextResponse, Impact, Note, Person } from '../shared/context';
 import type { LookupOverride, SidebarUi } from '../shared/messages';
 import { formatAge, formatDate, formatNumber, type T } from './i18n';
-import { isEmail, mailtoHref, safeHref } from './links';
+import { isEmail, mailtoHref, safeHref } from '../shared/links';
 import { impactLabel, orderedImpacts, type SidebarModel } from './model';
 import type { WriteBack } from './write';
 
@@ -87,10 +87,18 @@ function PersonLinks({ person, t, w }: { person: Person; t: T; w?: WriteBack | u
   );
 }
 
+/** The colours of a stage on the relay: its hue from its id, and its dot in the config's `color`. */
+export function stageStyle(stage: { id: string; color?: string | undefined }): Record<string, string> {
+  const style: Record<string, string> = { '--hue': String(stageHue(stage.id)) };
+  // Checked again here (the config check allows only this): a style value from data is never more than a colour.
+  if (stage.color && /^#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$/.test(stage.color)) style['--dot'] = stage.color;
+  return style;
+}
+
 /** One runner on the relay: a hand-off before support or a teammate after it. */
-function Step({ stage, at, person, note, t, w, attrs }: { stage: { id: string; label: string }; at?: string; person: Person | null; note: string; t: T; w?: WriteBack | undefined; attrs: Record<string, string> }) {
+function Step({ stage, at, person, note, t, w, attrs }: { stage: { id: string; label: string; color?: string | undefined }; at?: string; person: Person | null; note: string; t: T; w?: WriteBack | undefined; attrs: Record<string, string> }) {
   return (
-    <li {...attrs} style={{ '--hue': String(stageHue(stage.id)) }}>
+    <li {...attrs} style={stageStyle(stage)}>
       <span class="dot" aria-hidden="true" />
       <div class="row">
         <span class="stage">{stage.label}</span>
@@ -245,6 +253,12 @@ function NoteItem({ n, t, w, now }: { n: Note; t: T; w?: WriteBack | undefined; 
       <div class="row small muted">
         <span>
           {n.author}
+          {n.verified === false && (
+            <span class="unverified" data-part="unverified" title={t('noteUnverifiedHint')}>
+              {' '}
+              · {t('noteUnverified')}
+            </span>
+          )}
           {n.ticket && ` · ${t('noteTicket', n.ticket)}`}
         </span>
         <span class="links">
@@ -289,7 +303,7 @@ function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
           {d.before.map((h) => (
             <Step stage={h.stage} at={h.at} person={h.person} note={h.note} t={t} w={w} attrs={{ 'data-part': 'handoff', 'data-stage': h.stage.id }} />
           ))}
-          <li class="you" data-part="you" style={{ '--hue': String(stageHue(self?.id ?? 'support')) }}>
+          <li class="you" data-part="you" style={stageStyle(self ?? { id: 'support' })}>
             <span class="dot" aria-hidden="true" />
             <div class="row">
               <strong>{t('youAreHere')}</strong>

@@ -6,7 +6,7 @@
 import type { Note, Person } from '../shared/context';
 import type { MessageName, Request, Response } from '../shared/messages';
 import { formatNumber, type T } from './i18n';
-import { mailtoHref } from './links';
+import { mailtoHref } from '../shared/links';
 import { impactLabel, orderedImpacts, type SidebarModel } from './model';
 
 export type Send = <K extends MessageName>(type: K, payload: Request<K>) => Promise<Response<K>>;

@@ -100,7 +100,7 @@ describe('baton serve', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as ContextResponse;
     };
-    const health = async () => (await (await fetch(`${url}/healthz`)).json()) as { config: { hash: string }; lastReloadError: { errors: string[] } | null };
+    const health = async () => (await (await fetch(`${url}/v1/status`, { headers: bearer() })).json()) as { config: { hash: string }; lastReloadError: { errors: string[] } | null };
 
     expect((await aiko()).contact?.name).toBe('田中 愛子');
     expect((await fetch(`${url}/v1/whoami`)).status).toBe(401);

@@ -78,7 +78,7 @@ describe('GET /v1/context — matching', () => {
     const body = await context({ email: 'stranger@nowhere.example', org: 'Nobody Ltd.' });
     expect(body).toMatchObject({ match: { by: 'none' }, account: null, contact: null, before: [], after: [] });
     expect(body.organization.name).toBe('Test Vendor');
-    expect(body.self).toEqual({ id: 'support', label: 'カスタマーサポート' });
+    expect(body.self).toEqual({ id: 'support', label: 'カスタマーサポート', color: '' });
   });
 });
 
@@ -88,7 +88,7 @@ describe('GET /v1/context — the relay', () => {
     expect(body.before.map((h) => h.stage.id)).toEqual(['marketing', 'sales', 'product']);
     const sales = body.before[1]!;
     expect(sales).toEqual({
-      stage: { id: 'sales', label: 'Sales' },
+      stage: { id: 'sales', label: 'Sales', color: '' },
       person: { id: 'sato', name: '佐藤 健', email: 'sato@vendor.example', title: 'Account Executive', chat: 'https://chat.vendor.example/u/sato', thanks: 0 },
       at: '2024-06-15',
       note: '課題: 若手の離職',

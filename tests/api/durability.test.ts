@@ -39,7 +39,7 @@ interface Health {
   store: { synchronous: string; audit: { flushMs: number } };
   notifications: { webhook: boolean; pending: number; sent: number; lastError: string | null };
 }
-const health = async (url: string) => (await (await fetch(`${url}/healthz`)).json()) as Health;
+const health = async (url: string) => (await (await fetch(`${url}/v1/status`, { headers: bearer() })).json()) as Health;
 
 describe('durability (real process, SIGKILL)', () => {
   it('keeps a note and a thanks acknowledged right before a SIGKILL', async () => {

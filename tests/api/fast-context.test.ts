@@ -93,7 +93,6 @@ describe('GET /v1/context: the fast path and the Hono route answer alike', () =>
     ['no match', '/v1/context?email=someone@elsewhere.example&org=Unknown+Co'],
     ['with an author', '/v1/context?email=aiko.tanaka@acme.example.jp&author=Mika'],
     ['a repeated parameter', '/v1/context?email=aiko.tanaka@acme.example.jp&email=emma.clark@northwind.example.com'],
-    ['a malformed escape', '/v1/context?email=%E0%A4%A'],
   ])('%s', async (_what, path) => {
     const answer = await both(path);
     expect(answer.status).toBe(200);
@@ -113,6 +112,7 @@ describe('GET /v1/context: the fast path and the Hono route answer alike', () =>
     ['a bad lang', '/v1/context?email=a@b.example&lang=fr', bearer()],
     ['an email too long', `/v1/context?email=${'a'.repeat(321)}`, bearer()],
     ['an author too long', `/v1/context?email=a@b.example&author=${'a'.repeat(500)}`, bearer()],
+    ['a malformed escape', '/v1/context?email=%E0%A4%A', bearer()],
   ])('%s → the same error', async (_what, path, headers: Record<string, string>) => {
     const answer = await both(path, headers);
     expect(answer.status).toBeGreaterThanOrEqual(400);
@@ -162,4 +162,15 @@ it('the rate limit: the same 429 both ways (one limiter per app)', async () => {
   const answer = await both(path, bearer(TOKEN));
   expect(answer.status).toBe(429);
   expect(answer.headers['retry-after']).toEqual(expect.any(String));
+});
+
+it('wrong tokens from one address: the fast path throttles that address like the Hono route (one throttle per app)', async () => {
+  const text = (await import('node:fs')).readFileSync(new URL('../fixtures/config/valid.yaml', import.meta.url), 'utf8');
+  await start(loadText(text.replace(/^tokens:/m, 'authFailures: { burst: 2, perMinute: 1 }\ntokens:')));
+  const path = '/v1/context?email=aiko.tanaka@acme.example.jp';
+  expect((await send(fastPort, path, { Authorization: 'Bearer wrong-1' })).status).toBe(401);
+  expect((await send(honoPort, path, { Authorization: 'Bearer wrong-2' })).status).toBe(401);
+  const answer = await both(path, bearer());
+  expect(answer.status).toBe(429);
+  expect(JSON.parse(answer.body).error.code).toBe('too_many_failures');
 });

@@ -91,27 +91,27 @@ describe('baton serve with imports', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as ContextResponse;
     };
-    const health = async () => (await (await fetch(`${url}/healthz`)).json()) as { config: { hash: string }; imports: Array<Record<string, unknown>>; lastReloadError: { errors: string[] } | null };
+    const health = async () => (await (await fetch(`${url}/v1/status`, { headers: bearer() })).json()) as { config: { hash: string }; imports: Array<Record<string, unknown>>; lastReloadError: { errors: string[] } | null };
 
     // Salesforce (BOM files, a cp932 Contact.csv, a quoted multi-line note with CRLF inside).
     expect(await context('email=Miho.Takahashi@sakura-logi.example.jp&lang=ja')).toEqual({
       match: { by: 'email' },
       organization: { name: 'Test Vendor' },
-      self: { id: 'support', label: 'サポート' },
+      self: { id: 'support', label: 'サポート', color: '' },
       notes: [],
       lang: 'ja',
       account: { id: 'salesforce-001000000000001AAA', name: '株式会社さくら物流', employees: 2300, industry: '運輸業', society: '' },
       contact: { email: 'miho.takahashi@sakura-logi.example.jp', name: '高橋 美穂', role: '人事部長', team: { name: '人事部', members: 2 } },
       before: [
-        { stage: { id: 'marketing', label: 'マーケティング' }, person: person('salesforce-user-005000000000002AAA', '鈴木 美咲', 'misaki.suzuki@vendor.example', 'Marketing Manager'), at: '2024-04-10', note: 'Webinar · ウェビナー「若手が辞めない職場のつくり方」' },
-        { stage: { id: 'sales', label: 'セールス' }, person: person('sato', '佐藤 健', 'sato@vendor.example', 'AE', 'https://chat.vendor.example/u/sato'), at: '2024-06-15', note: 'さくら物流 全社導入\nNext step: 7月に管理者トレーニング\n課題: 倉庫スタッフの離職率が高い。\n"紙のアンケート"では遅い, と人事部長' },
+        { stage: { id: 'marketing', label: 'マーケティング', color: '' }, person: person('salesforce-user-005000000000002AAA', '鈴木 美咲', 'misaki.suzuki@vendor.example', 'Marketing Manager'), at: '2024-04-10', note: 'Webinar · ウェビナー「若手が辞めない職場のつくり方」' },
+        { stage: { id: 'sales', label: 'セールス', color: '' }, person: person('sato', '佐藤 健', 'sato@vendor.example', 'AE', 'https://chat.vendor.example/u/sato'), at: '2024-06-15', note: 'さくら物流 全社導入\nNext step: 7月に管理者トレーニング\n課題: 倉庫スタッフの離職率が高い。\n"紙のアンケート"では遅い, と人事部長' },
       ],
       after: [
         ring('contact', '高橋 美穂', 1, '人事部長'),
         ring('team', '人事部', 2),
         ring('company', '株式会社さくら物流', 2300, '運輸業'),
         ring('society', '社会', 0),
-        { level: 'teammate', label: 'Olivia Brown', count: 0, person: person('olivia', 'Olivia Brown'), stage: { id: 'customer-success', label: 'カスタマーサクセス' }, note: 'さくら物流 更新 · Negotiation · 2025-06-30' },
+        { level: 'teammate', label: 'Olivia Brown', count: 0, person: person('olivia', 'Olivia Brown'), stage: { id: 'customer-success', label: 'カスタマーサクセス', color: '' }, note: 'さくら物流 更新 · Negotiation · 2025-06-30' },
       ],
     });
 

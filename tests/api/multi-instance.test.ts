@@ -25,7 +25,7 @@ let sql: postgres.Sql;
 /** The fixture config with a webhook and a rate limit the bursts below stay under. */
 function writeConfig(file: string, webhook: string): void {
   const text = readFileSync(join(FIXTURES, 'valid.yaml'), 'utf8');
-  writeFileSync(file, `${text}\nrateLimit: { perSecond: 100000, burst: 100000 }\nnotifications: { webhook: '${webhook}' }\n`);
+  writeFileSync(file, `${text}\nrateLimit: { perSecond: 100000, burst: 100000 }\nthanksLimit: { perDay: 1000, perPersonPerDay: 1000 }\nnotifications: { webhook: '${webhook}' }\n`);
 }
 
 const serve = (config: string) => spawnServe(['--config', config, '--port', '0', '--store', url, '--quiet'], { BATON_NOTIFY_BASE_MS: '20' });
@@ -69,7 +69,7 @@ interface Health {
   store: { kind: string; at: string; ok: boolean };
   notifications: { pending: number; sent: number };
 }
-const health = async (base: string) => (await (await fetch(`${base}/healthz`)).json()) as Health;
+const health = async (base: string) => (await (await fetch(`${base}/v1/status`, { headers: bearer() })).json()) as Health;
 
 describe('two instances on one PostgreSQL database', () => {
   it('say so on /healthz, without the password', async () => {

@@ -51,7 +51,7 @@ interface Health {
   status: string;
   store: { kind: string; ok: boolean; error?: string };
 }
-const health = async (base: string) => (await (await fetch(`${base}/healthz`)).json()) as Health;
+const health = async (base: string) => (await (await fetch(`${base}/v1/status`, { headers: bearer() })).json()) as Health;
 
 describe('the database goes away and comes back while two instances serve', () => {
   it('lookups never fail, writes get 503 while it is down and succeed after, by themselves', async () => {

@@ -23,8 +23,9 @@ async function aikoName(): Promise<string | undefined> {
   return ((await res.json()) as ContextResponse).contact?.name;
 }
 
+/** The details (GET /v1/status, with a token). */
 async function health(): Promise<{ config: { hash: string }; lastReloadError: { errors: string[] } | null }> {
-  return (await (await app.request('/healthz')).json()) as never;
+  return (await (await app.request('/v1/status', { headers: bearer() })).json()) as never;
 }
 
 beforeEach(async () => {
@@ -33,7 +34,7 @@ beforeEach(async () => {
   copyFileSync(join(FIXTURES, 'valid.yaml'), file);
   const result = await loadConfigFile(file, 'baton.config.yaml');
   if (!result.ok) throw new Error('fixture should load');
-  holder = new ConfigHolder(file, result.loaded);
+  holder = new ConfigHolder(file, result.loaded, undefined, undefined, { fileSettleMs: 20 });
   app = createApp(holder, db.store);
 });
 afterEach(async () => {
@@ -53,7 +54,7 @@ describe('reload', () => {
     expect(await holder.reload()).toMatchObject({ ok: true, changed: false });
   });
 
-  it('keeps the last good config on an invalid change, says why in /healthz, and recovers', async () => {
+  it('keeps the last good config on an invalid change, says why in /v1/status (counts only in /healthz), and recovers', async () => {
     writeFileSync(file, renamed);
     await holder.reload();
     const good = (await health()).config.hash;
@@ -66,6 +67,9 @@ describe('reload', () => {
     expect(h.lastReloadError?.errors).toEqual([
       'baton.config.yaml:26:33 accounts[0].relay[1].person: no person "satoo" (did you mean "sato"?)',
     ]);
+    const open = (await (await app.request('/healthz')).json()) as { lastReloadError: unknown };
+    expect(open.lastReloadError).toEqual({ at: expect.any(String), errors: 1 });
+    expect(JSON.stringify(open)).not.toContain('satoo');
     writeFileSync(file, original);
     await holder.reload();
     expect((await health()).lastReloadError).toBeNull();

@@ -84,14 +84,28 @@ describe('GET /healthz', () => {
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({
+    expect(body).toEqual({
       status: 'ok',
-      config: { file: 'valid.yaml', hash: loaded.hash, counts: { stages: 5, people: 4, accounts: 3, contacts: 3, tokens: 2, adapters: 1 } },
+      config: { hash: loaded.hash, loadedAt: loaded.loadedAt, counts: { stages: 5, people: 4, accounts: 3, contacts: 3, teams: 2, tokens: 2, adapters: 1 } },
+      imports: [],
       lastReloadError: null,
-      store: { kind: 'sqlite', at: 'baton.db', ok: true, schemaVersion: MIGRATIONS.length, synchronous: 'full', audit: { flushMs: 5, pending: 0, dropped: 0 } },
-      notifications: { webhook: false, pending: 0, sent: 0, lastError: null },
+      store: { kind: 'sqlite', ok: true, schemaVersion: MIGRATIONS.length, synchronous: 'full', audit: { flushMs: 5, pending: 0, dropped: 0 } },
+      notifications: { webhook: false, pending: 0, sent: 0, failing: false },
     });
     expect(loaded.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('GET /v1/status (a token) has the details: file, store place, errors', async () => {
+    await expectError(await app.request('/v1/status'), 401, 'unauthorized');
+    const res = await app.request('/v1/status', { headers: bearer() });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'ok',
+      config: { file: 'valid.yaml', hash: loaded.hash, counts: { stages: 5 } },
+      lastReloadError: null,
+      store: { kind: 'sqlite', at: 'baton.db', ok: true, schemaVersion: MIGRATIONS.length, synchronous: 'full' },
+      notifications: { webhook: false, pending: 0, sent: 0, lastError: null },
+    });
   });
 });
 
@@ -108,6 +122,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/context',
       '/v1/notes/{id}',
       '/v1/openapi.json',
+      '/v1/status',
       '/v1/thanks',
       '/v1/whoami',
     ]);

@@ -35,7 +35,7 @@ interface Health {
 }
 async function storeOf(args: string[], env: Record<string, string> = {}): Promise<Health['store']> {
   serving = await spawnServe(['--port', '0', ...args], env);
-  const h = (await (await fetch(`${serving.url}/healthz`)).json()) as Health;
+  const h = (await (await fetch(`${serving.url}/v1/status`, { headers: bearer() })).json()) as Health;
   return h.store;
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DELETE_KEY_HEADER,
   NoteDeletedSchema,
   NoteResponseSchema,
   NotesPageSchema,
@@ -63,7 +64,7 @@ describe.each(STORE_KINDS)('write-back (%s store)', (kind) => {
       expect(res.status).toBe(201);
       const body = (await res.json()) as unknown;
       expect(body).toEqual({
-        note: { id: expect.stringMatching(/^\d+$/), text: '更新前に人事部長と話す', ticket: '42', author: '佐藤 健', at: '2026-05-01T09:00:00.000Z', mine: true },
+        note: { id: expect.stringMatching(/^\d+$/), text: '更新前に人事部長と話す', ticket: '42', author: '佐藤 健', at: '2026-05-01T09:00:00.000Z', mine: true, verified: true },
       });
       expect((await listNotes()).notes).toEqual([(body as { note: Note }).note]);
     });
@@ -177,22 +178,36 @@ describe.each(STORE_KINDS)('write-back (%s store)', (kind) => {
 
     it('refuses anyone else with 403, whatever author they claim', async () => {
       const note = await postNote({ text: 'by sato' });
-      expect(await expectError(await del(note.id, '?author=佐藤 健', { headers: SECOND }), 403, 'forbidden')).toMatch(/only the note's author can delete it \(written by 佐藤 健\)/);
+      expect(await expectError(await del(note.id, '?author=佐藤 健', { headers: SECOND }), 403, 'forbidden')).toBe("only 佐藤 健's own token can delete this note");
       expect((await listNotes()).notes).toHaveLength(1);
     });
 
-    it('for tokens without a person: same token and same author, from ?author= or a JSON body', async () => {
-      const a = await postNote({ text: 'a', author: 'Aiko' }, 'acme', SECOND);
-      const b = await postNote({ text: 'b', author: 'Aiko' }, 'acme', SECOND);
-      const c = await postNote({ text: 'c' }, 'acme', SECOND); // author: the token's name
-      expect(await expectError(await del(a.id, '?author=Ken', { headers: SECOND }), 403, 'forbidden')).toMatch(/written by Aiko with token "second"/);
-      expect(await expectError(await del(a.id, '', { headers: SECOND }), 403, 'forbidden')).toBeTruthy();
-      // The token person (sato) is not Aiko, even when claiming the name.
-      await expectError(await del(a.id, '?author=Aiko'), 403, 'forbidden');
-      expect((await del(a.id, `?author=${encodeURIComponent('Aiko')}`, { headers: SECOND })).status).toBe(200);
-      expect((await del(b.id, '', jsonRequest('DELETE', { author: 'Aiko' }, SECOND))).status).toBe(200);
-      expect((await del(c.id, '', { headers: SECOND })).status).toBe(200);
+    it('for tokens without a person: only the delete key given with the note, never a name (?author= or a JSON body)', async () => {
+      const post = async (body: unknown) => {
+        const res = await app.request('/v1/accounts/acme/notes', jsonRequest('POST', body, SECOND));
+        expect(res.status).toBe(201);
+        return v.parse(NoteResponseSchema, await res.json());
+      };
+      const a = await post({ text: 'a', author: 'Aiko' });
+      const b = await post({ text: 'b', author: 'Aiko' });
+      expect(a.note.verified).toBe(false);
+      expect(a.deleteKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(a.deleteKey).not.toBe(b.deleteKey);
+      // The writer's own name, through the writer's own token, deletes nothing (issue 11: forged by anyone on the team).
+      expect(await expectError(await del(a.note.id, '?author=Aiko', { headers: SECOND }), 403, 'forbidden')).toMatch(/only its delete key \(X-Baton-Delete-Key/);
+      expect((await del(b.note.id, '', jsonRequest('DELETE', { author: 'Aiko' }, SECOND))).status).toBe(403);
+      // Another note's key, or a wrong one, neither.
+      expect(await expectError(await del(a.note.id, '', { headers: { ...SECOND, [DELETE_KEY_HEADER]: b.deleteKey! } }), 403, 'forbidden')).toMatch(/the key sent is not it/);
+      await expectError(await del(a.note.id, '', { headers: { ...SECOND, [DELETE_KEY_HEADER]: 'x'.repeat(500) } }), 403, 'forbidden');
+      // The key: in the header, or the JSON body; with any valid token.
+      expect((await del(a.note.id, '', { headers: { ...SECOND, [DELETE_KEY_HEADER]: a.deleteKey! } })).status).toBe(200);
+      expect((await del(b.note.id, '', jsonRequest('DELETE', { deleteKey: b.deleteKey }, bearer()))).status).toBe(200);
       expect((await listNotes()).notes).toEqual([]);
+    });
+
+    it('a person token gets no delete key (its person deletes its notes)', async () => {
+      const res = await app.request('/v1/accounts/acme/notes', jsonRequest('POST', { text: 'x' }));
+      expect(Object.keys((await res.json()) as object)).toEqual(['note']);
     });
 
     it('a person token cannot delete a note written under another token with no person', async () => {
@@ -218,10 +233,10 @@ describe.each(STORE_KINDS)('write-back (%s store)', (kind) => {
       const res = await app.request('/v1/thanks', jsonRequest('POST', { to: 'suzuki', account: 'acme', ticket: '42', message: 'ウェビナーの資料、助かりました', from: 'ignored' }));
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({
-        thanks: { id: expect.stringMatching(/^\d+$/), to: 'suzuki', from: '佐藤 健', account: 'acme', ticket: '42', message: 'ウェビナーの資料、助かりました', at: '2026-05-01T09:00:00.000Z' },
+        thanks: { id: expect.stringMatching(/^\d+$/), to: 'suzuki', from: '佐藤 健', account: 'acme', ticket: '42', message: 'ウェビナーの資料、助かりました', at: '2026-05-01T09:00:00.000Z', verified: true },
         total: 1,
       });
-      expect((await thank({ to: 'suzuki', from: 'Aiko' }, SECOND)).thanks).toMatchObject({ from: 'Aiko', account: '', ticket: '', message: '' });
+      expect((await thank({ to: 'suzuki', from: 'Aiko' }, SECOND)).thanks).toMatchObject({ from: 'Aiko', account: '', ticket: '', message: '', verified: false });
       expect((await thank({ to: 'suzuki' }, SECOND)).total).toBe(3);
     });
 
@@ -271,7 +286,9 @@ describe.each(STORE_KINDS)('write-back (%s store)', (kind) => {
       expect((await withHook.request('/v1/thanks', jsonRequest('POST', { to: 'sato', account: 'acme', ticket: '2' }))).status).toBe(200);
       expect(await db.store.notificationStats()).toMatchObject({ pending: 1 });
       const health = (await (await withHook.request('/healthz')).json()) as { notifications: unknown };
-      expect(health.notifications).toEqual({ webhook: true, pending: 1, sent: 0, lastError: null });
+      expect(health.notifications).toEqual({ webhook: true, pending: 1, sent: 0, failing: false });
+      const status = (await (await withHook.request('/v1/status', { headers: bearer() })).json()) as { notifications: unknown };
+      expect(status.notifications).toEqual({ webhook: true, pending: 1, sent: 0, lastError: null });
     });
   });
 
@@ -284,7 +301,7 @@ describe.each(STORE_KINDS)('write-back (%s store)', (kind) => {
       await postNote({ text: 'for northwind' }, 'northwind');
       const body = await context('email=aiko.tanaka@acme.example.jp');
       expect(body.notes.map((n) => n.text)).toEqual(['note 7', 'note 6', 'note 5', 'note 4', 'note 3']);
-      expect(body.notes[0]).toEqual({ id: expect.any(String), text: 'note 7', ticket: '7', author: '佐藤 健', at: '2026-05-01T09:00:06.000Z', mine: true });
+      expect(body.notes[0]).toEqual({ id: expect.any(String), text: 'note 7', ticket: '7', author: '佐藤 健', at: '2026-05-01T09:00:06.000Z', mine: true, verified: true });
       expect((await context('email=aiko.tanaka@acme.example.jp', SECOND)).notes.every((n) => !n.mine)).toBe(true);
       expect((await context('email=x@northwind.example.com')).notes.map((n) => n.text)).toEqual(['for northwind']);
       expect((await context('email=someone@nowhere.example')).notes).toEqual([]);

@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackground, dispatch, type Background } from '../../../src/background/handlers';
 import { mayAsk } from '../../../src/background/senders';
+import { REVALIDATE_MS } from '../../../src/background/tabs';
 import { main, type ContentApp } from '../../../src/content/main';
 import { builtinAdapters } from '../../../src/content/helpdesks/index';
 import { contentEnvelope, type MessageName } from '../../../src/shared/messages';
@@ -188,5 +189,25 @@ describe('revalidating a shown relay never drops it', () => {
     expect(rec.stop()).toEqual(['stale', 'ready']);
     expect(model().error).toBeNull();
     expect(relayShown()).toBeGreaterThan(0);
+  });
+
+  it('a fresh cached answer is checked again on every view: with the API down it says offline, not ready (issue 11)', async () => {
+    clickLink('/demo/tickets/2');
+    await settled('2', 'ready'); // asked the API: a fresh answer for ticket 2 in the cache
+    clickLink('/demo/tickets/1');
+    await settled('1', 'ready');
+    networkDown = true;
+    clock += REVALIDATE_MS; // an answer checked this long ago is checked again, fresh or not
+    let before = asked;
+    clickLink('/demo/tickets/2'); // its answer is fresh (under 5 minutes old), but the API is down
+    await asksSettle(before, 2, '2', 'stale'); // the cached answer, then the check
+    expect(model().error?.kind).toBe('offline');
+    expect(relayShown()).toBeGreaterThan(0);
+    expect(root.textContent).toMatch(/retry/i);
+    networkDown = false;
+    before = asked;
+    clickLink('/demo/tickets/1');
+    await asksSettle(before, 2, '1', 'ready');
+    expect(model().error).toBeNull();
   });
 });

@@ -8,7 +8,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mountView, type ViewHandle } from '../../../src/ui/view';
 import { STATES, emptyModel, withResult, type SidebarModel } from '../../../src/ui/model';
-import { safeHref, mailtoHref } from '../../../src/ui/links';
+import { safeHref, mailtoHref } from '../../../src/shared/links';
 import { formatDate } from '../../../src/ui/i18n';
 import type { SidebarHost } from '../../../src/ui/Sidebar';
 import type { ContextResponse } from '../../../src/shared/context';
@@ -110,6 +110,39 @@ describe('ready', () => {
     expect(qa('[data-part=handoff]')).toHaveLength(0);
     expect(q('[data-part=before]')!.textContent).toContain(en.messages.noBefore);
     expect(q('[data-part=before] [data-part=you]')).not.toBeNull();
+  });
+
+  it('one broken link takes nothing else down (issue 11: mailto:%E0%A4%A blanked the relay)', async () => {
+    const data = await ask('aiko.tanaka@acme.example.jp');
+    const odd = structuredClone(data);
+    odd.before[0]!.person!.chat = 'mailto:%E0%A4%A';
+    mount().setModel(withResult(emptyModel(), { ok: true, data: odd, fetchedAt: Date.now(), stale: false }));
+    expect(qa('[data-part=before] [data-part=handoff]')).toHaveLength(data.before.length);
+    expect(qa('[data-part=after] [data-part=impact]')).toHaveLength(data.after.length);
+    expect(q(`[data-stage=${odd.before[0]!.stage.id}] a[data-action=ask][target=_blank]`)).toBeNull();
+  });
+
+  it("a stage's colour from the config colours its dot; nothing but a colour gets through", async () => {
+    const data = await ask('aiko.tanaka@acme.example.jp');
+    data.before[0]!.stage.color = '#e11d48';
+    data.before[1]!.stage.color = 'red; background: url(https://evil.example/x)';
+    mount().setModel(withResult(emptyModel(), { ok: true, data, fetchedAt: Date.now(), stale: false }));
+    const steps = qa('[data-part=before] [data-part=handoff]') as HTMLElement[];
+    expect(steps[0]!.style.getPropertyValue('--dot')).toBe('#e11d48');
+    expect(steps[1]!.style.getPropertyValue('--dot')).toBe('');
+    expect(steps[1]!.getAttribute('style') ?? '').not.toContain('evil');
+  });
+
+  it('a note written through a shared token is marked as such; one from a person token is not', async () => {
+    const data = await ask('aiko.tanaka@acme.example.jp');
+    const base = { account: data.account!.id, ticket: '', at: new Date().toISOString(), mine: false };
+    data.notes = [
+      { ...base, id: '1', text: 'typed name', author: 'Alice', verified: false },
+      { ...base, id: '2', text: 'checked name', author: '林 直子', verified: true },
+    ];
+    mount().setModel(withResult(emptyModel(), { ok: true, data, fetchedAt: Date.now(), stale: false }));
+    expect(q('[data-note="1"] [data-part=unverified]')!.textContent).toContain(en.messages.noteUnverified);
+    expect(q('[data-note="2"] [data-part=unverified]')).toBeNull();
   });
 
   it('never renders markup from data', async () => {

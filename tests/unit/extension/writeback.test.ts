@@ -96,7 +96,7 @@ describe('thanks:send', () => {
 });
 
 describe('notes', () => {
-  it('a note is written under the agent name, shows first in the cached answer, and only its writer may delete it', async () => {
+  it('a note is written under the agent name, shows first in the cached answer, and a name alone deletes nothing', async () => {
     const a = agent('Agent A');
     const b = agent('Agent B');
     await ctx(a.h);
@@ -110,8 +110,21 @@ describe('notes', () => {
     expect(seen).toMatchObject({ author: 'Agent A', mine: false });
     expect(await b.h['notes:delete']({ id: added.note.id, account: 'acme' })).toMatchObject({ ok: false, error: { status: 403 } });
 
+    // Issue 11: a name sent through a shared token deletes nothing, the writer's own name
+    // included (anyone on the team could send it): another browser of "Agent A" may not.
+    const elsewhere = agent('Agent A');
+    expect(await elsewhere.h['notes:delete']({ id: added.note.id, account: 'acme' })).toMatchObject({ ok: false, error: { status: 403, message: expect.stringContaining('delete key') } });
+    // The background that wrote it kept the note's delete key from the POST answer (in its
+    // secret store, out of the content scripts' reach) and sends it (X-Baton-Delete-Key).
     expect(await a.h['notes:delete']({ id: added.note.id, account: 'acme' })).toEqual({ ok: true, deleted: added.note.id });
     expect((await ctx(a.h)).notes.some((n) => n.id === added.note.id)).toBe(false);
+
+    // A token that names a person deletes that person's notes.
+    const h = agent('ignored', DEMO_TOKEN);
+    const own = await h.h['notes:add']({ account: 'acme', text: 'mine', ticket: '8' });
+    if (!own.ok) throw new Error(own.error.message);
+    expect(await h.h['notes:delete']({ id: own.note.id, account: 'acme' })).toEqual({ ok: true, deleted: own.note.id });
+    expect((await ctx(h.h)).notes.some((n) => n.id === own.note.id)).toBe(false);
   });
 
   it('a token that names a person writes as that person, whatever the agent name', async () => {

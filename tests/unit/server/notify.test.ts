@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/server/config';
-import { MAX_RETRY_MS, retryDelay, slackEscape, thanksMessage, webhookHost } from '../../../src/server/notify';
+import { chatSafe, MAX_RETRY_MS, retryDelay, slackEscape, thanksMessage, webhookHost } from '../../../src/server/notify';
 import type { ThanksRow } from '../../../src/server/store';
 
 const valid = readFileSync(fileURLToPath(new URL('../../fixtures/config/valid.yaml', import.meta.url)), 'utf8');
@@ -51,6 +51,27 @@ describe('thanksMessage', () => {
       text: '👏 &lt;!channel&gt; &amp; co thanked gone (closed)',
     });
     expect(slackEscape('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
+  });
+});
+
+describe('chatSafe: nothing an agent writes pings, links or hides a URL in the channel', () => {
+  const Z = '\u200b';
+  it.each([
+    ['@channel please sign in', `@${Z}channel please sign in`],
+    ['@here @everyone @all @sato', `@${Z}here @${Z}everyone @${Z}all @${Z}sato`],
+    ['<!channel> <!here|here> <@U123>', `&lt;!channel&gt; &lt;!here|here&gt; &lt;@${Z}U123&gt;`],
+    ['<https://evil.example/login|sign in again>', `&lt;https:${Z}//evil.example/login|sign in again&gt;`],
+    ['[sign in again](https://evil.example/login)', `[sign in again]${Z}(https:${Z}//evil.example/login)`],
+    ['[x] (https://e.example)', `[x]${Z} (https:${Z}//e.example)`],
+    ['see https://evil.example', `see https:${Z}//evil.example`],
+    ['mail aiko@acme.example', `mail aiko@${Z}acme.example`],
+    ['ありがとう！ 100% & <3', 'ありがとう！ 100% &amp; &lt;3'],
+  ])('%j', (input, out) => expect(chatSafe(input)).toBe(out));
+
+  it('applies to every field of a thanks message (from, ticket, message)', () => {
+    const text = thanksMessage(loaded, row({ from: '@channel', ticket: '[t](https://x.example)', message: 'hi @here\n[sign in again](https://evil.example/login)' }), 'en').text;
+    expect(text).not.toMatch(/@(channel|here)|\]\(|:\/\//);
+    expect(text.replaceAll(Z, '')).toBe('👏 @channel thanked 佐藤 健 (ticket [t](https://x.example))\n> hi @here\n> [sign in again](https://evil.example/login)');
   });
 });
 

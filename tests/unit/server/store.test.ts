@@ -238,6 +238,17 @@ describe.each(STORE_KINDS)('store (%s)', (kind: StoreKind) => {
       ]);
     });
 
+    it('keeps a note\'s delete key beside it, given to the delete check only', async () => {
+      const n = await store.addNote({ accountId: 'acme', text: 'k', ticket: '', writer: aiko, at: at(0), deleteKey: 'a'.repeat(64) });
+      expect(Object.keys(n)).not.toContain('deleteKey');
+      const seen: Array<string | null> = [];
+      expect((await store.deleteNote(n.id, (_row, key) => (seen.push(key), false))).deleted).toBe(false);
+      const plain = await store.addNote({ accountId: 'acme', text: 'p', ticket: '', writer: sato, at: at(1) });
+      await store.deleteNote(plain.id, (_row, key) => (seen.push(key), false));
+      expect(seen).toEqual(['a'.repeat(64), null]);
+      expect((await store.deleteNote(n.id, (_row, key) => key === 'a'.repeat(64))).deleted).toBe(true);
+    });
+
     it('deletes only when allowed, and never reuses an id', async () => {
       const a = await store.addNote({ accountId: 'acme', text: 'a', ticket: '', writer: sato, at: at(0) });
       expect(await store.deleteNote(a.id, () => false)).toEqual({ deleted: false, row: a });
@@ -270,11 +281,32 @@ describe.each(STORE_KINDS)('store (%s)', (kind: StoreKind) => {
         ...(notify ? { notification: (row) => ({ kind: 'thanks', body: JSON.stringify({ text: `thanks ${row.id}` }) }) } : {}),
       });
 
+    it('refuses a thanks over the writer\'s limit in the window (per person id, else per shared token), storing and queueing nothing', async () => {
+      const limit = (s: number) => ({ since: at(s - 86_400), perDay: 3, perPersonPerDay: 2 });
+      const limited = (to: string, writer: Writer, s: number) =>
+        store.addThanks({ to, writer, account: '', ticket: String(s), message: '', at: at(s), sameSince: at(s - 60), limit: limit(s), notification: () => ({ kind: 'thanks', body: '{}' }) });
+      expect((await limited('yamada', sato, 0)).created).toBe(true);
+      expect((await limited('yamada', sato, 1)).created).toBe(true);
+      expect(await limited('yamada', sato, 2)).toEqual({ created: false, row: null, limited: 'perPersonPerDay', given: 2 });
+      expect((await limited('suzuki', sato, 3)).created).toBe(true);
+      expect(await limited('kuroda', sato, 4)).toEqual({ created: false, row: null, limited: 'perDay', given: 3 });
+      // The same person through another token is the same writer; a shared token is its own.
+      expect((await limited('kuroda', { ...sato, token: 'other' }, 5)).limited).toBe('perDay');
+      const shared: Writer = { name: 'Anyone', person: null, token: 'desk' };
+      expect((await limited('yamada', shared, 6)).created).toBe(true);
+      expect((await limited('yamada', { ...shared, name: 'Someone else' }, 7)).created).toBe(true);
+      expect((await limited('yamada', { ...shared, name: 'A third name' }, 8)).limited).toBe('perPersonPerDay');
+      expect(await store.countThanks(['yamada', 'suzuki', 'kuroda'])).toEqual(new Map([['yamada', 4], ['suzuki', 1]]));
+      expect((await store.notificationStats()).pending).toBe(5);
+      // A day later the window has moved on.
+      expect((await limited('yamada', sato, 86_400)).created).toBe(true);
+    });
+
     it('counts thanks per person, a repeat within the window once', async () => {
       expect((await give('yamada', sato, 0)).created).toBe(true);
       const again = await give('yamada', sato, 59);
       expect(again.created).toBe(false);
-      expect(again.row.at).toBe('2026-05-01T09:00:00.000Z');
+      expect(again.row!.at).toBe('2026-05-01T09:00:00.000Z');
       expect((await give('yamada', sato, 60)).created).toBe(false); // exactly 60 s: still the same
       expect((await give('yamada', sato, 61)).created).toBe(true);
       expect((await give('yamada', aiko, 61)).created).toBe(true);
@@ -289,7 +321,7 @@ describe.each(STORE_KINDS)('store (%s)', (kind: StoreKind) => {
       try {
         const results = await Promise.all([store, ...others, store, ...others].map((s, i) => give('yamada', sato, i % 3, '42', true, s)));
         expect(results.filter((r) => r.created)).toHaveLength(1);
-        expect(new Set(results.map((r) => r.row.id)).size).toBe(1);
+        expect(new Set(results.map((r) => r.row!.id)).size).toBe(1);
         expect(await store.countThanks(['yamada'])).toEqual(new Map([['yamada', 1]]));
         expect((await store.notificationStats()).pending).toBe(1);
       } finally {

@@ -1,0 +1,20 @@
+/**
+ * The config worker (config-load.ts starts it): loads one config per message — parse, validate,
+ * imports — and posts back the plain result; the main thread builds the indexes (prepare()).
+ * Runs under a memory limit (resourceLimits) and a time limit (terminated by the parent).
+ */
+import { parentPort } from 'node:worker_threads';
+import { loadConfigText } from './config';
+import type { WorkerReply, WorkerRequest } from './config-load';
+
+parentPort!.on('message', (req: WorkerRequest) => {
+  void loadConfigText(req.text, req.path, req.displayName).then(
+    (result) => {
+      const reply: WorkerReply = result.ok
+        ? { id: req.id, ok: true, config: result.loaded.config, file: result.loaded.file, hash: result.loaded.hash, imports: result.loaded.imports, watch: result.loaded.watch }
+        : { id: req.id, ok: false, errors: result.errors };
+      parentPort!.postMessage(reply);
+    },
+    (err: unknown) => parentPort!.postMessage({ id: req.id, ok: false, crash: (err as Error).stack ?? String(err) } satisfies WorkerReply),
+  );
+});
