@@ -1,6 +1,7 @@
 /**
- * Where the time goes: the real server run under `node --cpu-prof` (through tsx, as
- * bin/baton.mjs runs it) on the 100k config — its start (spawn to /healthz 200) and then its time
+ * Where the time goes: the real server run under `node --cpu-prof` (from the TypeScript through
+ * tsx, BATON_TSX=1, so every function keeps its file and line; the code that runs is the same
+ * esbuild output as the built server's, only the start adds tsx's loading) on the 100k config — its start (spawn to /healthz 200) and then its time
  * under the load generator (32 connections), both from the one profile, cut by the monotonic clock.
  * Summaries go to the report; the raw profiles to bench/results/profiles/ (not committed; open
  * them in Chromium's DevTools, Performance panel, "Load profile").
@@ -42,7 +43,7 @@ export const profiles: Section = {
     const dir = join(b.tmp, 'profiles');
     mkdirSync(dir, { recursive: true });
     const spawnedUs = monotonicUs();
-    const server = await spawnBaton(cfg.file, join(b.tmp, 'profile.db'), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const server = await spawnBaton(cfg.file, join(b.tmp, 'profile.db'), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: { ...process.env, BATON_TSX: '1' } });
     const readyUs = monotonicUs();
     await gen.run({ url: server.url, shape: cfg.shape, seconds: b.seconds(3) });
     const fromUs = monotonicUs();
@@ -113,7 +114,7 @@ export const profiles: Section = {
     const fn = (n: string) => [`\`${n}\``, start.byName.get(n) ?? 0] as const;
     const lib = (place: string, what: string) => [`${what} (in ${place})`, start.within.find((r) => r.name === place)?.ms ?? 0] as const;
     const startRows = [fn('loadConfigFile'), lib('js-yaml', 'YAML parse'), fn('safeParse'), fn('crossCheck'), fn('prepare'), fn('buildIndex'), fn('openStore'), ['(garbage collector)', start.places.find((r) => r.name === '(garbage collector)')?.ms ?? 0] as const, lib('node:internal/modules', 'loading modules')].filter(([, v]) => v > 0);
-    b.line(`### The start: ${num(start.totalMs, 0)} ms from spawn to /healthz 200 on the main thread's clock, ${num(start.busyMs, 0)} ms busy, ${num(start.idleMs, 0)} ms idle (waiting: for tsx's module hooks thread${hooksStart ? `, busy ${num(hooksStart.busyMs, 0)} ms in this window` : ''}, and for I/O)`);
+    b.line(`### The start: ${num(start.totalMs, 0)} ms from spawn to /healthz 200 on the main thread's clock, ${num(start.busyMs, 0)} ms busy, ${num(start.idleMs, 0)} ms idle (through tsx, BATON_TSX=1, so lines map to the TypeScript — the built server skips tsx's share, see the startup section; waiting: for tsx's module hooks thread${hooksStart ? `, busy ${num(hooksStart.busyMs, 0)} ms in this window` : ''}, and for I/O)`);
     b.line();
     b.table(['function (inclusive)', 'ms', 'share of the start'], startRows.map(([n, v]) => [n, v.toFixed(0), `${((100 * v) / Math.max(start.totalMs, 1)).toFixed(0)} %`]));
     b.line();

@@ -1,29 +1,14 @@
 /**
  * Start time at 100k contacts: process spawn to the first `/healthz` 200, for `node bin/baton.mjs
- * serve` (the budget), the previous commit's, `npx baton serve`, and, for reference, the same
- * server bundled to plain JavaScript with esbuild (what shipping built JS would give) and tsx with
- * its compile cache off (a first start after install). Rounds alternate. Then what the start is
- * made of: Node itself, loading the server's modules (through tsx, or built), the config load.
+ * serve` (the budget: built JavaScript, build/server/, scripts/build-server.mjs), the previous
+ * commit's, `npx baton serve`, and the same from the TypeScript through tsx (BATON_TSX=1, what
+ * development runs; tsx's cache warm and off). Rounds alternate. Then what the start is made of:
+ * Node itself, loading the server's modules (built, or through tsx), the config load.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bench, Section } from './lib/harness';
 import { freePort, ROOT, run, spawnBaton, spawnServer, treeRssMb, type Proc } from './lib/procs';
 import { median, ms, num, spread } from './lib/stats';
-
-/** The server bundled to one ES module (dependencies left as imports); returns its bin. */
-export async function buildServerBundle(dir: string): Promise<string> {
-  const esbuild = await import('esbuild');
-  mkdirSync(dir, { recursive: true });
-  try {
-    await esbuild.build({ entryPoints: [join(ROOT, 'src', 'server', 'cli.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: join(dir, 'cli.mjs'), logLevel: 'silent' });
-  } finally {
-    await esbuild.stop(); // its service process would keep the bench alive
-  }
-  const bin = join(dir, 'baton.mjs');
-  writeFileSync(bin, "import { main } from './cli.mjs';\nconst code = await main(process.argv.slice(2));\nif (code !== 0) process.exit(code);\n");
-  return bin;
-}
 
 interface Starter {
   key: string;
@@ -31,7 +16,8 @@ interface Starter {
   start(config: string, db: string): Promise<Proc>;
 }
 
-const NO_TSX_CACHE = { ...process.env, TSX_DISABLE_CACHE: '1' };
+const TSX = { ...process.env, BATON_TSX: '1' };
+const TSX_NO_CACHE = { ...TSX, TSX_DISABLE_CACHE: '1' };
 
 export const startup: Section = {
   id: 'startup',
@@ -39,15 +25,15 @@ export const startup: Section = {
   async run(b: Bench) {
     const cfg = (await b.config('100k'))!;
     const base = await b.base();
-    const bundle = await buildServerBundle(join(b.tmp, 'built'));
+    await run(process.execPath, [join(ROOT, 'scripts', 'build-server.mjs'), '--quiet']); // as npm install leaves it
     const serveArgs = async (db: string) => ['serve', '--config', cfg.file, '--port', String(await freePort()), '--db', db, '--quiet'];
     const viaPort = async (command: string, args: string[], env?: NodeJS.ProcessEnv) => spawnServer(command, args, Number(args[args.indexOf('--port') + 1]), env ? { env } : {});
     const starters: Starter[] = [
       { key: 'real', label: '`node bin/baton.mjs serve`', start: (c, db) => spawnBaton(c, db) },
       ...(base ? [{ key: 'base', label: `the same, previous commit (${base.commit.slice(0, 10)})`, start: (c: string, db: string) => spawnBaton(c, db, { tree: base.dir }) }] : []),
       { key: 'npx', label: '`npx baton serve`', start: async (_c, db) => viaPort('npx', ['--no-install', 'baton', ...(await serveArgs(db))]) },
-      { key: 'tsxNoCache', label: '`node bin/baton.mjs serve`, tsx cache off (TSX_DISABLE_CACHE=1)', start: async (_c, db) => viaPort(process.execPath, [join(ROOT, 'bin', 'baton.mjs'), ...(await serveArgs(db))], NO_TSX_CACHE) },
-      { key: 'built', label: 'reference: the server bundled to JS by esbuild, `node built/baton.mjs serve`', start: async (_c, db) => viaPort(process.execPath, [bundle, ...(await serveArgs(db))]) },
+      { key: 'tsx', label: 'the same from the TypeScript through tsx (`BATON_TSX=1`, development)', start: async (_c, db) => viaPort(process.execPath, [join(ROOT, 'bin', 'baton.mjs'), ...(await serveArgs(db))], TSX) },
+      { key: 'tsxNoCache', label: 'the same, tsx cache off (`TSX_DISABLE_CACHE=1`)', start: async (_c, db) => viaPort(process.execPath, [join(ROOT, 'bin', 'baton.mjs'), ...(await serveArgs(db))], TSX_NO_CACHE) },
     ];
     const runs = new Map<string, Array<{ ms: number; rss: number }>>(starters.map((s) => [s.key, []]));
     const rounds = b.rounds(5);
@@ -72,14 +58,14 @@ export const startup: Section = {
     b.line();
     const real = median(runs.get('real')!.map((x) => x.ms));
     const npx = median(runs.get('npx')!.map((x) => x.ms));
-    b.budget({ id: 'startup.100k', what: '`node bin/baton.mjs serve` start to serving, 100k contacts (spawn to `/healthz` 200)', now: `${num(real / 1000, 2)} s (\`npx baton\` adds ${num((npx - real) / 1000, 2)} s; built JS: ${num(median(runs.get('built')!.map((x) => x.ms)) / 1000, 2)} s)`, budget: '< 1.5 s', status: real < 1500 ? 'pass' : 'miss' });
+    b.budget({ id: 'startup.100k', what: '`node bin/baton.mjs serve` start to serving, 100k contacts (spawn to `/healthz` 200)', now: `${num(real / 1000, 2)} s, built JS (\`npx baton\` adds ${num((npx - real) / 1000, 2)} s; through tsx: ${num(median(runs.get('tsx')!.map((x) => x.ms)) / 1000, 2)} s)`, budget: '< 1.5 s', status: real < 1500 ? 'pass' : 'miss' });
 
     // What a start is made of, without a config: Node alone, then Node + the server's modules.
     const parts: Array<[string, string, string[], NodeJS.ProcessEnv?]> = [
       ['node', '`node -e 0` (Node.js itself)', ['-e', '0']],
-      ['modulesTsx', '`node bin/baton.mjs --help` (+ tsx, every server module, tsx cache warm)', [join(ROOT, 'bin', 'baton.mjs'), '--help']],
-      ['modulesTsxNoCache', 'the same, tsx cache off', [join(ROOT, 'bin', 'baton.mjs'), '--help'], NO_TSX_CACHE],
-      ['modulesBuilt', '`node built/baton.mjs --help` (every server module, bundled JS)', [bundle, '--help']],
+      ['modulesBuilt', '`node bin/baton.mjs --help` (every server module, built JS)', [join(ROOT, 'bin', 'baton.mjs'), '--help']],
+      ['modulesTsx', 'the same through tsx (`BATON_TSX=1`, cache warm)', [join(ROOT, 'bin', 'baton.mjs'), '--help'], TSX],
+      ['modulesTsxNoCache', 'the same, tsx cache off', [join(ROOT, 'bin', 'baton.mjs'), '--help'], TSX_NO_CACHE],
     ];
     const partRuns = new Map<string, number[]>(parts.map((p) => [p[0], []]));
     for (let r = 0; r < b.rounds(5); r++) for (const [key, , args, env] of parts) partRuns.get(key)!.push((await run(process.execPath, args, env ? { env } : {})).ms);
@@ -92,11 +78,11 @@ export const startup: Section = {
       ['part', 'median (range)', 'share of the start'],
       [
         [parts[0]![1], `${spread(partRuns.get('node')!, 0)} ms`, `${num((100 * med('node')) / real, 0)} %`],
-        ['loading the server through tsx (cache warm) = `--help` − `node -e 0`', ms(med('modulesTsx') - med('node')), `${num((100 * (med('modulesTsx') - med('node'))) / real, 0)} %`],
-        ['… of which tsx itself = through tsx − built JS', ms(med('modulesTsx') - med('modulesBuilt')), `${num((100 * (med('modulesTsx') - med('modulesBuilt'))) / real, 0)} %`],
-        ['tsx compiling with its cache off, extra', ms(med('modulesTsxNoCache') - med('modulesTsx')), '(first start only)'],
+        ['loading the server, built JS = `--help` − `node -e 0`', ms(med('modulesBuilt') - med('node')), `${num((100 * (med('modulesBuilt') - med('node'))) / real, 0)} %`],
+        ['what tsx would add (development) = through tsx − built JS', ms(med('modulesTsx') - med('modulesBuilt')), '(not in this start)'],
+        ['tsx compiling with its cache off, extra', ms(med('modulesTsxNoCache') - med('modulesTsx')), '(not in this start)'],
         ['config load, in process (section config-load)', load === undefined ? '—' : ms(load), load === undefined ? '—' : `${num((100 * load) / real, 0)} %`],
-        ['the rest (store, listen, first /healthz; the spawn itself)', load === undefined ? '—' : ms(real - med('modulesTsx') - load), load === undefined ? '—' : `${num((100 * (real - med('modulesTsx') - load)) / real, 0)} %`],
+        ['the rest (store, listen, first /healthz; the spawn itself)', load === undefined ? '—' : ms(real - med('modulesBuilt') - load), load === undefined ? '—' : `${num((100 * (real - med('modulesBuilt') - load)) / real, 0)} %`],
       ].map((r) => r.map(String)),
     );
     for (const [key, , args] of parts) b.data(`part:${key}`, { args: args.map((a) => a.replace(ROOT, '.')), runs: partRuns.get(key) });
