@@ -293,7 +293,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     const q = readLookupQuery((name) => c.req.query(name), c.req.header('Accept-Language'), loaded);
     const answered = await answerLookup(loaded, store, c.get('token'), q, callerOf(c), log);
     c.set('logNote', answered.logNote);
-    return c.body(answered.json, 200, { 'Content-Type': 'application/json', ...contextHeaders(q.lang) });
+    return c.body(answered.json as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json', ...contextHeaders(q.lang) });
   });
 
   app.get('/v1/adapters', (c) => {

@@ -66,7 +66,7 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
   async function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): Promise<void> {
     const h = req.headers;
     let status = 200;
-    let body: string;
+    let body: string | Buffer;
     let own: Record<string, string>;
     let token: TokenEntry | undefined;
     let note = '';

@@ -57,14 +57,14 @@ interface AccountParts {
   people: string[];
   /** The store's stamp the parts were built with; undefined: build again. */
   stamp: unknown;
-  /** `"organization":…,"notes":` */
-  head: string;
+  /** `"organization":…,"notes":` (UTF-8, like every part: encoded once, not per answer) */
+  head: Buffer;
   /** `,"lang":…,"account":…,"contact":` */
-  mid: string;
+  mid: Buffer;
   /** `,"before":[…],"after":[` */
-  before: string;
+  before: Buffer;
   /** the account's rings after the contact's, `…]}` */
-  tail: string;
+  tail: Buffer;
 }
 
 /** Accounts × languages kept per config load; past it the oldest go (a big config looked up all over). */
@@ -86,7 +86,7 @@ function partsFor(loaded: LoadedConfig, account: AccountConfig | null, lang: Loc
   let parts = byConfig.get(key);
   if (!parts) {
     const body = buildContext(loaded, { by: account ? 'domain' : 'none', account, contact: null }, lang);
-    parts = { people: [...new Set(peopleOf(body).map((p) => p.id))], stamp: undefined, head: '', mid: '', before: '', tail: '' };
+    parts = { people: [...new Set(peopleOf(body).map((p) => p.id))], stamp: undefined, head: NOTHING, mid: NOTHING, before: NOTHING, tail: NOTHING };
     if (byConfig.size >= MAX_CACHED_ACCOUNTS) byConfig.delete(byConfig.keys().next().value as string);
     byConfig.set(key, parts);
   }
@@ -98,16 +98,16 @@ function serialiseParts(parts: AccountParts, loaded: LoadedConfig, account: Acco
   const body = buildContext(loaded, { by: account ? 'domain' : 'none', account, contact: null }, lang);
   for (const p of peopleOf(body)) p.thanks = thanks.get(p.id) ?? 0;
   const j = JSON.stringify;
-  parts.head = `"organization":${j(body.organization)},"self":${j(body.self)},"notes":`;
-  parts.mid = `,"lang":${j(body.lang)},"account":${j(body.account)},"contact":`;
-  parts.before = `,"before":${j(body.before)},"after":[`;
-  parts.tail = `${j(body.after).slice(1)}}`;
+  parts.head = Buffer.from(`"organization":${j(body.organization)},"self":${j(body.self)},"notes":`);
+  parts.mid = Buffer.from(`,"lang":${j(body.lang)},"account":${j(body.account)},"contact":`);
+  parts.before = Buffer.from(`,"before":${j(body.before)},"after":[`);
+  parts.tail = Buffer.from(`${j(body.after).slice(1)}}`);
   parts.stamp = stamp;
 }
 
 export interface LookupAnswer {
-  /** The answer's JSON. */
-  json: string;
+  /** The answer's JSON, UTF-8. */
+  json: Buffer;
   match: MatchResult;
   /** What the request's log line adds (empty when the log does not show info lines). */
   logNote: string;
@@ -143,13 +143,13 @@ export async function answerLookup(loaded: LoadedConfig, store: Store, token: To
   const { account, contact } = match;
   const parts = partsFor(loaded, account, q.lang);
   const read = await readStore(store, account?.id ?? null, parts.people, log);
-  let json: string;
+  let json: Buffer;
   if (read === null) {
     const body = buildContext(loaded, match, q.lang);
     for (const p of peopleOf(body)) p.thanks = 0;
     body.notes = [];
     body.writeBack = 'unavailable';
-    json = JSON.stringify(body);
+    json = Buffer.from(JSON.stringify(body));
   } else {
     if (read.stamp === undefined || read.stamp !== parts.stamp) serialiseParts(parts, loaded, account, q.lang, read.thanks, read.stamp);
     json = spliceAnswer(parts, match, loaded, read.notes, caller);
@@ -163,13 +163,23 @@ export async function answerLookup(loaded: LoadedConfig, store: Store, token: To
   return { json, match, logNote };
 }
 
-const EMPTY = '[]';
+const NOTHING = Buffer.alloc(0);
+const EMPTY = Buffer.from('[]');
+const NULL = Buffer.from('null');
+const MATCH_BY = new Map<string, Buffer>();
+const matchBy = (by: string): Buffer => {
+  let b = MATCH_BY.get(by);
+  if (!b) MATCH_BY.set(by, (b = Buffer.from(`{"match":{"by":${JSON.stringify(by)}},`)));
+  return b;
+};
 
-function spliceAnswer(parts: AccountParts, match: MatchResult, loaded: LoadedConfig, notes: readonly NoteRow[], caller: Writer): string {
-  const notesJson = notes.length === 0 ? EMPTY : JSON.stringify(notes.map((r) => noteOut(r, caller)));
-  const head = `{"match":{"by":"${match.by}"},${parts.head}${notesJson}${parts.mid}`;
-  if (!match.account) return `${head}null${parts.before}${parts.tail}`;
+/** The answer: the kept parts with what this request adds between them, joined in one copy. */
+function spliceAnswer(parts: AccountParts, match: MatchResult, loaded: LoadedConfig, notes: readonly NoteRow[], caller: Writer): Buffer {
+  const notesJson = notes.length === 0 ? EMPTY : Buffer.from(JSON.stringify(notes.map((r) => noteOut(r, caller))));
+  if (!match.account) return Buffer.concat([matchBy(match.by), parts.head, notesJson, parts.mid, NULL, parts.before, parts.tail]);
   const team = teamOf(loaded, match.account, match.contact);
-  const rings = match.contact ? JSON.stringify(contactRings(match.contact, team)) : EMPTY;
-  return `${head}${JSON.stringify(contactOut(match.contact, team))}${parts.before}${rings === EMPTY ? '' : `${rings.slice(1, -1)},`}${parts.tail}`;
+  const rings = match.contact ? JSON.stringify(contactRings(match.contact, team)) : '';
+  const contact = Buffer.from(JSON.stringify(contactOut(match.contact, team)));
+  const ringsPart = rings.length > 2 ? Buffer.from(`${rings.slice(1, -1)},`) : NOTHING;
+  return Buffer.concat([matchBy(match.by), parts.head, notesJson, parts.mid, contact, parts.before, ringsPart, parts.tail]);
 }

@@ -64,7 +64,7 @@ describe.each([true, false])('answerLookup (store gives a stamp: %s)', (withStam
           const q = { ...base, lang };
           const m = matchQuery(loaded.index, q);
           const got = await answerLookup(loaded, s.store, token, q, caller, silentLogger);
-          expect(got.json, `${JSON.stringify(base)} ${lang}`).toBe(whole(q, (m.account && s.notes.get(m.account.id)) || [], s.thanks));
+          expect(got.json.toString(), `${JSON.stringify(base)} ${lang}`).toBe(whole(q, (m.account && s.notes.get(m.account.id)) || [], s.thanks));
           expect(got.match.by).toBe(m.by);
         }
       }
@@ -88,7 +88,7 @@ describe.each([true, false])('answerLookup (store gives a stamp: %s)', (withStam
 it('answers without notes and thanks when the store fails, and marks it', async () => {
   const failing = { readForLookup: () => Promise.reject(new Error('down')), recordLookup: () => undefined } as unknown as Store;
   const q: LookupQuery = { email: 'aiko.tanaka@acme.example.jp', domain: undefined, org: undefined, ticket: undefined, lang: 'en' };
-  const got = JSON.parse((await answerLookup(loaded, failing, token, q, caller, silentLogger)).json) as ContextResponse;
+  const got = JSON.parse((await answerLookup(loaded, failing, token, q, caller, silentLogger)).json.toString()) as ContextResponse;
   expect(got.writeBack).toBe('unavailable');
   expect(got.notes).toEqual([]);
   expect(JSON.stringify(got)).toBe(JSON.stringify({ ...JSON.parse(whole(q, [], new Map())), writeBack: 'unavailable' }));
