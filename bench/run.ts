@@ -17,6 +17,7 @@ import { matching } from './matching';
 import { profiles } from './profiles';
 import { hotReload } from './reload';
 import { scale } from './scale';
+import { searchBench } from './search';
 import { soakSection } from './soak';
 import { sizes } from './sizes';
 import { startup } from './startup';
@@ -35,6 +36,7 @@ const SECTIONS: Section[] = [
   extension, // Chromium numbers (hooks until issue 9 lands)
   stores, // SQLite, PostgreSQL, 2 × PostgreSQL behind nginx
   crmImport, // a Salesforce export to a served relay
+  { id: 'search', title: 'Search: /v1/search at 100,000 contacts (issue 10)', run: (b) => searchBench(b.line) },
   soakSection, // 50 agents for 10 minutes (quick: 30 s) with config reloads, one broken (issue 11)
 ];
 

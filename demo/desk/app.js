@@ -61,6 +61,7 @@ function renderTicket(t) {
       el('header', { class: 'ticket-head' },
         el('p', { class: 'ticket-meta' }, el('span', { class: 'ticket-number' }, `#${t.id}`), ` · ${t.status} · ${t.received}`),
         el('h1', { class: 'ticket-subject' }, t.subject),
+        t.tags?.length ? el('ul', { class: 'ticket-tags', 'aria-label': 'Tags' }, ...t.tags.map((tag) => el('li', { class: 'tag' }, tag))) : null,
       ),
       el('section', { class: 'requester', 'aria-label': 'Requester' },
         el('span', { class: 'requester-name' }, t.requester.name),

@@ -8,5 +8,7 @@ export interface DemoTicket {
   /** How the requester matches the demo config: email, domain, org or none. */
   expect: 'email' | 'domain' | 'org' | 'none';
   thread: string[];
+  /** The desk's tags on the ticket (the demo adapter reads them: product areas match on them). */
+  tags?: string[];
 }
 export declare const tickets: DemoTicket[];

@@ -65,6 +65,7 @@ export const tickets = [
     subject: 'Front office results look different from last quarter',
     requester: { name: 'Grace Hill', email: 'grace.hill@lakeside-hotels.example.com', org: 'Lakeside Hotels Co., Ltd.' },
     expect: 'email',
+    tags: ['dashboards', 'results'],
     thread: [
       'Good afternoon,',
       'The engagement score for our front office dropped 12 points, but several managers say the question wording changed. Can you confirm whether the survey template was updated?',

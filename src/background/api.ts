@@ -8,6 +8,7 @@ import {
   AdaptersResponseSchema,
   ContextResponseSchema,
   ErrorResponseSchema,
+  SearchResponseSchema,
   WhoAmIResponseSchema,
   type ContextQuery,
 } from '../shared/context';
@@ -61,7 +62,7 @@ export function normalizeApiUrl(raw: string): string | null {
 
 export function contextPath(q: ContextQuery): string {
   const p = new URLSearchParams();
-  for (const k of ['email', 'domain', 'org', 'ticket', 'lang', 'author'] as const) {
+  for (const k of ['email', 'domain', 'org', 'ticket', 'subject', 'tags', 'lang', 'author'] as const) {
     const val = q[k]?.trim();
     if (val) p.set(k, val);
   }
@@ -136,3 +137,5 @@ export async function apiGet<S extends v.GenericSchema>(
 export const getContext = (t: ApiTarget, q: ContextQuery, o?: ApiOptions) => apiGet(t, contextPath(q), ContextResponseSchema, o);
 export const getWhoAmI = (t: ApiTarget, o?: ApiOptions) => apiGet(t, '/v1/whoami', WhoAmIResponseSchema, o);
 export const getAdapters = (t: ApiTarget, o?: ApiOptions) => apiGet(t, '/v1/adapters', AdaptersResponseSchema, o);
+export const getSearch = (t: ApiTarget, q: string, limit: number, o?: ApiOptions) =>
+  apiGet(t, `/v1/search?${new URLSearchParams({ q, limit: String(limit) })}`, SearchResponseSchema, o);

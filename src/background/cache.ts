@@ -36,7 +36,8 @@ export function freshness(entry: CacheEntry, now: number): Freshness {
 
 /** One key per question asked: the same customer asked in the same language shares it. */
 export function cacheKey(q: ContextQuery): string {
-  return JSON.stringify([foldQueryText(q.email), foldQueryText(q.domain), foldQueryText(q.org), q.lang ?? '']);
+  // The subject and tags pick the product area whose team leads the relay: part of the question.
+  return JSON.stringify([foldQueryText(q.email), foldQueryText(q.domain), foldQueryText(q.org), q.lang ?? '', ...(q.subject || q.tags ? [foldQueryText(q.subject), foldQueryText(q.tags)] : [])]);
 }
 
 export class ContextCache {

@@ -7,6 +7,7 @@ import { ContextCache, cacheKey, type KeyValueArea } from './cache';
 import { memorySecretStore, secretFingerprint, type SecretStore } from './secret-store';
 import { publicSettings, settingsStore, type SettingsStore } from './settings';
 import { createTabs, type RateLimit, type Tabs } from './tabs';
+import { leadHandlers } from './leads';
 import { writeBackHandlers } from './writeback';
 import type { ContextQuery, DeclaredAdapter, Locale } from '../shared/context';
 import { BUILTIN_DESKS, builtinDesks } from '../shared/desks';
@@ -103,15 +104,15 @@ export function createBackground(deps: BackgroundDeps): Background {
   };
 
   async function strings(language?: LanguageSetting): Promise<UiStrings> {
-    const setting = language ?? (await settings.read()).settings.language;
-    const lang = resolveLanguage(setting, deps.uiLanguage());
+    const saved = (await settings.read()).settings;
+    const lang = resolveLanguage(language ?? saved.language, deps.uiLanguage());
     let p = locales.get(lang);
     if (!p) {
       p = deps.loadLocale(lang).then((raw) => Object.fromEntries(Object.entries(raw).map(([k, m]) => [k, m.message])));
       p.catch(() => locales.delete(lang));
       locales.set(lang, p);
     }
-    return { lang, messages: await p };
+    return { lang, messages: await p, theme: saved.theme };
   }
 
   async function lookup(query: ContextQuery, force: boolean): Promise<LookupResult> {
@@ -326,6 +327,13 @@ export function createBackground(deps: BackgroundDeps): Background {
       await deps.openOptions();
       return { ok: true };
     },
+    ...leadHandlers({
+      target,
+      view: (tabId) => tabs.view(tabId),
+      // The page's customer again, asked afresh: the link makes them match by email now.
+      relookup: (tabId) => tabs.search(tabId, null, true),
+      ...(deps.api ? { api: deps.api } : {}),
+    }),
     // After a write the cached answers and the relays the tabs show are rewritten alike.
     ...writeBackHandlers({
       target,
@@ -384,8 +392,8 @@ export function ticketReport(raw: unknown): TicketReport | null {
   const url = str(r.url, 4000);
   if (!key || !url || !/^https?:\/\//i.test(url) || !str(desk?.id) || !str(desk?.label)) return null;
   const customer: TicketReport['customer'] = {};
-  for (const f of ['email', 'name', 'org', 'ticket', 'subject'] as const) {
-    const v = str(c[f]);
+  for (const f of ['email', 'name', 'org', 'ticket', 'subject', 'tags'] as const) {
+    const v = str(c[f], f === 'tags' ? 1000 : 500);
     if (v) customer[f] = v;
   }
   return { key, url, desk: { id: str(desk!.id)!, label: str(desk!.label)! }, customer, ...(r.reading === true ? { reading: true } : {}), ...(r.fresh === true ? { fresh: true } : {}) };

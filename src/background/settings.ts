@@ -8,9 +8,9 @@
 import type { KeyValueArea } from './cache';
 import type { SecretStore } from './secret-store';
 import { deskOrigin, type DeclaredDesk } from '../shared/desks';
-import { DISPLAYS, type DisplaySetting, type LanguageSetting, type PublicSettings, type SettingKey, type Settings, type SettingsView } from '../shared/messages';
+import { DISPLAYS, THEMES, type ThemeSetting, type DisplaySetting, type LanguageSetting, type PublicSettings, type SettingKey, type Settings, type SettingsView } from '../shared/messages';
 
-export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language', 'display'];
+export const SETTING_KEYS: SettingKey[] = ['apiUrl', 'token', 'agentName', 'language', 'display', 'theme'];
 const LOCAL_KEYS = [...SETTING_KEYS, 'disabledDesks', 'deskOrigins'];
 const LANGS: LanguageSetting[] = ['auto', 'ja', 'en'];
 
@@ -21,6 +21,7 @@ export function buildDefaults(): Settings {
     agentName: '',
     language: 'auto',
     display: 'panel',
+    theme: 'auto',
     disabledDesks: [],
     deskOrigins: [],
   };
@@ -36,6 +37,7 @@ export function sanitize(raw: Record<string, unknown>): Partial<Settings> {
     out.language = raw.language as LanguageSetting;
   }
   if (typeof raw.display === 'string' && DISPLAYS.includes(raw.display as DisplaySetting)) out.display = raw.display as DisplaySetting;
+  if (typeof raw.theme === 'string' && THEMES.includes(raw.theme as ThemeSetting)) out.theme = raw.theme as ThemeSetting;
   if (Array.isArray(raw.disabledDesks)) out.disabledDesks = raw.disabledDesks.filter((d): d is string => typeof d === 'string');
   if (Array.isArray(raw.deskOrigins)) {
     out.deskOrigins = [...new Set(raw.deskOrigins.map((o) => (typeof o === 'string' ? deskOrigin(o) : null)).filter((o): o is string => !!o))];

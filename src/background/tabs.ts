@@ -88,6 +88,9 @@ export function queryFor(c: CustomerOnPage, override: LookupOverride | null, tic
   const domain = domainOf(src.email);
   if (domain) q.domain = domain;
   if (src.org) q.org = src.org;
+  // What the ticket is about comes from the page, whoever is looked up (its product area).
+  if (c.subject) q.subject = c.subject;
+  if (c.tags) q.tags = c.tags;
   return q.email || q.org ? q : null;
 }
 
@@ -108,7 +111,7 @@ export interface Tabs {
   /** Look the tab's customer up again (Retry), also after a pause. */
   retry(tabId: number): Promise<void>;
   /** The agent typed whom to look up for the tab's ticket (null: the page's customer again). */
-  search(tabId: number, override: LookupOverride | null): Promise<void>;
+  search(tabId: number, override: LookupOverride | null, force?: boolean): Promise<void>;
   /**
    * The tab's address changed (a new page, or the page's own history). `scripted`: a content
    * script of Baton's runs there and will report (else the tab has no ticket at once).
@@ -272,14 +275,19 @@ export function createTabs(deps: TabsDeps): Tabs {
       await save(tabId, r);
       return lookup(tabId, true);
     },
-    async search(tabId, override) {
+    async search(tabId, override, force = false) {
       const r = await get(tabId);
       if (!r.ticket) return;
-      await deps.setOverride(r.ticket.key, override);
+      const key = r.ticket.key;
+      await deps.setOverride(key, override);
       r.changes = [];
       r.loads = [];
       await save(tabId, r);
-      return lookup(tabId, override !== null);
+      await lookup(tabId, override !== null || force);
+      // A search that found nobody is not pinned to the ticket: a reload shows the page's customer
+      // again (the answer stays on screen until then).
+      const after = await get(tabId);
+      if (override && after.ticket?.key === key && after.model?.state !== 'ready' && after.model?.state !== 'stale') await deps.setOverride(key, null);
     },
     async navigating(tabId, scripted) {
       const r = await get(tabId);

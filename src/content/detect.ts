@@ -1,5 +1,5 @@
 /** Which adapter handles this page: hosted desks by host pattern, loopback by URL and markup. */
-import { clean, firstEmail, firstText } from './helpdesks/read';
+import { allTexts, clean, firstEmail, firstText } from './helpdesks/read';
 import type { CustomerRead, HelpdeskAdapter } from './helpdesks/types';
 import type { DeclaredAdapter } from '../shared/context';
 import { matchPattern } from '../shared/desks';
@@ -41,6 +41,8 @@ export function fromDeclared(d: DeclaredAdapter): HelpdeskAdapter | null {
       if (name) out.name = name;
       if (org) out.org = org;
       if (subject) out.subject = subject;
+      const tags = s.tags ? allTexts(pane, s.tags) : undefined;
+      if (tags) out.tags = tags;
       return out;
     },
   };

@@ -64,12 +64,12 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
         return;
       }
       const patch: Partial<Settings> = { disabledDesks: values.disabledDesks, deskOrigins: values.deskOrigins };
-      for (const k of ['apiUrl', 'token', 'agentName', 'language', 'display'] as const) if (!isManaged(k)) (patch as Record<string, unknown>)[k] = values[k];
+      for (const k of ['apiUrl', 'token', 'agentName', 'language', 'display', 'theme'] as const) if (!isManaged(k)) (patch as Record<string, unknown>)[k] = values[k];
       const view = await call('settings:set', { settings: patch });
       setValues(view.settings);
       setManaged(view.managed);
       setSaveNote({ kind: 'ok', text: t('opt_saved') });
-      if (view.settings.language !== initial.settings.language) onLanguage(view.settings.language);
+      if (view.settings.language !== initial.settings.language || view.settings.theme !== initial.settings.theme) onLanguage(view.settings.language);
     } catch (err) {
       setSaveNote({ kind: 'bad', text: String((err as Error)?.message ?? err) });
     } finally {
@@ -178,6 +178,15 @@ function Options({ t, initial, onLanguage, saved }: { t: T; initial: SettingsVie
             <option value="auto">{t('opt_langAuto')}</option>
             <option value="ja">日本語</option>
             <option value="en">English</option>
+          </select>
+          <label for="theme">
+            {t('opt_theme')}
+            {managedNote('theme')}
+          </label>
+          <select id="theme" name="theme" value={values.theme} disabled={isManaged('theme')} onChange={(e) => set('theme', (e.target as HTMLSelectElement).value)}>
+            <option value="auto">{t('opt_themeAuto')}</option>
+            <option value="light">{t('opt_themeLight')}</option>
+            <option value="dark">{t('opt_themeDark')}</option>
           </select>
         </section>
         <section class="card" aria-labelledby="h-display">

@@ -60,8 +60,19 @@ function Popup({ t }: { t: T }) {
         </dd>
         <dt>{t('pop_customer')}</dt>
         <dd data-part="customer" class={customer ? 'ok' : 'muted'}>
-          {view === undefined ? '…' : customer ? [c.name, c.email ?? c.org].filter(Boolean).join(' · ') : t('pop_noCustomer')}
-          {m && <span class="muted small"> ({t(`state_${m.state.replace('-', '_')}_title`)})</span>}
+          {view === undefined ? '…' : customer ? (
+            <>
+              {c.name && <span class="who">{c.name}</span>}
+              {(c.email ?? c.org) && <span class="addr">{c.email ?? c.org}</span>}
+            </>
+          ) : (
+            t('pop_noCustomer')
+          )}
+          {m && (
+            <span class="muted small state" data-state-text={m.state}>
+              {t(`pop_state_${m.state.replace('-', '_')}`)}
+            </span>
+          )}
         </dd>
         <dt>{t('pop_api')}</dt>
         <dd data-part="api" class={api?.ok ? 'ok' : api ? 'bad' : 'muted'}>

@@ -20,11 +20,13 @@ import { ApiError, codeForStatus } from './errors';
 import { allowedOrigin, contextFastPath, contextHeaders, EXPOSE_HEADERS, SECURITY_HEADERS, type ShapedError } from './fast-context';
 import { fixedSource, isConfigSource, type ConfigSource } from './holder';
 import { healthOf } from './imports/report';
+import { LEAD_ROUTES, registerLeads } from './leads';
 import { silentLogger, type Logger } from './log';
 import { answerLookup, readLookupQuery } from './lookup';
 import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
-import { AuthFailures, bearerToken, findToken, logHash, RateLimiter } from './security';
+import { warmSearch } from './search';
+import { AuthFailures, bearerToken, findToken, RateLimiter } from './security';
 import { StoreFullError, StoreUnavailableError, type Store } from './store';
 import { authorParam, callerOf, registerWriteBack, WRITE_BACK_ROUTES, writerOf } from './writeback';
 
@@ -74,6 +76,7 @@ const ROUTE_METHODS: Record<string, string> = {
   '/v1/status': 'GET, HEAD',
   '/v1/openapi.json': 'GET, HEAD',
   ...WRITE_BACK_ROUTES,
+  ...LEAD_ROUTES,
 };
 
 /** What authorize looks at in a request. */
@@ -128,6 +131,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     const started = performance.now();
     c.set('loaded', source.current());
     c.set('logNote', '');
+    warmSearch(c.get('loaded')); // a new config's search index is built off this request
     await next();
     if (storeFull && c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 300 && c.get('token')) {
       log.info('store: writes succeed again (the disk has room)');
@@ -313,6 +317,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument));
 
   registerWriteBack(app, { store, now, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
+  registerLeads(app, { store, now, ...(opts.notifier ? { notifier: opts.notifier } : {}) });
 
   // Known paths, other methods.
   for (const [path, allow] of Object.entries(ROUTE_METHODS)) {

@@ -399,6 +399,55 @@ function crossCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Pro
   return problems;
 }
 
+/**
+ * References of `products:` and `leads:` (issue 10): each area's builders and owner are people
+ * of the config, its stage is known (given, or the first builder's own), ids are unique; the
+ * leads stage is a stage before support.
+ */
+function productsCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): Problem[] {
+  const problems: Problem[] = [];
+  const stages = new Map<string, string>();
+  for (const st of itemsOf(raw.stages)) if (isMapValue(st) && textOf(st.id)) stages.set(textOf(st.id)!, String(st.side));
+  const people = new Map<string, Raw>();
+  for (const p of itemsOf(raw.people)) if (isMapValue(p) && textOf(p.id)) people.set(textOf(p.id)!, p);
+  const ids = new Map<string, PathKey[]>();
+  itemsOf(raw.products).forEach((pr, i) => {
+    if (!isMapValue(pr)) return;
+    const base: PathKey[] = ['products', i];
+    const id = textOf(pr.id);
+    if (id) {
+      const first = ids.get(id);
+      if (first) problems.push({ path: [...base, 'id'], message: `product id "${id}" is used twice (first at ${formatPath(first)}, line ${lineOf(first)})` });
+      else ids.set(id, [...base, 'id']);
+    }
+    const person = (path: PathKey[], value: unknown): Raw | undefined => {
+      const pid = textOf(value);
+      if (!pid) return undefined;
+      const found = people.get(pid);
+      if (!found) problems.push({ path, message: `no person "${pid}"${hint(pid, people.keys())}` });
+      return found;
+    };
+    const builders = itemsOf(pr.builtBy);
+    if (Array.isArray(pr.builtBy) && builders.length === 0) problems.push({ path: [...base, 'builtBy'], message: 'should name at least one person (people[].id) who built it' });
+    const first = builders.map((b, j) => person([...base, 'builtBy', j], b))[0];
+    const stage = textOf(pr.stage);
+    if (stage && !stages.has(stage)) problems.push({ path: [...base, 'stage'], message: `no stage "${stage}"${hint(stage, stages.keys())}` });
+    else if (!stage && first && !textOf(first.stage)) {
+      problems.push({ path: [...base, 'builtBy', 0], message: `person "${textOf(builders[0])}" has no stage: give them one (people[].stage) or give the area a stage: (the builders' stage, like product)` });
+    }
+    if (pr.owner !== undefined) {
+      const owner = person([...base, 'owner'], pr.owner);
+      if (owner && !textOf(owner.stage)) problems.push({ path: [...base, 'owner'], message: `person "${textOf(pr.owner)}" has no stage: the owner shows with their stage (people[].stage)` });
+    }
+  });
+  if (isMapValue(raw.leads)) {
+    const stage = textOf(raw.leads.stage);
+    if (stage && !stages.has(stage)) problems.push({ path: ['leads', 'stage'], message: `no stage "${stage}"${hint(stage, stages.keys())}` });
+    else if (stage && stages.get(stage) !== 'before') problems.push({ path: ['leads', 'stage'], message: `stage "${stage}" is not before support (side: before): new leads go to a stage before support, like inside-sales` });
+  }
+  return problems;
+}
+
 /** A validated config (with any imported accounts joined in) made ready for requests. */
 export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = []): LoadedConfig {
   const stages = new Map(config.stages.map((s) => [s.id, s]));
@@ -458,7 +507,7 @@ export function parseConfig(text: string, file: string): LoadResult {
 
   const locator = new Locator(text);
   const result = v.safeParse(ConfigSchema, raw, { abortEarly: false, abortPipeEarly: true });
-  const problems = [...(result.success ? [] : schemaProblems(result.issues)), ...crossCheck(raw, (p) => locator.line(p))];
+  const problems = [...(result.success ? [] : schemaProblems(result.issues)), ...crossCheck(raw, (p) => locator.line(p)), ...productsCheck(raw, (p) => locator.line(p))];
   if (result.success && problems.length === 0) return { ok: true, loaded: prepare(result.output, file, hash) };
 
   const seen = new Set<string>();

@@ -97,3 +97,40 @@ export function domainAndParents(domain: string): string[] {
   for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join('.'));
   return out;
 }
+
+/** Hiragana as katakana (れいくさいど → レイクサイド): a search matches either script. */
+export function kanaFold(s: string): string {
+  return s.replace(/[\u3041-\u3096]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+}
+
+/**
+ * Text as search compares it: NFKC (width), lower case, Latin accents dropped (Café → cafe),
+ * hiragana as katakana. Spaces and punctuation stay (search splits words on them).
+ */
+export function foldSearch(s: string): string {
+  // ASCII needs no NFKC (an index folds 100,000 names and emails).
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  let t = s.normalize('NFKC').toLowerCase();
+  if (/[\u00c0-\u024f]/.test(t)) t = t.normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC');
+  return kanaFold(t);
+}
+
+/** Words of a text as search indexes them: folded, split at spaces, punctuation and symbols. */
+export function searchWords(s: string): string[] {
+  const f = foldSearch(s);
+  return (/^[\x00-\x7f]*$/.test(f) ? f.split(/[^a-z0-9]+/) : f.split(/[\s\p{P}\p{S}]+/u)).filter(Boolean);
+}
+
+/**
+ * A company name's words as search indexes them: folded, Japanese legal-entity words cut out
+ * (株式会社アクメ → アクメ), English ones dropped (Lakeside Hotels Co., Ltd. → lakeside, hotels);
+ * all words when nothing else is left.
+ */
+export function companyWords(name: string): string[] {
+  let s = foldSearch(name);
+  for (const word of JA_LEGAL) if (s.includes(word)) s = s.split(word).join(' ');
+  s = s.replace(/\b(\p{L})\.(?=\p{L}\b)/gu, '$1');
+  const words = s.split(/[\s\p{P}\p{S}]+/u).filter(Boolean);
+  const kept = words.filter((w) => !EN_LEGAL.has(w));
+  return kept.length > 0 ? kept : words;
+}

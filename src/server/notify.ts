@@ -17,7 +17,7 @@ import type { Locale } from '../shared/context';
 import type { LoadedConfig } from './config';
 import type { ConfigSource } from './holder';
 import { silentLogger, type Logger } from './log';
-import type { OutboxRow, Store, ThanksRow } from './store';
+import type { HandoffRow, OutboxRow, Store, ThanksRow } from './store';
 
 /** Longest wait between two tries. */
 export const MAX_RETRY_MS = 30_000;
@@ -201,4 +201,25 @@ export class Notifier {
       return e.name === 'TimeoutError' ? `no answer in ${this.timeoutMs} ms` : (e.cause?.code ?? e.message);
     }
   }
+}
+
+/** The webhook body for "Hand to sales": who handed whom to which stage's people, the ticket, the note. */
+export function handoffMessage(loaded: LoadedConfig, row: HandoffRow, lang: Locale = loaded.config.organization.defaultLocale): { text: string } {
+  const e = slackEscape;
+  const stage = loaded.stages.get(row.stage);
+  const stageLabel = stage ? (stage.label[lang] ?? stage.label[lang === 'ja' ? 'en' : 'ja'] ?? stage.id) : row.stage;
+  const to = loaded.config.people.filter((p) => p.stage === row.stage).map((p) => p.name);
+  const who = [row.name, row.email && `<${row.email}>`].filter(Boolean).join(' ');
+  const quote = `\n> ${e(row.note).replace(/\n/g, '\n> ')}`;
+  const link = row.url ? ` ${e(row.url)}` : '';
+  if (lang === 'ja') {
+    const ticket = [row.ticket && `チケット ${e(row.ticket)}`, row.subject && `「${e(row.subject)}」`].filter(Boolean).join(' ');
+    return {
+      text: `📨 ${e(row.author)} さんから${e(stageLabel)}${to.length ? `（${to.map(e).join('、')}）` : ''}へ新しいお客様: ${e(who) || '（名前なし）'}${row.org ? `・${e(row.org)}` : ''}${ticket ? `\n${ticket}${link}` : link ? `\n${link.trim()}` : ''}${quote}`,
+    };
+  }
+  const ticket = [row.ticket && `Ticket ${e(row.ticket)}`, row.subject && `“${e(row.subject)}”`].filter(Boolean).join(' ');
+  return {
+    text: `📨 ${e(row.author)} handed a new lead to ${e(stageLabel)}${to.length ? ` (${to.map(e).join(', ')})` : ''}: ${e(who) || '(no name)'}${row.org ? `, ${e(row.org)}` : ''}${ticket ? `\n${ticket}${link}` : link ? `\n${link.trim()}` : ''}${quote}`,
+  };
 }

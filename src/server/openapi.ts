@@ -65,6 +65,8 @@ export const openApiDocument = {
           { name: 'org', in: 'query', schema: { type: 'string', maxLength: 200 }, description: 'Company name as the help desk shows it.' },
           { name: 'ticket', in: 'query', schema: { type: 'string', maxLength: 200 }, description: 'Ticket id, kept in the audit trail.' },
           { name: 'lang', in: 'query', schema: { type: 'string', enum: ['ja', 'en'] }, description: 'Label language; else Accept-Language; else the config\'s organization.defaultLocale.' },
+          { name: 'subject', in: 'query', schema: { type: 'string', maxLength: 500 }, description: 'The ticket\'s subject: a product area (config `products:`) whose keyword it has puts its builders first in `before` and its owner first among the teammates.' },
+          { name: 'tags', in: 'query', schema: { type: 'string', maxLength: 1000 }, description: 'The desk\'s tags or labels, comma-separated: matched against the product areas\' `tags` and keywords.' },
         ],
         responses: {
           '200': json(ref('Context'), 'Always 200 when the query is well-formed; `match.by` is `none` and account/contact are null when nothing matched.'),
@@ -143,6 +145,64 @@ export const openApiDocument = {
         },
       },
     },
+    '/v1/search': {
+      get: {
+        summary: 'Accounts and contacts matching what the agent types',
+        description:
+          'Prefix, word and fuzzy matching (one edit) over account names, aliases and domains and contact names and emails; case, width and kana (hiragana/katakana) insensitive. Best first; `score` 1 is an exact name or email.',
+        parameters: [
+          { name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 8 } },
+        ],
+        responses: { '200': json(ref('Search'), 'Best first; empty when nothing matches.'), '400': error('q missing, empty or over 200 characters; limit out of range.'), ...authErrors },
+      },
+    },
+    '/v1/links': {
+      post: {
+        summary: '"This is <account>": link a requester\'s email to an account',
+        description: 'From then on /v1/context matches that email to the account by email (`match.linked` says who linked it). Linking it again replaces the link.',
+        requestBody: jsonBody('LinkRequest'),
+        responses: {
+          '201': json({ type: 'object', required: ['link'], properties: { link: ref('Link') } }, 'Linked.'),
+          '400': badRequest('Not an email; account missing'),
+          '404': error('No such account.'),
+          '409': error('`already_contact`: the config lists the email as a contact already.'),
+          ...writeErrors,
+          ...authErrors,
+        },
+      },
+      get: {
+        summary: 'Every link, newest first (the admin\'s export)',
+        parameters: [{ name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' }, description: '`csv`: email, account, account_name, name, ticket, linked_by, linked_at.' }],
+        responses: {
+          '200': { description: 'The links.', content: { 'application/json': { schema: { type: 'object', required: ['links'], properties: { links: { type: 'array', items: ref('Link') } } } }, 'text/csv': {} } },
+          ...authErrors,
+        },
+      },
+    },
+    '/v1/links/{email}': {
+      delete: {
+        summary: 'Remove a link',
+        parameters: [{ name: 'email', in: 'path', required: true, schema: str }],
+        responses: { '200': json({ type: 'object', properties: { deleted: str } }, 'Removed.'), '404': error('No link for that email.'), ...authErrors },
+      },
+    },
+    '/v1/handoffs': {
+      post: {
+        summary: '"Hand to sales": hand a requester Baton does not know to a stage\'s people',
+        description:
+          'Announced on `notifications.webhook` (a Slack-compatible `{ "text" }` naming the stage\'s people, the requester, the ticket and the note), queued durably with the hand-off and retried like thanks. The same writer handing the same requester to the same stage again within 60 s gets the first hand-off back with 200, sent once.',
+        requestBody: jsonBody('HandoffRequest'),
+        responses: {
+          '201': json(ref('HandoffResponse'), 'Handed off; the message is queued.'),
+          '200': json(ref('HandoffResponse'), 'The same hand-off as one given in the last 60 s; nothing new sent.'),
+          '400': badRequest('No note; a stage that is not before support or has no people'),
+          '409': error('`no_webhook`: the config has no notifications.webhook, so nobody would get it.'),
+          ...writeErrors,
+          ...authErrors,
+        },
+      },
+    },
     '/v1/openapi.json': {
       get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } }, ...authErrors } },
     },
@@ -192,7 +252,17 @@ export const openApiDocument = {
       Account: {
         type: 'object',
         required: ['id', 'name', 'employees', 'industry', 'society'],
-        properties: { id: str, name: str, employees: int, industry: str, society: str },
+        properties: {
+          id: str,
+          name: str,
+          employees: int,
+          industry: str,
+          society: str,
+          plan: { type: 'string', description: 'Account card: the plan (only when known).' },
+          renewal: { type: 'string', description: 'Account card: the next renewal, YYYY-MM-DD or YYYY-MM.' },
+          health: { type: 'string', enum: ['good', 'watch', 'at-risk'] },
+          deals: { type: 'array', items: { type: 'object', properties: { name: str, stage: str, close: str, amount: str } }, description: 'Open deals, closing soonest first.' },
+        },
       },
       Contact: {
         type: 'object',
@@ -208,7 +278,24 @@ export const openApiDocument = {
         type: 'object',
         required: ['match', 'account', 'contact', 'before', 'after'],
         properties: {
-          match: { type: 'object', required: ['by'], properties: { by: { type: 'string', enum: ['email', 'domain', 'org', 'none'] } } },
+          match: {
+            type: 'object',
+            required: ['by'],
+            properties: {
+              by: { type: 'string', enum: ['email', 'domain', 'org', 'none'] },
+              verify: { type: 'boolean', description: 'True when the match is by company name or by a free-mail domain, or the account asks for verification: "verify who this is".' },
+              reasons: { type: 'array', items: { type: 'string', enum: ['org', 'freemail', 'account'] } },
+              freemail: { type: 'string', description: 'The requester\'s free-mail domain, when that is a reason.' },
+              note: { type: 'string', description: 'The account\'s own words on how to verify (config `verify: text`).' },
+              linked: { type: 'object', properties: { by: str, at: str }, description: 'The email was linked to the account by an agent (POST /v1/links).' },
+            },
+          },
+          product: { oneOf: [{ type: 'object', properties: { id: str, name: str } }, { type: 'null' }], description: 'The product area the ticket is about (subject=, tags=).' },
+          leads: {
+            type: 'object',
+            description: 'Only when nothing matched: the stages "Hand to sales" can send the requester to.',
+            properties: { stages: { type: 'array', items: { type: 'object', properties: { id: str, label: str, people: { type: 'array', items: { type: 'object', properties: { id: str, name: str } } } } } }, default: str },
+          },
           organization: { type: 'object', properties: { name: str } },
           self: nullable('StageRef'),
           account: nullable('Account'),
@@ -280,6 +367,55 @@ export const openApiDocument = {
         required: ['thanks', 'total'],
         properties: { thanks: ref('Thanks'), total: { ...int, description: 'Thanks the person has received, this one included.' } },
       },
+      Search: {
+        type: 'object',
+        required: ['results'],
+        properties: {
+          results: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['kind', 'account', 'score'],
+              properties: {
+                kind: { type: 'string', enum: ['account', 'contact'] },
+                account: { type: 'object', required: ['id', 'name'], properties: { id: str, name: str } },
+                contact: { type: 'object', required: ['email', 'name'], properties: { email: str, name: str } },
+                score: { type: 'number', minimum: 0, maximum: 1 },
+              },
+            },
+          },
+        },
+      },
+      LinkRequest: {
+        type: 'object',
+        required: ['email', 'account'],
+        properties: { email: str, account: { type: 'string', description: 'accounts[].id' }, name: { type: 'string', maxLength: 100 }, ticket: { type: 'string', maxLength: 200 }, author: { type: 'string', maxLength: 100 } },
+      },
+      Link: {
+        type: 'object',
+        required: ['email', 'account', 'name', 'ticket', 'by', 'at'],
+        properties: { email: str, account: str, name: str, ticket: str, by: str, at: { type: 'string', format: 'date-time' } },
+      },
+      HandoffRequest: {
+        type: 'object',
+        required: ['stage', 'note'],
+        properties: {
+          stage: { type: 'string', description: 'A stage before support with people (see `leads` in /v1/context).' },
+          note: { type: 'string', minLength: 1, maxLength: 2000 },
+          email: str,
+          name: str,
+          org: str,
+          ticket: str,
+          subject: { type: 'string', maxLength: 500 },
+          url: { type: 'string', description: 'The ticket\'s address (http/https; others are dropped).' },
+          author: { type: 'string', maxLength: 100 },
+        },
+      },
+      HandoffResponse: {
+        type: 'object',
+        required: ['handoff'],
+        properties: { handoff: { type: 'object', properties: { id: str, stage: ref('StageRef'), to: { type: 'array', items: str }, at: { type: 'string', format: 'date-time' } } } },
+      },
       Adapter: {
         type: 'object',
         required: ['id', 'label', 'urlPattern', 'selectors'],
@@ -287,7 +423,7 @@ export const openApiDocument = {
           id: str,
           label: str,
           urlPattern: { type: 'string', description: 'JavaScript regular expression; a named group `ticket` gives the ticket id.' },
-          selectors: { type: 'object', properties: { email: str, name: str, org: str, subject: str, pane: str } },
+          selectors: { type: 'object', properties: { email: str, name: str, org: str, subject: str, tags: str, pane: str } },
         },
       },
       Adapters: { type: 'object', required: ['adapters'], properties: { adapters: { type: 'array', items: ref('Adapter') } } },

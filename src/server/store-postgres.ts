@@ -30,11 +30,15 @@ import {
   AuditBatcher,
   diskFullReason,
   displayStore,
+  sameHandoff,
   sameWriter,
   StoreFullError,
   StoreUnavailableError,
   type AuditRow,
+  type HandoffRow,
+  type LinkRow,
   type LookupEvent,
+  type NewHandoff,
   type NewThanks,
   type NoteRow,
   type NotificationStats,
@@ -115,6 +119,37 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX thanks_from_person ON thanks (from_person, at);
   CREATE INDEX thanks_from_token ON thanks (token, at);
   `,
+  `
+  -- "This is <account>": requester emails agents linked to an account (issue 10).
+  CREATE TABLE links (
+    email         text PRIMARY KEY,    -- normalised: lower case
+    account_id    text NOT NULL,
+    name          text NOT NULL DEFAULT '',
+    ticket        text NOT NULL DEFAULT '',
+    author        text NOT NULL,
+    author_person text,
+    token         text NOT NULL,
+    at            timestamptz NOT NULL
+  );
+
+  -- "Hand to sales": unknown requesters handed to a stage's people; each queues an outbox row.
+  CREATE TABLE handoffs (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stage         text NOT NULL,
+    email         text NOT NULL DEFAULT '',
+    name          text NOT NULL DEFAULT '',
+    org           text NOT NULL DEFAULT '',
+    ticket        text NOT NULL DEFAULT '',
+    subject       text NOT NULL DEFAULT '',
+    url           text NOT NULL DEFAULT '',
+    note          text NOT NULL,
+    author        text NOT NULL,
+    author_person text,
+    token         text NOT NULL,
+    at            timestamptz NOT NULL
+  );
+  CREATE INDEX handoffs_recent ON handoffs (stage, email, at);
+  `,
 ];
 
 /**
@@ -157,6 +192,8 @@ const PING_TIMEOUT_MS = 1500;
 
 const NOTE_COLUMNS = 'id, account_id AS "accountId", text, ticket, author, author_person AS "authorPerson", token, at';
 const THANKS_COLUMNS = 'id, to_person AS "to", from_name AS "from", from_person AS "fromPerson", token, account_id AS account, ticket, message, at';
+const LINK_COLUMNS = 'email, account_id AS "accountId", name, ticket, author, author_person AS "authorPerson", token, at';
+const HANDOFF_COLUMNS = 'id, stage, email, name, org, ticket, subject, url, note, author, author_person AS "authorPerson", token, at';
 const OUTBOX_COLUMNS = 'id, kind, ref_id AS "refId", body, created_at AS "createdAt", attempts, next_at AS "nextAt", last_error AS "lastError", sent_at AS "sentAt"';
 
 type Dated<T> = Omit<T, 'at'> & { at: Date };
@@ -270,6 +307,30 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
     }) as Promise<AddThanksResult>;
   }
 
+  async function addHandoff(h: NewHandoff): Promise<{ created: boolean; row: HandoffRow }> {
+    return sql.begin(async (tx) => {
+      // One requester and stage at a time, across instances: the check below sees every earlier hand-off.
+      await tx`SELECT pg_advisory_xact_lock(hashtext(${`handoff:${h.stage}`}), hashtext(${h.email}))`;
+      const recent = await tx.unsafe<Dated<HandoffRow>[]>(`SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE stage = $1 AND email = $2 AND at >= $3 ORDER BY id DESC`, [
+        h.stage,
+        h.email,
+        h.sameSince.toISOString(),
+      ]);
+      const same = recent.find((r) => sameHandoff(iso(r), h));
+      if (same) return { created: false, row: iso(same) };
+      const w = h.writer;
+      const [inserted] = await tx.unsafe<Dated<HandoffRow>[]>(
+        `INSERT INTO handoffs (stage, email, name, org, ticket, subject, url, note, author, author_person, token, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${HANDOFF_COLUMNS}`,
+        [h.stage, h.email, h.name, h.org, h.ticket, h.subject, h.url, h.note, w.name, w.person, w.token, h.at.toISOString()],
+      );
+      const row = iso(inserted!);
+      const n = h.notification(row);
+      await tx`INSERT INTO outbox (kind, ref_id, body, created_at, next_at) VALUES (${n.kind}, ${row.id}, ${n.body}, ${h.at.toISOString()}::timestamptz, ${h.at.getTime()}::bigint)`;
+      return { created: true, row };
+    }) as Promise<{ created: boolean; row: HandoffRow }>;
+  }
+
   let closed: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -356,6 +417,30 @@ export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}
       );
       return { notes: row!.notes, thanks: new Map(Object.entries(row!.thanks)) };
     },
+    async linkEmail(l) {
+      const [row] = await guard(() =>
+        sql.unsafe<Dated<LinkRow>[]>(
+          `INSERT INTO links (email, account_id, name, ticket, author, author_person, token, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (email) DO UPDATE SET account_id = excluded.account_id, name = excluded.name, ticket = excluded.ticket,
+             author = excluded.author, author_person = excluded.author_person, token = excluded.token, at = excluded.at
+           RETURNING ${LINK_COLUMNS}`,
+          [l.email, l.accountId, l.name, l.ticket, l.writer.name, l.writer.person, l.writer.token, l.at.toISOString()],
+        ),
+      );
+      return iso(row!);
+    },
+    async findLink(email) {
+      const rows = await guard(() => sql.unsafe<Dated<LinkRow>[]>(`SELECT ${LINK_COLUMNS} FROM links WHERE email = $1`, [email]));
+      return rows[0] ? iso(rows[0]) : undefined;
+    },
+    async listLinks() {
+      return (await guard(() => sql.unsafe<Dated<LinkRow>[]>(`SELECT ${LINK_COLUMNS} FROM links ORDER BY at DESC, email`))).map(iso);
+    },
+    async deleteLink(email) {
+      return (await guard(() => sql`DELETE FROM links WHERE email = ${email}`)).count > 0;
+    },
+    addHandoff: (h) => guard(() => addHandoff(h)),
+
     async nextNotification() {
       const rows = await guard(() => sql.unsafe(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1`));
       const row = rows[0] as Parameters<typeof outboxOut>[0] | undefined;

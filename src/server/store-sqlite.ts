@@ -28,9 +28,13 @@ import { silentLogger } from './log';
 import {
   AuditBatcher,
   diskFullReason,
+  sameHandoff,
   sameWriter,
   StoreFullError,
   type AuditRow,
+  type HandoffRow,
+  type LinkRow,
+  type NewHandoff,
   type LookupEvent,
   type NoteRow,
   type NotificationStats,
@@ -111,6 +115,39 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
       -- Thanks per writer and day (thanksLimit): by person, or by shared token.
       CREATE INDEX thanks_from_person ON thanks (from_person, at);
       CREATE INDEX thanks_from_token ON thanks (token, at);
+    `);
+  },
+  (db) => {
+    db.exec(`
+      -- "This is <account>": requester emails agents linked to an account (issue 10).
+      CREATE TABLE links (
+        email         TEXT PRIMARY KEY,   -- normalised: lower case
+        account_id    TEXT NOT NULL,
+        name          TEXT NOT NULL DEFAULT '',
+        ticket        TEXT NOT NULL DEFAULT '',
+        author        TEXT NOT NULL,
+        author_person TEXT,
+        token         TEXT NOT NULL,
+        at            TEXT NOT NULL
+      );
+
+      -- "Hand to sales": unknown requesters handed to a stage's people; each queues an outbox row.
+      CREATE TABLE handoffs (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        stage         TEXT NOT NULL,
+        email         TEXT NOT NULL DEFAULT '',
+        name          TEXT NOT NULL DEFAULT '',
+        org           TEXT NOT NULL DEFAULT '',
+        ticket        TEXT NOT NULL DEFAULT '',
+        subject       TEXT NOT NULL DEFAULT '',
+        url           TEXT NOT NULL DEFAULT '',
+        note          TEXT NOT NULL,
+        author        TEXT NOT NULL,
+        author_person TEXT,
+        token         TEXT NOT NULL,
+        at            TEXT NOT NULL
+      );
+      CREATE INDEX handoffs_recent ON handoffs (stage, email, at);
     `);
   },
 ];
@@ -206,6 +243,33 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
        FROM outbox`,
   );
   const one = db.prepare('SELECT 1 AS ok');
+
+  const LINK_COLUMNS = 'email, account_id AS accountId, name, ticket, author, author_person AS authorPerson, token, at';
+  const upsertLink = db.prepare(
+    `INSERT INTO links (email, account_id, name, ticket, author, author_person, token, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (email) DO UPDATE SET account_id = excluded.account_id, name = excluded.name, ticket = excluded.ticket,
+       author = excluded.author, author_person = excluded.author_person, token = excluded.token, at = excluded.at`,
+  );
+  const linkByEmail = db.prepare(`SELECT ${LINK_COLUMNS} FROM links WHERE email = ?`);
+  const allLinks = db.prepare(`SELECT ${LINK_COLUMNS} FROM links ORDER BY at DESC, email`);
+  const removeLink = db.prepare('DELETE FROM links WHERE email = ?');
+  const HANDOFF_COLUMNS = 'id, stage, email, name, org, ticket, subject, url, note, author, author_person AS authorPerson, token, at';
+  const insertHandoff = db.prepare(
+    'INSERT INTO handoffs (stage, email, name, org, ticket, subject, url, note, author, author_person, token, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const handoffById = db.prepare(`SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE id = ?`);
+  const recentHandoffs = db.prepare(`SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE stage = ? AND email = ? AND at >= ? ORDER BY id DESC`);
+  const addHandoff = db.transaction((h: NewHandoff): { created: boolean; row: HandoffRow } => {
+    const same = (recentHandoffs.all(h.stage, h.email, h.sameSince.toISOString()) as HandoffRow[]).find((r) => sameHandoff(r, h));
+    if (same) return { created: false, row: same };
+    const w = h.writer;
+    const at = h.at.toISOString();
+    const id = Number(insertHandoff.run(h.stage, h.email, h.name, h.org, h.ticket, h.subject, h.url, h.note, w.name, w.person, w.token, at).lastInsertRowid);
+    const row = handoffById.get(id) as HandoffRow;
+    const n = h.notification(row);
+    enqueue.run(n.kind, id, n.body, at, h.at.getTime());
+    return { created: true, row };
+  });
 
   // Writes take the write lock up front (BEGIN IMMEDIATE): a check and its write see the same
   // data, also against another process on the same file.
@@ -366,6 +430,16 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     countThanks: (people) => later(() => countThanks(people)),
     readsAtOnce: true,
     readForLookup: (accountId, people, notes) => later(() => readForLookup(accountId, people, notes)),
+
+    linkEmail: (l) =>
+      later(() => {
+        db.transaction(() => upsertLink.run(l.email, l.accountId, l.name, l.ticket, l.writer.name, l.writer.person, l.writer.token, l.at.toISOString())).immediate();
+        return linkByEmail.get(l.email) as LinkRow;
+      }),
+    findLink: (email) => later(() => linkByEmail.get(email) as LinkRow | undefined),
+    listLinks: () => later(() => allLinks.all() as LinkRow[]),
+    deleteLink: (email) => later(() => removeLink.run(email).changes > 0),
+    addHandoff: (h) => later(() => addHandoff.immediate(h)),
 
     nextNotification: () => later(() => oldestPending.get() as OutboxRow | undefined),
     claimNotification: (id, now, leaseUntil) => later(() => claim.run(leaseUntil, id, now).changes === 1),

@@ -114,6 +114,55 @@ export function overThanksLimit(given: { all: number; toOne: number }, limit: No
   return null;
 }
 
+/** "This is <account>": an agent linked a requester's email to an account (read by /v1/context). */
+export interface LinkRow {
+  /** Normalised (lower case). */
+  email: string;
+  accountId: string;
+  /** The requester's name as the desk showed it. */
+  name: string;
+  ticket: string;
+  author: string;
+  authorPerson: string | null;
+  token: string;
+  at: string;
+}
+
+/** "Hand to sales": an unknown requester handed to a stage's people (announced on the webhook). */
+/** What a hand-off says: to which stage, about whom, on which ticket. */
+export interface HandoffFields {
+  stage: string;
+  email: string;
+  name: string;
+  org: string;
+  ticket: string;
+  subject: string;
+  url: string;
+  note: string;
+}
+
+export interface HandoffRow extends HandoffFields {
+  id: number;
+  author: string;
+  authorPerson: string | null;
+  token: string;
+  at: string;
+}
+
+export interface NewHandoff extends HandoffFields {
+  writer: Writer;
+  at: Date;
+  /** The same writer handing the same requester (or ticket) to the same stage at or after this is the same hand-off. */
+  sameSince: Date;
+  /** The notification queued with it (in the same transaction). */
+  notification: (row: HandoffRow) => { kind: string; body: string };
+}
+
+/** True when two hand-offs are the same one given twice (a double click, a retry). */
+export function sameHandoff(row: HandoffRow, h: Pick<NewHandoff, 'stage' | 'email' | 'ticket' | 'writer'>): boolean {
+  return row.stage === h.stage && row.email === h.email && row.ticket === h.ticket && sameWriter(row, h.writer);
+}
+
 export interface NotificationStats {
   pending: number;
   sent: number;
@@ -173,6 +222,16 @@ export interface Store {
    * between calls: read them, never change them.
    */
   readForLookup(accountId: string | null, people: readonly string[], notes: number): Promise<{ notes: readonly NoteRow[]; thanks: Map<string, number>; stamp?: number }>;
+
+  /** Links a requester's email to an account (replacing an earlier link of that email). */
+  linkEmail(link: { email: string; accountId: string; name: string; ticket: string; writer: Writer; at: Date }): Promise<LinkRow>;
+  /** The link of a (normalised) email, if any. */
+  findLink(email: string): Promise<LinkRow | undefined>;
+  /** Every link, newest first (the admin's export). */
+  listLinks(): Promise<LinkRow[]>;
+  deleteLink(email: string): Promise<boolean>;
+  /** Records a hand-off and queues its notification, unless the same one was given since `sameSince`. */
+  addHandoff(h: NewHandoff): Promise<{ created: boolean; row: HandoffRow }>;
 
   /** The oldest notification not sent yet (due or not). */
   nextNotification(): Promise<OutboxRow | undefined>;

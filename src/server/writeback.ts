@@ -99,7 +99,7 @@ function deleteKeyMatches(stored: string | null, presented: string | undefined):
 }
 
 /** The JSON body as an object; 415 for another content type, 400 for bad JSON. */
-async function jsonObject(c: Context<AppEnv>, optional = false): Promise<Record<string, unknown>> {
+export async function jsonObject(c: Context<AppEnv>, optional = false): Promise<Record<string, unknown>> {
   const type = c.req.header('Content-Type');
   const text = await c.req.text();
   if (optional && text.trim() === '') return {};
@@ -117,14 +117,14 @@ async function jsonObject(c: Context<AppEnv>, optional = false): Promise<Record<
   return body as Record<string, unknown>;
 }
 
-function parse<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+export function parse<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, input, { abortPipeEarly: true });
   if (!result.success) throw new ApiError(400, 'bad_request', result.issues.map((i) => i.message).join('; '));
   return result.output;
 }
 
 /** A whole number in [min, max] from the query, or `fallback` when absent. */
-function intParam(c: Context<AppEnv>, name: string, min: number, max: number, fallback?: number): number | undefined {
+export function intParam(c: Context<AppEnv>, name: string, min: number, max: number, fallback?: number): number | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);

@@ -206,12 +206,29 @@ export const StageConfigSchema = map({
   ),
 });
 
+/** A person's title: text, or { en: …, ja: … } so each UI language gets its own ('' when absent). */
+export const TitleSchema = v.optional(
+  v.pipe(
+    v.nullable(
+      v.union(
+        [
+          v.pipe(v.union([v.string(), v.number()]), v.transform((s) => String(s).trim())),
+          v.strictObject({ en: v.optional(v.pipe(v.string(), v.trim())), ja: v.optional(v.pipe(v.string(), v.trim())) }),
+        ],
+        (i) => `should be text, or { en: …, ja: … }, not ${showValue(i.input)}`,
+      ),
+    ),
+    v.transform((t): string | { en?: string; ja?: string } => t ?? ''),
+  ),
+  '',
+);
+
 export const PersonConfigSchema = map({
   id: idSchema,
   name: nonEmptyText('a name'),
   email: v.optional(emailSchema),
   stage: v.optional(idSchema),
-  title: optText(),
+  title: TitleSchema,
   chat: v.optional(linkSchema, ''),
 });
 
@@ -241,6 +258,20 @@ export const ContactConfigSchema = map({
   role: optText(),
 });
 
+/** How an account is doing, as the account card shows it (imports map Green/Yellow/Red and scores to these). */
+export const HEALTH_LEVELS = ['good', 'watch', 'at-risk'] as const;
+export type HealthLevel = (typeof HEALTH_LEVELS)[number];
+
+/** An open deal on the account card: what is being sold or renewed now. */
+export const DealConfigSchema = map({
+  name: nonEmptyText('a deal name'),
+  stage: optText(),
+  /** When it is expected to close. */
+  close: v.optional(dateSchema, ''),
+  /** Its value as the CRM writes it (free text: "¥1,200,000", "$12k"). */
+  amount: optText(),
+});
+
 export const AccountConfigSchema = map({
   id: idSchema,
   name: nonEmptyText('a company name'),
@@ -253,6 +284,60 @@ export const AccountConfigSchema = map({
   next: optList(NextConfigSchema),
   teams: optList(TeamConfigSchema),
   contacts: optList(ContactConfigSchema),
+  /** Account card (optional): the plan, the renewal date, health, open deals. */
+  plan: v.optional(v.pipe(v.union([v.string(), v.number()], want('text')), v.transform((s) => String(s).trim()))),
+  renewal: v.optional(dateSchema),
+  health: v.optional(v.picklist(HEALTH_LEVELS, want(`one of ${HEALTH_LEVELS.join(', ')}`))),
+  deals: v.optional(list(DealConfigSchema)),
+  /**
+   * Changes on this account need the requester verified first (a bank, a hospital): true, or
+   * text saying how (「登録電話番号へ折り返して確認」). The sidebar shows it before the relay.
+   */
+  verify: v.optional(
+    v.pipe(
+      v.union([v.boolean(), v.string()], want('true, or text saying how to verify')),
+      v.transform((x) => (typeof x === 'string' ? x.trim() || true : x)),
+    ),
+  ),
+});
+
+/** A product keyword: text (case- and width-insensitive; whole words for Latin text), or /a regex/flags. */
+export const KeywordSchema = v.pipe(
+  v.union([v.string(), v.number()], want('text or /a regular expression/')),
+  v.transform((s) => String(s).trim()),
+  v.check((s) => s !== '', 'should not be empty'),
+  v.check(
+    (s) => {
+      const m = /^\/(.+)\/([a-z]*)$/s.exec(s);
+      if (!m) return true;
+      try {
+        new RegExp(m[1]!, m[2]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    (i) => `${showValue(i.input)} is not a valid /regular expression/flags`,
+  ),
+);
+
+/**
+ * A product area (`products:`): who built it and who takes its bugs. A ticket whose subject has
+ * one of its keywords (or whose desk tags include one of them or of its `tags`) shows the
+ * builders first in "before" and the owner among the teammates "after".
+ */
+export const ProductConfigSchema = map({
+  id: idSchema,
+  name: LabelSchema,
+  keywords: optList(KeywordSchema),
+  /** Desk tags or labels that mean this area (compared like keywords, whole tags). */
+  tags: optList(nonEmptyText('a tag')),
+  /** people[].id of who built it; the first is named on the hand-off. */
+  builtBy: list(idSchema),
+  /** people[].id of who takes its bugs and requests. */
+  owner: v.optional(idSchema),
+  /** The builders' stage, when the first builder's own `stage` is not it. */
+  stage: v.optional(idSchema),
 });
 
 export const TokenConfigSchema = map({
@@ -287,6 +372,8 @@ export const AdapterConfigSchema = map({
     name: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
     org: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
     subject: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
+    /** Each tag or label of the ticket (its text): product areas match on them. */
+    tags: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
     pane: v.optional(nonEmptyText('a CSS selector', FIELD_MAX.selector)),
   }),
 });
@@ -390,6 +477,12 @@ export const ConfigSchema = map({
   adapters: optList(AdapterConfigSchema),
   /** CRM exports whose accounts, contacts, people and hand-offs join the config's (docs/import.md). */
   imports: optList(ImportConfigSchema),
+  /** Product areas: who built what a ticket is about, and who takes its bugs. */
+  products: optList(ProductConfigSchema),
+  /** More free-mail domains (added to the built-in list): a match there says "verify who this is". */
+  freemail: optList(domainSchema),
+  /** Where "Hand to sales" sends an unknown requester by default: `leads: { stage: inside-sales }`. */
+  leads: v.optional(map({ stage: idSchema })),
   /** Where thanks are announced: `notifications: { webhook: https://hooks.slack.com/… }`. */
   notifications: v.optional(
     v.pipe(
@@ -410,3 +503,5 @@ export type TokenConfig = v.InferOutput<typeof TokenConfigSchema>;
 export type ImportConfig = v.InferOutput<typeof ImportConfigSchema>;
 export type HandoffConfig = v.InferOutput<typeof HandoffConfigSchema>;
 export type NextConfig = v.InferOutput<typeof NextConfigSchema>;
+export type ProductConfig = v.InferOutput<typeof ProductConfigSchema>;
+export type DealConfig = v.InferOutput<typeof DealConfigSchema>;

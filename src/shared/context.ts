@@ -55,12 +55,22 @@ export const ImpactSchema = v.object({
 });
 export type Impact = v.InferOutput<typeof ImpactSchema>;
 
+/** An open deal on the account card. */
+export const DealSchema = v.object({ name: v.string(), stage: v.string(), close: v.string(), amount: v.string() });
+export type Deal = v.InferOutput<typeof DealSchema>;
+
 export const AccountSchema = v.object({
   id: v.string(),
   name: v.string(),
   employees: v.number(),
   industry: v.string(),
   society: v.string(),
+  /** Account card (issue 10), each only when the config or an import has it. */
+  plan: v.optional(v.string()),
+  /** YYYY-MM-DD (or YYYY-MM): the next renewal; the sidebar counts down to it, or says overdue. */
+  renewal: v.optional(v.string()),
+  health: v.optional(v.picklist(['good', 'watch', 'at-risk'])),
+  deals: v.optional(v.array(DealSchema)),
 });
 export type Account = v.InferOutput<typeof AccountSchema>;
 
@@ -182,8 +192,41 @@ export const DELETE_KEY_HEADER = 'X-Baton-Delete-Key';
 export const ThanksResponseSchema = v.object({ thanks: ThanksSchema, total: v.number() });
 export type ThanksResponse = v.InferOutput<typeof ThanksResponseSchema>;
 
+/** Why a match asks the agent to verify who the requester is. */
+export const VERIFY_REASONS = ['org', 'freemail', 'account'] as const;
+export type VerifyReason = (typeof VERIFY_REASONS)[number];
+
+export const MatchSchema = v.object({
+  by: v.picklist(MATCH_KINDS),
+  /**
+   * True when the match is by company name or by a free-mail domain, or the account asks for
+   * changes to be verified: the sidebar says "verify who this is" before the relay.
+   */
+  verify: v.optional(v.boolean()),
+  /** What makes it uncertain (with verify): org, freemail, account. */
+  reasons: v.optional(v.array(v.picklist(VERIFY_REASONS))),
+  /** The requester's email domain when it is a free-mail one (anyone can have an address there). */
+  freemail: v.optional(v.string()),
+  /** The account's own words on how to verify (config `verify: text`). */
+  note: v.optional(v.string()),
+  /** The email was linked to the account by an agent ("This is <account>"), not listed in the config. */
+  linked: v.optional(v.object({ by: v.string(), at: v.string() })),
+});
+export type Match = v.InferOutput<typeof MatchSchema>;
+
+/** A product area a ticket is about (config `products:`). */
+export const ProductRefSchema = v.object({ id: v.string(), name: v.string() });
+
+/** Where "Hand to sales" can send an unknown requester: the before-stages with people. */
+export const LeadStagesSchema = v.object({
+  stages: v.array(v.object({ id: v.string(), label: v.string(), people: v.array(v.object({ id: v.string(), name: v.string() })) })),
+  /** The stage chosen by default (config `leads.stage`, else inside sales or sales). */
+  default: v.string(),
+});
+export type LeadStages = v.InferOutput<typeof LeadStagesSchema>;
+
 export const ContextResponseSchema = v.object({
-  match: v.object({ by: v.picklist(MATCH_KINDS) }),
+  match: MatchSchema,
   /** The vendor running Baton (config `organization`). */
   organization: v.optional(v.object({ name: v.string() }), { name: '' }),
   /** The stage with `side: self` (support): where the "you are here" marker goes. */
@@ -198,6 +241,10 @@ export const ContextResponseSchema = v.object({
   writeBack: v.optional(v.literal('unavailable')),
   /** Locale the labels are in. */
   lang: v.optional(v.picklist(LOCALES), 'en'),
+  /** The product area the ticket is about (its builders lead `before`), when one matched. */
+  product: v.optional(v.nullable(ProductRefSchema)),
+  /** Nothing matched: where "Hand to sales" can send this requester. */
+  leads: v.optional(LeadStagesSchema),
 });
 export type ContextResponse = v.InferOutput<typeof ContextResponseSchema>;
 
@@ -210,7 +257,79 @@ export interface ContextQuery {
   lang?: Locale;
   /** The agent's name, so the answer marks their own notes (`mine`); the background adds it. */
   author?: string;
+  /** The ticket's subject: product areas are matched on it. */
+  subject?: string;
+  /** The desk's tags or labels on the ticket, comma-separated. */
+  tags?: string;
 }
+
+/** `GET /v1/search?q=&limit=`: accounts and contacts, best first. */
+export const SearchResultSchema = v.object({
+  kind: v.picklist(['account', 'contact']),
+  account: v.object({ id: v.string(), name: v.string() }),
+  contact: v.optional(v.object({ email: v.string(), name: v.string() })),
+  /** 0–1: 1 is an exact name or email. */
+  score: v.number(),
+});
+export type SearchResult = v.InferOutput<typeof SearchResultSchema>;
+export const SearchResponseSchema = v.object({ results: v.array(SearchResultSchema) });
+export type SearchResponse = v.InferOutput<typeof SearchResponseSchema>;
+export const SEARCH_MAX_CHARS = 200;
+export const SEARCH_LIMIT_DEFAULT = 8;
+export const SEARCH_LIMIT_MAX = 50;
+
+/** `POST /v1/links`: "This is <account>" — the requester's email belongs to that account. */
+export const LinkRequestSchema = v.object({
+  email: v.pipe(
+    v.string('email should be text'),
+    v.transform((s) => s.trim()),
+    v.check((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && s.length <= 320, 'email should be an email address'),
+  ),
+  account: v.pipe(v.string('account should be an account id'), v.transform((s) => s.trim()), v.check((s) => s.length >= 1 && s.length <= 200, 'account should be an account id')),
+  name: optionalText('name', AUTHOR_MAX_CHARS),
+  ticket: optionalText('ticket', TICKET_MAX_CHARS),
+  author: optionalText('author', AUTHOR_MAX_CHARS),
+}, missingField);
+export type LinkRequest = v.InferInput<typeof LinkRequestSchema>;
+
+export const LinkSchema = v.object({
+  email: v.string(),
+  account: v.string(),
+  /** The requester's name as the desk showed it. */
+  name: v.string(),
+  ticket: v.string(),
+  /** Who linked it. */
+  by: v.string(),
+  at: v.string(),
+});
+export type Link = v.InferOutput<typeof LinkSchema>;
+export const LinkResponseSchema = v.object({ link: LinkSchema });
+export const LinksResponseSchema = v.object({ links: v.array(LinkSchema) });
+
+/** `POST /v1/handoffs`: "Hand to sales" — an unknown requester handed to a stage's people through the webhook. */
+export const HandoffRequestSchema = v.object({
+  stage: v.pipe(v.string('stage should be a stage id'), v.transform((s) => s.trim()), v.check((s) => s.length >= 1 && s.length <= 200, 'stage should be a stage id')),
+  note: v.pipe(
+    v.string('note should be text'),
+    v.transform((s) => s.trim()),
+    v.check((s) => chars(s) >= 1, 'note should not be empty'),
+    v.check((s) => chars(s) <= NOTE_MAX_CHARS, `note should be at most ${NOTE_MAX_CHARS.toLocaleString('en')} characters`),
+  ),
+  email: optionalText('email', 320),
+  name: optionalText('name', AUTHOR_MAX_CHARS),
+  org: optionalText('org', 200),
+  ticket: optionalText('ticket', TICKET_MAX_CHARS),
+  subject: optionalText('subject', 500),
+  /** The ticket's address (http/https only; anything else is dropped). */
+  url: optionalText('url', 2000),
+  author: optionalText('author', AUTHOR_MAX_CHARS),
+}, missingField);
+export type HandoffRequest = v.InferInput<typeof HandoffRequestSchema>;
+
+export const HandoffResponseSchema = v.object({
+  handoff: v.object({ id: v.string(), stage: StageRefSchema, to: v.array(v.string()), at: v.string() }),
+});
+export type HandoffResponse = v.InferOutput<typeof HandoffResponseSchema>;
 
 /** An adapter an admin declares in the config (PRODUCT.md, `adapters:`). */
 export const DeclaredAdapterSchema = v.object({
@@ -222,6 +341,7 @@ export const DeclaredAdapterSchema = v.object({
     name: v.optional(v.string()),
     org: v.optional(v.string()),
     subject: v.optional(v.string()),
+    tags: v.optional(v.string()),
     /** The element that holds the ticket; the sidebar waits for it. */
     pane: v.optional(v.string()),
   }),

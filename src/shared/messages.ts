@@ -3,7 +3,7 @@
  * request and response. The background is the only part that talks to the API; content
  * scripts, the options page and the popup talk to it only through these messages.
  */
-import type { ContextQuery, ContextResponse, DeclaredAdapter, Locale, Note, Thanks, WhoAmIResponse } from './context';
+import type { ContextQuery, ContextResponse, DeclaredAdapter, HandoffResponse, Link, Locale, Note, SearchResult, Thanks, WhoAmIResponse } from './context';
 import type { CustomerOnPage, TabView } from './view';
 
 /** Why a lookup could not give a fresh answer. The sidebar's data-state follows from it. */
@@ -32,6 +32,10 @@ export type LanguageSetting = 'auto' | Locale;
 export type DisplaySetting = 'panel' | 'inline';
 export const DISPLAYS: DisplaySetting[] = ['panel', 'inline'];
 
+/** The views' colours: as the system says (auto), or always light or dark. */
+export type ThemeSetting = 'auto' | 'light' | 'dark';
+export const THEMES: ThemeSetting[] = ['auto', 'light', 'dark'];
+
 /** Settings as the options page sees them. The token never leaves background/options. */
 export interface Settings {
   apiUrl: string;
@@ -39,6 +43,7 @@ export interface Settings {
   agentName: string;
   language: LanguageSetting;
   display: DisplaySetting;
+  theme: ThemeSetting;
   /** Help desks switched off by the agent, by adapter id. */
   disabledDesks: string[];
   /**
@@ -48,7 +53,7 @@ export interface Settings {
   deskOrigins: string[];
 }
 
-export type SettingKey = 'apiUrl' | 'token' | 'agentName' | 'language' | 'display';
+export type SettingKey = 'apiUrl' | 'token' | 'agentName' | 'language' | 'display' | 'theme';
 
 /** What the content script may know about settings: no token. */
 export interface PublicSettings {
@@ -85,6 +90,15 @@ export interface BackgroundProtocol {
   'thanks:send': [{ to: string; account?: string; ticket?: string }, WriteResult<{ thanks: Thanks; total: number }>];
   'notes:add': [{ account: string; text: string; ticket?: string }, WriteResult<{ note: Note }>];
   'notes:delete': [{ id: string; account?: string }, WriteResult<{ deleted: string }>];
+  /** The search box's suggestions (`GET /v1/search`): accounts and contacts, best first. */
+  'search:run': [{ q: string; limit?: number }, WriteResult<{ results: SearchResult[] }>];
+  /**
+   * "This is <account>": link the requester of the tab's ticket to an account (the background
+   * adds their email, name and the ticket from what the page showed), then look them up again.
+   */
+  'links:add': [{ tabId: number; account: string }, WriteResult<{ link: Link }>];
+  /** "Hand to sales": the requester of the tab's ticket, handed to a stage's people with a note. */
+  'handoffs:send': [{ tabId: number; stage: string; note: string }, WriteResult<HandoffResponse>];
   /** Everything a content script needs to start, in one round trip (no token, no relay inside). */
   'content:init': [{ origin: string }, ContentInit];
   /** The inline sidebar's per-site state (collapsed, width). */
@@ -139,6 +153,8 @@ export interface LookupOverride {
 export interface UiStrings {
   lang: Locale;
   messages: Record<string, string>;
+  /** The theme setting, so every view draws in the agent's colours (absent: auto). */
+  theme?: ThemeSetting;
 }
 
 export interface ContentInit {

@@ -17,6 +17,8 @@ export interface CustomerOnPage {
   org?: string;
   ticket?: string;
   subject?: string;
+  /** The desk's tags or labels, comma-separated. */
+  tags?: string;
 }
 
 export interface SidebarModel {

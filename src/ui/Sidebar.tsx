@@ -3,16 +3,23 @@
  * customer of the ticket on the tab. Pure rendering from a SidebarModel, the same in the side
  * panel and in the inline frame; the host page wires the actions to the background.
  */
-import type { ContextResponse, Impact, Note, Person } from '../shared/context';
+import { useState } from 'preact/hooks';
+import type { ContextResponse, Impact, Note, Person, SearchResult } from '../shared/context';
 import type { LookupOverride, SidebarUi } from '../shared/messages';
+import { AccountCard, GlanceStrip, TrustBadge, Unbroken, VerifyWarning } from './glance';
 import { formatAge, formatDate, formatNumber, type T } from './i18n';
-import { isEmail, mailtoHref, safeHref } from '../shared/links';
+import { mailtoHref, safeHref } from '../shared/links';
 import { impactLabel, orderedImpacts, type SidebarModel } from './model';
+import { HandOffForm, SearchBox, type HandOffActions } from './search';
 import type { WriteBack } from './write';
 
-export interface SidebarActions {
+export interface SidebarActions extends HandOffActions {
   retry(): void;
   search(o: LookupOverride): void;
+  /** Search suggestions (through the background); [] when the API does not answer. */
+  suggest(q: string): Promise<SearchResult[]>;
+  /** "This is <account>": the page's requester belongs to this account from now on. */
+  link(account: string): void;
   clearOverride(): void;
   openOptions(): void;
   /** Inline only: collapse to the slim tab, or open again. */
@@ -106,14 +113,18 @@ function Step({ stage, at, person, note, t, w, attrs }: { stage: { id: string; l
       </div>
       {person && (
         <div class="row person">
-          <span>
+          <span class="who">
             <strong>{person.name}</strong>
-            {person.title && <span class="muted"> · {person.title}</span>}
+            {person.title && <span class="title muted">{person.title}</span>}
           </span>
           <PersonLinks person={person} t={t} w={w} />
         </div>
       )}
-      {note && <p class="note">{note}</p>}
+      {note && (
+        <p class="note">
+          <Unbroken text={note} />
+        </p>
+      )}
     </li>
   );
 }
@@ -132,7 +143,11 @@ function ImpactItem({ i, d, t, w }: { i: Impact; d: ContextResponse; t: T; w?: W
           {i.count > 0 && i.level !== 'contact' && <span class="count">{t('peopleCount', formatNumber(i.count, t.lang))}</span>}
         </div>
         {impactLabel(i, d, t) && <div class="label">{impactLabel(i, d, t)}</div>}
-        {i.note && <p class="note">{i.note}</p>}
+        {i.note && (
+          <p class="note">
+            <Unbroken text={i.note} />
+          </p>
+        )}
       </div>
     </li>
   );
@@ -149,32 +164,23 @@ function Skeleton({ t }: { t: T }) {
   );
 }
 
-function SearchForm({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'actions'>) {
-  const submit = (e: Event) => {
-    e.preventDefault();
-    const v = String(new FormData(e.currentTarget as HTMLFormElement).get('search') ?? '').trim();
-    if (v) actions.search(isEmail(v) ? { email: v } : { org: v });
-  };
+function SearchForm({ model, t, actions, autoFocus = false }: Pick<SidebarProps, 'model' | 't' | 'actions'> & { autoFocus?: boolean }) {
   return (
-    <form class="search" data-part="search-form" onSubmit={submit} key={model.customer?.ticket}>
-      <label for="baton-search">{t('searchLabel')}</label>
-      <div class="row">
-        <input id="baton-search" name="search" defaultValue={model.override?.email ?? model.override?.org ?? ''} placeholder={t('searchPlaceholder')} autocomplete="off" />
-        <button type="submit">{t('searchButton')}</button>
-      </div>
+    <>
+      <SearchBox key={model.customer?.ticket} t={t} actions={actions} initial={model.override?.email ?? model.override?.org ?? ''} autoFocus={autoFocus} />
       {model.override && (
-        <button type="button" class="link" onClick={actions.clearOverride}>
+        <button type="button" class="link small" onClick={actions.clearOverride}>
           {t('searchReset')}
         </button>
       )}
-    </form>
+    </>
   );
 }
 
-function searched(model: SidebarModel, t: T): string {
+function searched(model: SidebarModel, t: T): string | null {
   const q = model.query;
   const parts = [q?.email, q?.org && !q.email ? q.org : undefined, !q?.email && !q?.org ? q?.domain : undefined].filter(Boolean);
-  return parts.length ? parts.join(' · ') : t('nothingOnPage');
+  return parts.length ? t('state_not_found_body', parts.join(' · ')) : null;
 }
 
 function Message({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'actions'>) {
@@ -193,12 +199,13 @@ function Message({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'acti
   }
   const detail = model.error?.message;
   return (
-    <div class="message" role={s === 'loading' ? undefined : 'status'}>
+    <div class={`message message-${s}`} role={s === 'loading' ? undefined : 'status'} data-part={s === 'not-found' ? 'unknown' : undefined}>
       <h3>{t(`state_${s.replace('-', '_')}_title`)}</h3>
       {s === 'not-found' ? (
         <>
-          <p>{t('state_not_found_body', searched(model, t))}</p>
+          <p>{searched(model, t) ?? t('nothingOnPage')}</p>
           <SearchForm model={model} t={t} actions={actions} />
+          {model.data?.leads && !model.override && <HandOffForm leads={model.data.leads} t={t} actions={actions} subject={model.customer?.subject ?? ''} />}
         </>
       ) : (
         <p>{t(`state_${s.replace('-', '_')}_body`)}</p>
@@ -219,16 +226,30 @@ function Message({ model, t, actions }: Pick<SidebarProps, 'model' | 't' | 'acti
 }
 
 /** Under "you are here": what was done and what the next person should know. */
-function NoteForm({ t, w, ticket }: { t: T; w: WriteBack; ticket: string }) {
+function NoteForm({ t, w }: { t: T; w: WriteBack }) {
+  // One "Add a note" line until the agent clicks it; it stays open while it holds text.
+  const [open, setOpen] = useState(false);
   return (
-    <form class="note-form" data-part="note-form" key={ticket} onSubmit={(e) => (e.preventDefault(), w.addNote(e.currentTarget as HTMLFormElement))}>
-      <label for="baton-note">{t('noteLabel')}</label>
+    <form
+      class={open || w.state.noteError ? 'note-form open' : 'note-form'}
+      data-part="note-form"
+      onSubmit={(e) => (e.preventDefault(), w.addNote(e.currentTarget as HTMLFormElement))}
+      onFocusIn={() => setOpen(true)}
+      onFocusOut={(e) => {
+        const form = e.currentTarget as HTMLFormElement;
+        const area = form.elements.namedItem('note') as HTMLTextAreaElement | null;
+        if (!area?.value.trim() && !form.contains(e.relatedTarget as Node | null)) setOpen(false);
+      }}
+    >
+      <label for="baton-note" class="sr">
+        {t('noteLabel')}
+      </label>
       <textarea
         id="baton-note"
         name="note"
-        rows={3}
+        rows={open ? 3 : 1}
         maxLength={2000}
-        placeholder={t('notePlaceholder')}
+        placeholder={open ? t('notePlaceholder') : t('noteAdd')}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.preventDefault(), (e.currentTarget as HTMLTextAreaElement).form?.requestSubmit());
         }}
@@ -238,9 +259,11 @@ function NoteForm({ t, w, ticket }: { t: T; w: WriteBack; ticket: string }) {
           {w.state.noteError}
         </p>
       )}
-      <button type="submit" disabled={w.state.busy.has('note')}>
-        {t('noteSave')}
-      </button>
+      {open && (
+        <button type="submit" disabled={w.state.busy.has('note')}>
+          {t('noteSave')}
+        </button>
+      )}
     </form>
   );
 }
@@ -285,15 +308,16 @@ function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
   return (
     <>
       {model.state === 'stale' && (
-        <p class="banner" role="status">
-          {t(model.error ? 'staleOffline' : 'staleCached', model.fetchedAt ? formatAge(model.fetchedAt, now, t.lang) : '')}
+        <p class={model.error ? 'banner warn' : 'banner'} role="status" data-part="stale">
+          <span>{t(model.error ? 'staleOffline' : 'staleCached', model.fetchedAt ? formatAge(model.fetchedAt, now, t.lang) : '')}</span>
           {model.error && (
-            <button type="button" class="link" onClick={actions.retry}>
+            <button type="button" class="retry" onClick={actions.retry}>
               {t('retry')}
             </button>
           )}
         </p>
       )}
+      <VerifyWarning d={d} t={t} />
       <section data-part="before" aria-labelledby="baton-before">
         <h3 id="baton-before">
           {t('beforeTitle')} <span class="sub">{t('beforeSub')}</span>
@@ -309,12 +333,23 @@ function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
               <strong>{t('youAreHere')}</strong>
               <span class="stage">{self?.label || t('support')}</span>
             </div>
-            {w && d.account && <NoteForm t={t} w={w} ticket={model.customer?.ticket ?? ''} />}
+            {w && d.account && <NoteForm key={model.customer?.ticket ?? ''} t={t} w={w} />}
             {d.notes.length > 0 && (
               <ol class="notes" data-part="notes" aria-label={t('notesTitle')}>
-                {d.notes.map((n) => (
-                  <NoteItem n={n} t={t} w={w} now={now} />
-                ))}
+                <NoteItem n={d.notes[0]!} t={t} w={w} now={now} />
+                {d.notes.length > 1 && (
+                  // The latest note shows; older ones on a click (they would push "after" down).
+                  <li class="more">
+                    <details>
+                      <summary class="small">{t('notesMore', formatNumber(d.notes.length - 1, t.lang))}</summary>
+                      <ol class="notes">
+                        {d.notes.slice(1).map((n) => (
+                          <NoteItem n={n} t={t} w={w} now={now} />
+                        ))}
+                      </ol>
+                    </details>
+                  </li>
+                )}
               </ol>
             )}
           </li>
@@ -348,17 +383,39 @@ function Relay({ model, t, now, actions, write: w }: Omit<SidebarProps, 'ui'>) {
   );
 }
 
-function Header({ model, t }: Pick<SidebarProps, 'model' | 't'>) {
+function Header({ model, t, now, actions, relay }: Pick<SidebarProps, 'model' | 't' | 'now' | 'actions'> & { relay: boolean }) {
   const d = model.data;
   const c = model.customer;
   const name = d?.contact?.name || c?.name || d?.contact?.email || c?.email || '';
   const sub = [d?.contact?.team?.name, d?.contact?.role, d?.account?.name || (d ? '' : c?.org)].filter(Boolean);
-  const by = model.override && d ? 'typed' : d?.match.by;
+  // A customer found by what the agent typed or chose, while the page shows an email the config
+  // does not know: "This is <account>" remembers that email for the account.
+  const canLink = relay && !!model.override && !!c?.email && !!d?.account && d.match.by !== 'email';
+  // Not the right customer? The same search as on "not found", on a click.
+  const [searching, setSearching] = useState(false);
   return (
     <div class="customer">
       {name && <div class="name">{name}</div>}
       {sub.length > 0 && <div class="muted">{sub.join(' · ')}</div>}
-      {by && by !== 'none' && <span class="badge" data-match={by}>{t(`matchBy_${by}`)}</span>}
+      {relay && d && (
+        <div class="badges">
+          <TrustBadge model={model} t={t} />
+          <button type="button" class="link small" data-action="search-toggle" aria-expanded={searching} onClick={() => setSearching(!searching)}>
+            {t('searchOther')}
+          </button>
+        </div>
+      )}
+      {relay && searching && <SearchForm model={model} t={t} actions={actions} autoFocus />}
+      {canLink && (
+        <div class="link-account" data-part="link-account">
+          <button type="button" class="primary small" data-action="link-account" onClick={() => actions.link(d!.account!.id)}>
+            {t('linkAccount', d!.account!.name)}
+          </button>
+          <p class="small muted">{t('linkAccountHelp', c!.email!, d!.account!.name)}</p>
+        </div>
+      )}
+      {relay && d && <GlanceStrip d={d} t={t} />}
+      {relay && d?.account && <AccountCard account={d.account} t={t} now={now} />}
     </div>
   );
 }
@@ -430,25 +487,31 @@ export function Sidebar({ model, t, ui, now, actions, write, host = 'frame' }: S
         )}
       </header>
       <div class="scroll">
-        <Header model={model} t={t} />
+        <Header model={model} t={t} now={now} actions={actions} relay={!!hasRelay} />
         {model.state === 'loading' ? <Skeleton t={t} /> : hasRelay ? <Relay model={model} t={t} now={now} actions={actions} write={write} /> : <Message model={model} t={t} actions={actions} />}
       </div>
       <footer class="foot">
         <span class="muted small">
-          {write?.state.status ? '' : model.fetchedAt && hasRelay ? t('updated', formatAge(model.fetchedAt, now, t.lang)) : model.desk ? model.desk.label : ''}
+          {write?.state.status ? '' : model.fetchedAt && hasRelay ? updated(model.fetchedAt, now, t) : model.desk ? model.desk.label : ''}
           <span class="flash" role="status">
             {write?.state.status}
           </span>
         </span>
         {write && hasRelay && (
-          <button type="button" class="icon" data-action="copy-relay" onClick={write.copy} title={t('copyRelayHelp')} aria-label={t('copyRelay')}>
+          <button type="button" class="copy" data-action="copy-relay" onClick={write.copy} title={t('copyRelayHelp')}>
             <Icon d={COPY} />
+            <span>{t('copyRelay')}</span>
           </button>
         )}
         <SettingsButton t={t} actions={actions} />
       </footer>
     </aside>
   );
+}
+
+/** "Updated just now" (たった今更新), else "Updated 2 min ago" (2 分前に更新). */
+function updated(at: number, now: number, t: T): string {
+  return Math.abs(now - at) < 45_000 ? t('updatedNow') : t('updated', formatAge(at, now, t.lang));
 }
 
 function SettingsButton({ t, actions }: Pick<SidebarProps, 't' | 'actions'>) {

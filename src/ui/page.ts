@@ -2,7 +2,7 @@
  * What the extension's own pages share (options, popup, the side panel, the inline frame):
  * messages to the background, UI strings, and the browser's side panel.
  */
-import type { LookupError, Request } from '../shared/messages';
+import type { LookupError, Request, UiStrings } from '../shared/messages';
 import { send } from '../shared/runtime';
 import { makeT, type T } from './i18n';
 
@@ -13,7 +13,17 @@ export const call = send;
 export async function loadStrings(language?: Request<'messages:get'>['language']): Promise<T> {
   const s = await call('messages:get', language ? { language } : {});
   document.documentElement.lang = s.lang;
+  applyTheme(document, s);
   return makeT(s);
+}
+
+/**
+ * The agent's theme on an extension page: `data-theme` light or dark sets the pages'
+ * color-scheme (their colours are light-dark() pairs); auto leaves it to the system.
+ */
+export function applyTheme(doc: Document, s: UiStrings): void {
+  if (s.theme === 'light' || s.theme === 'dark') doc.documentElement.dataset.theme = s.theme;
+  else delete doc.documentElement.dataset.theme;
 }
 
 /** An API error in plain words. */

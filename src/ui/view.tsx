@@ -10,7 +10,7 @@ import { runtime } from '../shared/runtime';
 import { VIEW_PORT, type SidebarModel, type TabView, type ViewHello, type ViewWatch } from '../shared/view';
 import type { SidebarUi, UiStrings, ViewPush } from '../shared/messages';
 import { makeT, type T } from './i18n';
-import { call } from './page';
+import { applyTheme, call } from './page';
 import { NoTicket, Sidebar, type SidebarActions, type SidebarHost } from './Sidebar';
 import { createWriteBack, type Send } from './write';
 
@@ -47,6 +47,20 @@ export function mountView(opts: ViewOptions): ViewHandle {
     retry: () => ask(send('view:retry', { tabId: tabId() })),
     search: (override) => ask(send('view:search', { tabId: tabId(), override })),
     clearOverride: () => ask(send('view:search', { tabId: tabId(), override: null })),
+    suggest: async (q) => {
+      const r = await send('search:run', { q }).catch(() => null);
+      return r?.ok ? r.results : [];
+    },
+    link: (account) => {
+      void send('links:add', { tabId: tabId(), account }).then(
+        (r) => write.say(r.ok ? t('linked', model?.data?.account?.name ?? account) : t('linkFailed', r.error.message)),
+        (e: unknown) => write.say(t('linkFailed', String((e as Error)?.message ?? e))),
+      );
+    },
+    handOff: async (stage, note) => {
+      const r = await send('handoffs:send', { tabId: tabId(), stage, note }).catch((e: unknown) => ({ ok: false as const, error: { kind: 'offline' as const, message: String((e as Error)?.message ?? e) } }));
+      return r.ok ? { ok: true, to: r.handoff.to, stage: r.handoff.stage.label } : { ok: false, message: r.error.message };
+    },
     openOptions: () => ask(send('options:open', {})),
     toggle: () => {
       ui = { ...ui, collapsed: !ui.collapsed };
@@ -106,6 +120,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
     setStrings(s) {
       t = makeT(s);
       doc.documentElement.lang = s.lang;
+      applyTheme(doc, s);
       draw();
     },
     destroy() {
@@ -124,6 +139,7 @@ export async function startView(opts: { host: SidebarHost; watch: () => Promise<
   const root = opts.root ?? document.getElementById('app')!;
   const [strings, watch] = await Promise.all([call('messages:get', {}), opts.watch()]);
   document.documentElement.lang = strings.lang;
+  applyTheme(document, strings);
   const handle = mountView({ root, host: opts.host, strings });
   const connect = () => {
     const port = runtime()!.connect({ name: VIEW_PORT });

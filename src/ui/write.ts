@@ -13,6 +13,8 @@ export type Send = <K extends MessageName>(type: K, payload: Request<K>) => Prom
 
 /** The API's window for "the same thanks again" (THANKS_DEDUPE_MS; not imported: keeps valibot out). */
 const THANKS_WINDOW_MS = 60_000;
+/** Notes "Copy relay" carries: the latest ones. */
+const COPIED_NOTES = 3;
 /** Notes a context answer carries (the API's latest 5). */
 const SHOWN_NOTES = 5;
 
@@ -33,6 +35,8 @@ export interface WriteBack {
   addNote(form: HTMLFormElement): void;
   deleteNote(id: string): void;
   copy(): void;
+  /** Show and announce a short confirmation or failure in the footer. */
+  say(s: string): void;
   /** mailto: with the ticket's subject and link filled in, or null without a valid address. */
   mailHref(p: Person): string | null;
 }
@@ -64,10 +68,16 @@ export function relayMarkdown(m: SidebarModel, t: T, url: string): string {
   const count = (n: number) => (n > 0 ? ` (${t('peopleCount', formatNumber(n, t.lang))})` : '');
   const note = (s: string) => (s ? ` — ${md(s)}` : '');
   const lines = [`**Baton**: ${who.join(' · ')}`];
+  if (d.match.verify) lines.push(`⚠ ${t('verifyTitle')}`);
   if (subject || link) lines.push(link ? `[${subject || link}](${link})` : subject);
   lines.push('', `**${t('beforeTitle')}** (${t('beforeSub')})`);
   for (const h of d.before) lines.push(`- ${md(h.stage.label)}: ${md(h.person?.name ?? '')}${h.at ? ` (${h.at})` : ''}${note(h.note)}`);
-  lines.push(`- **${t('youAreHere')}: ${md(d.self?.label || t('support'))}**`, '', `**${t('afterTitle')}** (${t('afterSub')})`);
+  lines.push(`- **${t('youAreHere')}: ${md(d.self?.label || t('support'))}**`);
+  // The latest notes for the next person, as the sidebar shows them under "you are here".
+  for (const n of d.notes.slice(0, COPIED_NOTES)) {
+    lines.push(`  - ${md(n.text)} (${[n.author, n.ticket ? t('noteTicket', n.ticket) : '', n.at.slice(0, 10)].filter(Boolean).map(md).join(', ')})`);
+  }
+  lines.push('', `**${t('afterTitle')}** (${t('afterSub')})`);
   for (const i of orderedImpacts(d.after)) {
     const head = i.level === 'teammate' ? `${t('level_teammate')}${i.stage ? ` (${md(i.stage.label)})` : ''}` : t(`level_${i.level}`);
     const label = impactLabel(i, d, t);
@@ -110,6 +120,7 @@ export function createWriteBack(deps: WriteDeps): WriteBack {
 
   return {
     state,
+    say,
     thankedNow: (p) => now() - (state.thanked.get(thankKey(p)) ?? -Infinity) < THANKS_WINDOW_MS,
     thank(p) {
       const t = deps.t();

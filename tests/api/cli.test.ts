@@ -29,7 +29,7 @@ describe('baton check', () => {
   it('checks the demo config', async () => {
     const r = await run(['check', 'baton.config.yaml']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^baton\.config\.yaml: OK — \d+ stages, 12 people, 8 accounts, \d+ contacts/);
+    expect(r.stdout).toMatch(/^baton\.config\.yaml: OK — \d+ stages, 14 people, 8 accounts, \d+ contacts/);
   });
 
   it('exits non-zero and prints every error with file:line:col and field', async () => {

@@ -95,12 +95,17 @@ describe('baton serve with imports', () => {
 
     // Salesforce (BOM files, a cp932 Contact.csv, a quoted multi-line note with CRLF inside).
     expect(await context('email=Miho.Takahashi@sakura-logi.example.jp&lang=ja')).toEqual({
-      match: { by: 'email' },
+      match: { by: 'email', verify: false, reasons: [] },
+      product: null,
       organization: { name: 'Test Vendor' },
       self: { id: 'support', label: 'サポート', color: '' },
       notes: [],
       lang: 'ja',
-      account: { id: 'salesforce-001000000000001AAA', name: '株式会社さくら物流', employees: 2300, industry: '運輸業', society: '' },
+      // The account card from the export: the open renewal opportunity gives the renewal date.
+      account: {
+        id: 'salesforce-001000000000001AAA', name: '株式会社さくら物流', employees: 2300, industry: '運輸業', society: '',
+        renewal: '2025-06-30', deals: [{ name: 'さくら物流 更新', stage: 'Negotiation', close: '2025-06-30', amount: '' }],
+      },
       contact: { email: 'miho.takahashi@sakura-logi.example.jp', name: '高橋 美穂', role: '人事部長', team: { name: '人事部', members: 2 } },
       before: [
         { stage: { id: 'marketing', label: 'マーケティング', color: '' }, person: person('salesforce-user-005000000000002AAA', '鈴木 美咲', 'misaki.suzuki@vendor.example', 'Marketing Manager'), at: '2024-04-10', note: 'Webinar · ウェビナー「若手が辞めない職場のつくり方」' },
@@ -117,7 +122,11 @@ describe('baton serve with imports', () => {
 
     // HubSpot, joined with the YAML account by domain: YAML's name, industry and sales hand-off win.
     const emma = await context('email=emma.clark@northwind.example.com&lang=en');
-    expect(emma.account).toEqual({ id: 'northwind', name: 'Northwind Trading', employees: 1340, industry: 'Wholesale trade', society: '' });
+    expect(emma.account).toEqual({
+      id: 'northwind', name: 'Northwind Trading', employees: 1340, industry: 'Wholesale trade', society: '',
+      // The account card from HubSpot's open deal (its Amount, and as a renewal its close date).
+      renewal: '2025-04-01', deals: [{ name: 'Northwind renewal', stage: 'Sales Pipeline · Contract sent', close: '2025-04-01', amount: '12,000' }],
+    });
     expect(emma.contact).toEqual({ email: 'emma.clark@northwind.example.com', name: 'Emma Clark', role: 'HR Business Partner', team: null });
     expect(emma.before.map((h) => [h.stage.id, h.person?.name ?? null, h.at, h.note])).toEqual([
       ['marketing', null, '2024-02-12', 'Paid Search · Google Ads'],

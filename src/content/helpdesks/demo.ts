@@ -2,7 +2,7 @@
  * The demo desk `npm start` serves at http://127.0.0.1:8787/demo/ (demo/desk): a small SPA
  * with ticket URLs /demo/tickets/<id> and one `article.ticket[data-ticket-id]` per open ticket.
  */
-import { firstEmail, firstText } from './read';
+import { allTexts, firstEmail, firstText } from './read';
 import type { CustomerRead, HelpdeskAdapter } from './types';
 import { desk } from '../../shared/desks';
 
@@ -31,6 +31,8 @@ export const adapter: HelpdeskAdapter = {
     if (name) out.name = name;
     if (org) out.org = org;
     if (subject) out.subject = subject;
+    const tags = allTexts(pane, '.ticket-tags .tag');
+    if (tags) out.tags = tags;
     return out;
   },
 };

@@ -25,6 +25,23 @@ export function firstText(root: ParentNode, selectors: readonly string[]): strin
   return undefined;
 }
 
+/** Every non-empty text `selector` finds (tags, labels), commas taken out, joined by commas; undefined when none. */
+export function allTexts(root: ParentNode, selector: string, max = 50): string | undefined {
+  let nodes: NodeListOf<Element>;
+  try {
+    nodes = root.querySelectorAll(selector);
+  } catch {
+    return undefined;
+  }
+  const out = new Set<string>();
+  for (const el of nodes) {
+    const t = clean(el.textContent?.replace(/,/g, ' '));
+    if (t) out.add(t.slice(0, 100));
+    if (out.size >= max) break;
+  }
+  return out.size ? [...out].join(',') : undefined;
+}
+
 /** The first email address in a string. */
 export function findEmail(s: string | null | undefined): string | undefined {
   const m = (s ?? '').match(EMAIL);

@@ -10,6 +10,8 @@ export interface CustomerRead {
   org?: string;
   ticket?: string;
   subject?: string;
+  /** The desk's tags or labels on the ticket, comma-separated (product areas match on them). */
+  tags?: string;
 }
 
 export interface ReadContext {

@@ -8,7 +8,7 @@
  * first won deal; account-owner = accounts' owner.
  */
 import { contactEmail, emptyCanon, offer, type Canon } from './model';
-import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, readUsers, type TableKind } from './source';
+import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, readUsers, type TableKind } from './source';
 import { parseBool, personName } from './values';
 
 export const CSV_KINDS: TableKind[] = [
@@ -18,9 +18,9 @@ export const CSV_KINDS: TableKind[] = [
   { kind: 'user', label: 'users.csv', names: /^users?(?![a-z])/i },
 ];
 
-const ACCOUNT = { id: ['id'], name: ['name'], domain: ['domain', 'domains', 'website'], employees: ['employees'], industry: ['industry'], owner: ['owner'], source: ['source'], sourceDate: ['source_date'], sourceOwner: ['source_owner'], leadOwner: ['lead_owner'], leadDate: ['lead_date'] } as const;
+const ACCOUNT = { id: ['id'], name: ['name'], domain: ['domain', 'domains', 'website'], employees: ['employees'], industry: ['industry'], owner: ['owner'], source: ['source'], sourceDate: ['source_date'], sourceOwner: ['source_owner'], leadOwner: ['lead_owner'], leadDate: ['lead_date'], plan: ['plan', ...CARD_COLUMNS.plan], renewal: ['renewal', 'renewal_date', ...CARD_COLUMNS.renewal], health: ['health', ...CARD_COLUMNS.health] } as const;
 const CONTACT = { account: ['account', 'account_id'], email: ['email'], name: ['name'], first: ['first_name'], last: ['last_name'], title: ['title', 'role'], department: ['department', 'team'], owner: ['owner'], created: ['created', 'created_date'] } as const;
-const DEAL = { account: ['account', 'account_id'], name: ['name'], stage: ['stage'], close: ['close_date', 'closed'], won: ['won'], owner: ['owner'], nextStep: ['next_step'], description: ['description', 'note'] } as const;
+const DEAL = { amount: ['amount', 'value'], account: ['account', 'account_id'], name: ['name'], stage: ['stage'], close: ['close_date', 'closed'], won: ['won'], owner: ['owner'], nextStep: ['next_step'], description: ['description', 'note'] } as const;
 
 export function readCsv(ctx: ImportContext): Canon {
   const canon = emptyCanon();
@@ -33,7 +33,7 @@ export function readCsv(ctx: ImportContext): Canon {
     const name = cols.get(row, 'name');
     if (!hasIdAndName(ctx, at, id, name, { what: 'account', id: 'id', name: 'name' })) continue;
     const domains = domainsOf(ctx, at, cols.get(row, 'domain').split(/[;\s]+/), 'domain');
-    canon.accounts.push({ ...at, id, name, domains, employees: ctx.number(cols.get(row, 'employees'), at, 'employees'), industry: cols.get(row, 'industry'), owner: owner(cols.get(row, 'owner')) });
+    canon.accounts.push({ ...at, id, name, ...cardOf(ctx, (f) => cols.get(row, f), at), domains, employees: ctx.number(cols.get(row, 'employees'), at, 'employees'), industry: cols.get(row, 'industry'), owner: owner(cols.get(row, 'owner')) });
     const source = cols.get(row, 'source');
     if (source) offer(canon.sources, id, ctx.date(cols.get(row, 'sourceDate'), at, 'source_date'), 0, at, source, owner(cols.get(row, 'sourceOwner')));
     const lead = owner(cols.get(row, 'leadOwner'));
@@ -52,7 +52,7 @@ export function readCsv(ctx: ImportContext): Canon {
   for (const { cols, row, at } of ctx.rows('deal', DEAL)) {
     const stage = cols.get(row, 'stage');
     const won = parseBool(cols.get(row, 'won')) === true || /won|成約|受注/i.test(stage);
-    canon.deals.push(dealOf(at, {
+    canon.deals.push(dealOf(at, { amount: cols.get(row, 'amount'),
       account: cols.get(row, 'account'),
       name: cols.get(row, 'name'),
       stage,

@@ -149,6 +149,8 @@ export function mergeAccounts(base: readonly AccountConfig[], incoming: MergeInp
       teams,
       contacts: [...ownContacts, ...added],
     };
+    // The account card: the config's fields where set, else the CRM's.
+    for (const k of ['plan', 'renewal', 'health', 'deals'] as const) if (merged[k] === undefined && inc[k] !== undefined) (merged as Record<string, unknown>)[k] = inc[k];
     out[position.get(target)!] = merged;
     position.set(merged, position.get(target)!);
     joined.add(merged);

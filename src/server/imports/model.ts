@@ -5,7 +5,7 @@
  * A role whose stage is side: after goes to the account's `next` (teammates after support);
  * the others to its `relay`, ordered by the config's stage order, then date.
  */
-import type { AccountConfig, ContactConfig, HandoffConfig, NextConfig, PersonConfig, StageConfig, TeamConfig } from '../../shared/config';
+import type { AccountConfig, ContactConfig, DealConfig, HandoffConfig, HealthLevel, NextConfig, PersonConfig, StageConfig, TeamConfig } from '../../shared/config';
 import { normalizeEmail } from '../normalize';
 import { PeopleResolver, type CrmUser, type UserRef } from './people';
 import type { Reporter } from './report';
@@ -24,6 +24,10 @@ export interface CrmAccount extends At {
   employees: number;
   industry: string;
   owner: UserRef | null;
+  /** Account card (optional columns). */
+  plan?: string;
+  renewal?: string;
+  health?: HealthLevel;
 }
 
 export interface CrmContact extends At {
@@ -45,6 +49,8 @@ export interface CrmDeal extends At {
   owner: UserRef | null;
   nextStep: string;
   description: string;
+  /** The deal's value as the CRM writes it ('' when the export has none). */
+  amount?: string;
 }
 
 /** A dated hand-off candidate: how the customer came (source) or who worked the lead (lead-owner). */
@@ -251,7 +257,17 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
 
     if (relay.length > 1) relay.sort((x, y) => (stageIndex.get(x.stage) ?? 0) - (stageIndex.get(y.stage) ?? 0) || byDate(x, y));
     handoffs += relay.length + next.length;
+    // Account card: the columns, the open deals (closing soonest first), a renewal from an open
+    // renewal deal when no column gives one.
+    const card: Partial<AccountConfig> = {};
+    if (a.plan) card.plan = a.plan;
+    if (a.health) card.health = a.health;
+    const renewalDeal = open.filter((d) => d.closeDate && /renew|更新|継続/i.test(`${d.name} ${d.stage}`)).at(-1);
+    const renewal = a.renewal || renewalDeal?.closeDate;
+    if (renewal) card.renewal = renewal;
+    if (open.length) card.deals = open.slice(0, 5).map((d): DealConfig => ({ name: d.name || d.stage || '—', stage: d.stage, close: d.closeDate, amount: d.amount ?? '' }));
     accounts.push({
+      ...card,
       id,
       name: a.name,
       aliases: [],

@@ -11,7 +11,7 @@
  * time); account-owner = Organization - Owner.
  */
 import { contactEmail, emptyCanon, offer, type Canon } from './model';
-import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
+import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
 import { joinNote, personName } from './values';
 
 export const PIPEDRIVE_KINDS: TableKind[] = [
@@ -20,9 +20,9 @@ export const PIPEDRIVE_KINDS: TableKind[] = [
   { kind: 'deal', label: 'deals', names: /deal/i, headers: ['Deal - ID', 'Deal - Title'] },
 ];
 
-const ORG = { id: ['Organization - ID'], name: ['Organization - Name'], owner: ['Organization - Owner'], employees: ['Organization - Number of employees', 'Organization - Employees'], industry: ['Organization - Industry'], website: ['Organization - Website', 'Organization - Domain'] } as const;
+const ORG = { id: ['Organization - ID'], name: ['Organization - Name'], owner: ['Organization - Owner'], employees: ['Organization - Number of employees', 'Organization - Employees'], industry: ['Organization - Industry'], website: ['Organization - Website', 'Organization - Domain'], plan: ['Organization - Plan', ...CARD_COLUMNS.plan], renewal: ['Organization - Renewal date', ...CARD_COLUMNS.renewal], health: ['Organization - Health', ...CARD_COLUMNS.health] } as const;
 const PERSON = { orgId: ['Person - Organization ID', 'Organization - ID'], org: ['Person - Organization', 'Organization - Name'], name: ['Person - Name'], first: ['Person - First name'], last: ['Person - Last name'], email: ['Person - Email - Work', 'Person - Email', 'Person - Email - Other', 'Person - Email - Home'], title: ['Person - Job title'], department: ['Person - Department'], owner: ['Person - Owner'], added: ['Person - Add time', 'Person - Created'] } as const;
-const DEAL = { orgId: ['Deal - Organization ID', 'Organization - ID'], org: ['Deal - Organization', 'Organization - Name'], title: ['Deal - Title'], owner: ['Deal - Owner'], status: ['Deal - Status'], won: ['Deal - Won time'], close: ['Deal - Close time', 'Deal - Expected close date'], stage: ['Deal - Stage'], pipeline: ['Deal - Pipeline'], source: ['Deal - Source channel', 'Deal - Source origin', 'Deal - Lead source', 'Deal - Source'], added: ['Deal - Add time', 'Deal - Deal created'], nextStep: ['Deal - Next activity subject'], description: ['Deal - Description', 'Deal - Notes'] } as const;
+const DEAL = { amount: ['Deal - Value'], orgId: ['Deal - Organization ID', 'Organization - ID'], org: ['Deal - Organization', 'Organization - Name'], title: ['Deal - Title'], owner: ['Deal - Owner'], status: ['Deal - Status'], won: ['Deal - Won time'], close: ['Deal - Close time', 'Deal - Expected close date'], stage: ['Deal - Stage'], pipeline: ['Deal - Pipeline'], source: ['Deal - Source channel', 'Deal - Source origin', 'Deal - Lead source', 'Deal - Source'], added: ['Deal - Add time', 'Deal - Deal created'], nextStep: ['Deal - Next activity subject'], description: ['Deal - Description', 'Deal - Notes'] } as const;
 
 export function readPipedrive(ctx: ImportContext): Canon {
   const canon = emptyCanon();
@@ -32,7 +32,7 @@ export function readPipedrive(ctx: ImportContext): Canon {
     const name = cols.get(row, 'name');
     if (!hasIdAndName(ctx, at, id, name, { what: 'organization', id: 'Organization - ID', name: 'Organization - Name' })) continue;
     if (!byName.has(name)) byName.set(name, id);
-    canon.accounts.push({ ...at, id, name, domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Organization - Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'Organization - Number of employees'), industry: cols.get(row, 'industry'), owner: ownerRef(cols.get(row, 'owner')) });
+    canon.accounts.push({ ...at, id, name, ...cardOf(ctx, (f) => cols.get(row, f), at), domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Organization - Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'Organization - Number of employees'), industry: cols.get(row, 'industry'), owner: ownerRef(cols.get(row, 'owner')) });
   }
   const orgOf = (id: string, name: string) => id || byName.get(name) || (name ? `name:${name}` : '');
 
@@ -53,7 +53,7 @@ export function readPipedrive(ctx: ImportContext): Canon {
     const closed = won || status === 'lost' || status === 'deleted';
     const source = cols.get(row, 'source');
     if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'added'), at, 'Deal - Add time'), 0, at, source, null);
-    canon.deals.push(dealOf(at, {
+    canon.deals.push(dealOf(at, { amount: cols.get(row, 'amount'),
       account,
       name: cols.get(row, 'title'),
       stage: joinNote(cols.get(row, 'pipeline'), cols.get(row, 'stage')),

@@ -14,6 +14,7 @@ export type UnmappedKind =
   | 'bad-number'
   | 'bad-email'
   | 'bad-domain'
+  | 'bad-value'
   | 'duplicate-email'
   | 'duplicate-id'
   | 'duplicate-domain'
@@ -80,6 +81,7 @@ const KIND_LABEL: Record<UnmappedKind, string> = {
   'bad-number': 'unreadable number',
   'bad-email': 'not an email address',
   'bad-domain': 'not a domain',
+  'bad-value': 'unreadable value',
   'duplicate-email': 'duplicate email',
   'duplicate-id': 'duplicate id',
   'duplicate-domain': 'domain of another account',

@@ -12,7 +12,7 @@
  */
 import { contactEmail, emptyCanon, offer, type Canon } from './model';
 import type { UserRef } from './people';
-import { dealOf, domainsOf, hasIdAndName, ImportContext, readUsers, type TableKind } from './source';
+import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, readUsers, type TableKind } from './source';
 import { joinNote, parseBool, personName } from './values';
 
 export const SALESFORCE_KINDS: TableKind[] = [
@@ -26,9 +26,9 @@ export const SALESFORCE_KINDS: TableKind[] = [
   { kind: 'team', label: 'AccountTeamMember.csv', names: /^accountteammember\.csv$/i },
 ];
 
-const ACCOUNT = { id: ['Id'], name: ['Name'], website: ['Website'], employees: ['NumberOfEmployees'], industry: ['Industry'], owner: ['OwnerId'] } as const;
+const ACCOUNT = { id: ['Id'], name: ['Name'], website: ['Website'], employees: ['NumberOfEmployees'], industry: ['Industry'], owner: ['OwnerId'], ...CARD_COLUMNS } as const;
 const CONTACT = { id: ['Id'], account: ['AccountId'], first: ['FirstName'], last: ['LastName'], email: ['Email'], title: ['Title'], department: ['Department'], source: ['LeadSource'], created: ['CreatedDate'] } as const;
-const OPPORTUNITY = { account: ['AccountId'], name: ['Name'], stage: ['StageName'], close: ['CloseDate'], won: ['IsWon'], closed: ['IsClosed'], owner: ['OwnerId'], nextStep: ['NextStep'], description: ['Description'], campaign: ['CampaignId'], source: ['LeadSource'] } as const;
+const OPPORTUNITY = { amount: ['Amount'], account: ['AccountId'], name: ['Name'], stage: ['StageName'], close: ['CloseDate'], won: ['IsWon'], closed: ['IsClosed'], owner: ['OwnerId'], nextStep: ['NextStep'], description: ['Description'], campaign: ['CampaignId'], source: ['LeadSource'] } as const;
 const LEAD = { id: ['Id'], converted: ['IsConverted'], convertedDate: ['ConvertedDate'], account: ['ConvertedAccountId'], owner: ['OwnerId'], source: ['LeadSource'], description: ['Description'], created: ['CreatedDate'] } as const;
 const CAMPAIGN = { id: ['Id'], name: ['Name'], type: ['Type'], owner: ['OwnerId'] } as const;
 const MEMBER = { campaign: ['CampaignId'], lead: ['LeadId'], contact: ['ContactId'], responded: ['FirstRespondedDate'], created: ['CreatedDate'] } as const;
@@ -43,7 +43,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const id = cols.get(row, 'id');
     const name = cols.get(row, 'name');
     if (!hasIdAndName(ctx, at, id, name, { what: 'account', id: 'Id', name: 'Name' })) continue;
-    canon.accounts.push({ ...at, id, name, domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'NumberOfEmployees'), industry: cols.get(row, 'industry'), owner: user(cols.get(row, 'owner')) });
+    canon.accounts.push({ ...at, id, name, ...cardOf(ctx, (f) => cols.get(row, f), at), domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'NumberOfEmployees'), industry: cols.get(row, 'industry'), owner: user(cols.get(row, 'owner')) });
   }
 
   const contactAccount = new Map<string, string>();
@@ -97,7 +97,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const won = parseBool(cols.get(row, 'won')) === true || /^closed won$/i.test(stage);
     const closed = won || parseBool(cols.get(row, 'closed')) === true || /^closed/i.test(stage);
     const closeDate = ctx.date(cols.get(row, 'close'), at, 'CloseDate');
-    canon.deals.push(dealOf(at, { account, name: cols.get(row, 'name'), stage, closeDate, won, closed, owner: user(cols.get(row, 'owner')), nextStep: cols.get(row, 'nextStep'), description: cols.get(row, 'description') }));
+    canon.deals.push(dealOf(at, { amount: cols.get(row, 'amount'), account, name: cols.get(row, 'name'), stage, closeDate, won, closed, owner: user(cols.get(row, 'owner')), nextStep: cols.get(row, 'nextStep'), description: cols.get(row, 'description') }));
     const source = cols.get(row, 'source');
     const campaign = campaigns.get(cols.get(row, 'campaign'));
     if (won && (source || campaign)) offer(canon.sources, account, '', 2, at, joinNote(source, campaign && campaign.name), campaign ? campaign.owner : null);

@@ -3,7 +3,8 @@
  * else by the headers a kind always has), column access with the import's `columns:` and
  * `employees:` applied, and value readers that report the rows they cannot read.
  */
-import type { At, CrmDeal } from './model';
+import type { HealthLevel } from '../../shared/config';
+import type { At, CrmAccount, CrmDeal } from './model';
 import type { CrmUser, UserRef } from './people';
 import type { Reporter } from './report';
 import { Columns, headerKey, type Table } from './table';
@@ -131,6 +132,43 @@ export function domainsOf(ctx: ImportContext, at: At, cells: readonly string[], 
     else if (!domains.includes(d)) domains.push(d);
   }
   return domains;
+}
+
+/** The account card's columns (issue 10): a CRM's custom fields, or name yours with `columns:`. */
+export const CARD_COLUMNS = {
+  plan: ['Plan', 'Plan__c', 'Subscription Plan', 'Product Plan', 'プラン', '契約プラン'],
+  renewal: ['Renewal Date', 'Renewal_Date__c', 'Contract End Date', 'Next Renewal Date', '更新日', '契約更新日'],
+  health: ['Health', 'Health Score', 'Health__c', 'Customer Health', 'ヘルススコア', 'ヘルス'],
+} as const;
+
+/** A health cell as a level: words (Green, Yellow, Red, At risk, 良好, 注意, 危険 …) or a 0–100 score. */
+export function healthLevel(raw: string): HealthLevel | undefined {
+  const s = raw.normalize('NFKC').trim().toLowerCase();
+  if (!s) return undefined;
+  if (/^\d+(?:\.\d+)?%?$/.test(s)) {
+    const n = Number(s.replace('%', ''));
+    return n >= 70 ? 'good' : n >= 40 ? 'watch' : 'at-risk';
+  }
+  if (/^(good|green|healthy|ok|strong|良好|健全|緑|青)/.test(s)) return 'good';
+  if (/^(watch|yellow|amber|fair|neutral|medium|注意|黄)/.test(s)) return 'watch';
+  if (/^(at[\s-]?risk|risk|red|poor|bad|critical|churn|危険|要注意|赤|解約)/.test(s)) return 'at-risk';
+  return undefined;
+}
+
+/** The card fields of an account row (empty cells leave them out; a bad date or health is reported). */
+export function cardOf(ctx: ImportContext, get: (field: keyof typeof CARD_COLUMNS) => string, at: At): Pick<CrmAccount, 'plan' | 'renewal' | 'health'> {
+  const out: Pick<CrmAccount, 'plan' | 'renewal' | 'health'> = {};
+  const plan = get('plan');
+  if (plan) out.plan = plan.slice(0, 100);
+  const renewal = ctx.date(get('renewal'), at, 'renewal');
+  if (renewal) out.renewal = renewal;
+  const health = get('health');
+  if (health) {
+    const level = healthLevel(health);
+    if (level) out.health = level;
+    else ctx.report.add(at.file, at.row, 'bad-value', `health "${health.slice(0, 40)}" is not good, watch or at-risk (or Green/Yellow/Red, or a 0–100 score)`);
+  }
+  return out;
 }
 
 /** A deal row's common fields. */

@@ -10,7 +10,7 @@
  * Description); account-owner = Account Owner.
  */
 import { contactEmail, emptyCanon, offer, type Canon } from './model';
-import { dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
+import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
 import { joinNote, personName } from './values';
 
 export const ZOHO_KINDS: TableKind[] = [
@@ -19,9 +19,9 @@ export const ZOHO_KINDS: TableKind[] = [
   { kind: 'deal', label: 'Deals', names: /^(deals?|potentials?)(?![a-z])/i, headers: ['Deal Owner', 'Deal Name'] },
 ];
 
-const ACCOUNT = { id: ['Record Id', 'Record ID', 'Id', 'ACCOUNTID'], name: ['Account Name'], website: ['Website'], employees: ['Employees', 'No. of Employees'], industry: ['Industry'], owner: ['Account Owner'], ownerId: ['Account Owner.id', 'Account Owner Id'] } as const;
+const ACCOUNT = { id: ['Record Id', 'Record ID', 'Id', 'ACCOUNTID'], name: ['Account Name'], website: ['Website'], employees: ['Employees', 'No. of Employees'], industry: ['Industry'], owner: ['Account Owner'], ownerId: ['Account Owner.id', 'Account Owner Id'], ...CARD_COLUMNS } as const;
 const CONTACT = { account: ['Account Name.id', 'Account Name Id', 'ACCOUNTID'], accountName: ['Account Name'], first: ['First Name'], last: ['Last Name'], email: ['Email'], title: ['Title'], department: ['Department'], owner: ['Contact Owner'], ownerId: ['Contact Owner.id', 'Contact Owner Id'], source: ['Lead Source'], created: ['Created Time'] } as const;
-const DEAL = { account: ['Account Name.id', 'Account Name Id', 'ACCOUNTID'], accountName: ['Account Name'], name: ['Deal Name', 'Potential Name'], stage: ['Stage'], close: ['Closing Date'], owner: ['Deal Owner', 'Potential Owner'], ownerId: ['Deal Owner.id', 'Deal Owner Id', 'Potential Owner.id'], source: ['Lead Source'], campaign: ['Campaign Source'], nextStep: ['Next Step'], description: ['Description'], created: ['Created Time'] } as const;
+const DEAL = { amount: ['Amount'], account: ['Account Name.id', 'Account Name Id', 'ACCOUNTID'], accountName: ['Account Name'], name: ['Deal Name', 'Potential Name'], stage: ['Stage'], close: ['Closing Date'], owner: ['Deal Owner', 'Potential Owner'], ownerId: ['Deal Owner.id', 'Deal Owner Id', 'Potential Owner.id'], source: ['Lead Source'], campaign: ['Campaign Source'], nextStep: ['Next Step'], description: ['Description'], created: ['Created Time'] } as const;
 
 const bare = (id: string) => id.replace(/^zcrm_/i, '');
 
@@ -33,7 +33,7 @@ export function readZoho(ctx: ImportContext): Canon {
     const name = cols.get(row, 'name');
     if (!hasIdAndName(ctx, at, id, name, { what: 'account', id: 'Record Id', name: 'Account Name' })) continue;
     if (!byName.has(name)) byName.set(name, id);
-    canon.accounts.push({ ...at, id, name, domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'Employees'), industry: cols.get(row, 'industry'), owner: ownerRef(cols.get(row, 'owner'), bare(cols.get(row, 'ownerId'))) });
+    canon.accounts.push({ ...at, id, name, ...cardOf(ctx, (f) => cols.get(row, f), at), domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'Employees'), industry: cols.get(row, 'industry'), owner: ownerRef(cols.get(row, 'owner'), bare(cols.get(row, 'ownerId'))) });
   }
   const accountOf = (id: string, name: string) => bare(id) || byName.get(name) || (name ? `name:${name}` : '');
 
@@ -56,7 +56,7 @@ export function readZoho(ctx: ImportContext): Canon {
     const closed = won || /closed|lost|失注/i.test(stage);
     const source = joinNote(cols.get(row, 'source'), cols.get(row, 'campaign'));
     if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'Created Time'), 0, at, source, null);
-    canon.deals.push(dealOf(at, {
+    canon.deals.push(dealOf(at, { amount: cols.get(row, 'amount'),
       account,
       name: cols.get(row, 'name'),
       stage,

@@ -41,6 +41,7 @@ export interface ManagedSettings {
   agentName?: string;
   language?: 'auto' | 'ja' | 'en';
   display?: 'panel' | 'inline';
+  theme?: 'auto' | 'light' | 'dark';
 }
 
 export interface LaunchedBrowser {

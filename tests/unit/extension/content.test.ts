@@ -107,6 +107,15 @@ describe('content script on the demo desk (panel mode)', () => {
     expect(asked.at(-1)).toBe('noah.wright@bluepeak.example.com');
   });
 
+  it('reads the subject and the desk\'s tags: the ticket\'s product area leads the relay (issue 10)', async () => {
+    clickLink('/demo/tickets/7');
+    await settled('7');
+    const m = (await view()).model!;
+    expect(m.customer).toMatchObject({ subject: 'Front office results look different from last quarter', tags: 'dashboards,results' });
+    expect(m.query).toMatchObject({ subject: 'Front office results look different from last quarter', tags: 'dashboards,results' });
+    expect(m.data!.product?.id).toBe('dashboards');
+  });
+
   it('matches a requester by the email domain', async () => {
     clickLink('/demo/tickets/4');
     await settled('4');

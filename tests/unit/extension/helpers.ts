@@ -47,6 +47,11 @@ export async function loadLocale(lang: Locale): Promise<Record<string, { message
  * (for happy-dom tests, where the HTTP server cannot run: happy-dom replaces Request/Headers).
  * Validated with the shared schema like the background does.
  */
+/** The UI strings of a locale, as the background hands them to a view. */
+export async function uiStrings(lang: Locale): Promise<import('../../../src/shared/messages').UiStrings> {
+  return { lang, messages: Object.fromEntries(Object.entries(await loadLocale(lang)).map(([k, v]) => [k, v.message])) };
+}
+
 export async function demoContext(query: import('../../../src/shared/context').ContextQuery) {
   const { loadConfigFile } = await import('../../../src/server/config');
   const { matchQuery } = await import('../../../src/server/match');
@@ -55,7 +60,9 @@ export async function demoContext(query: import('../../../src/shared/context').C
   const { ContextResponseSchema } = await import('../../../src/shared/context');
   const r = await loadConfigFile(resolve(REPO, 'baton.config.yaml'));
   if (!r.ok) throw new Error('demo config does not load');
-  const body = buildContext(r.loaded, matchQuery(r.loaded.index, query), query.lang ?? 'en');
+  const { parseTags } = await import('../../../src/server/products');
+  const extras = { email: query.email, domain: query.domain, subject: query.subject, tags: parseTags(query.tags) };
+  const body = buildContext(r.loaded, matchQuery(r.loaded.index, query), query.lang ?? 'en', extras);
   return v.parse(ContextResponseSchema, JSON.parse(JSON.stringify(body)));
 }
 

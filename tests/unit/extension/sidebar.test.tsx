@@ -13,14 +13,11 @@ import { formatDate } from '../../../src/ui/i18n';
 import type { SidebarHost } from '../../../src/ui/Sidebar';
 import type { ContextResponse } from '../../../src/shared/context';
 import type { MessageName, SidebarUi, UiStrings } from '../../../src/shared/messages';
-import { demoContext, loadLocale } from './helpers';
+import { demoContext, uiStrings } from './helpers';
 
 let en: UiStrings;
 let ja: UiStrings;
-const strings = async (lang: 'en' | 'ja'): Promise<UiStrings> => ({
-  lang,
-  messages: Object.fromEntries(Object.entries(await loadLocale(lang)).map(([k, v]) => [k, v.message])),
-});
+const strings = uiStrings;
 
 beforeAll(async () => {
   en = await strings('en');

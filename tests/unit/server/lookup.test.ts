@@ -14,6 +14,7 @@ import { silentLogger } from '../../../src/server/log';
 import { matchQuery } from '../../../src/server/match';
 import type { NoteRow, Store, Writer } from '../../../src/server/store';
 import { noteOut } from '../../../src/server/writeback';
+import { parseTags } from '../../../src/server/products';
 
 const text = readFileSync(new URL('../../fixtures/config/valid.yaml', import.meta.url), 'utf8');
 const parsed = parseConfig(text, 'valid.yaml');
@@ -40,8 +41,9 @@ function fakeStore(withStamp: boolean) {
 }
 
 /** The answer built whole, as the route built it before the parts (the old addWriteBack). */
-function whole(q: LookupQuery, notes: NoteRow[], thanks: Map<string, number>): string {
-  const body: ContextResponse = buildContext(loaded, matchQuery(loaded.index, q), q.lang);
+function whole(q: LookupQuery, notes: NoteRow[], thanks: Map<string, number>, config: LoadedConfig = loaded): string {
+  const extras = { email: q.email, domain: q.domain, subject: q.subject, tags: parseTags(q.tags) };
+  const body: ContextResponse = buildContext(config, matchQuery(config.index, q), q.lang, extras);
   for (const p of [...body.before.map((h) => h.person), ...body.after.map((i) => i.person)]) if (p) p.thanks = thanks.get(p.id) ?? 0;
   body.notes = notes.map((r) => noteOut(r, caller));
   return JSON.stringify(body);
@@ -92,4 +94,33 @@ it('answers without notes and thanks when the store fails, and marks it', async 
   expect(got.writeBack).toBe('unavailable');
   expect(got.notes).toEqual([]);
   expect(JSON.stringify(got)).toBe(JSON.stringify({ ...JSON.parse(whole(q, [], new Map())), writeBack: 'unavailable' }));
+});
+
+it('the demo config: product areas by subject and tags, free-mail domains, verify notes — the same bytes as the whole answer', async () => {
+  const demoText = readFileSync(new URL('../../../baton.config.yaml', import.meta.url), 'utf8');
+  const demo = parseConfig(demoText, 'baton.config.yaml');
+  if (!demo.ok) throw new Error('demo config does not load');
+  const s = fakeStore(true);
+  const emails = demo.loaded.config.accounts.flatMap((a) => a.contacts.map((c) => c.email));
+  const asks: Array<Partial<LookupQuery>> = [
+    ...emails.map((email) => ({ email })),
+    ...emails.map((email) => ({ email, subject: 'SSO login fails since Monday' })),
+    ...emails.map((email) => ({ email, subject: 'question', tags: 'dashboards,billing' })),
+    { email: 'someone@freemail.example', org: demo.loaded.config.accounts[0]!.name },
+    { email: 'new.person@' + demo.loaded.config.accounts[1]!.domains[0], subject: 'ダッシュボード' },
+    { domain: demo.loaded.config.accounts[2]!.domains[0] },
+  ];
+  for (const round of [0, 1]) {
+    if (round === 1) {
+      s.thanks.set(demo.loaded.config.people[0]!.id, 2);
+      s.change();
+    }
+    for (const ask of asks) {
+      for (const lang of ['ja', 'en'] as Locale[]) {
+        const q: LookupQuery = { email: undefined, domain: undefined, org: undefined, ticket: undefined, ...ask, lang };
+        const got = await answerLookup(demo.loaded, s.store, demo.loaded.tokens[0]!, q, caller, silentLogger);
+        expect(got.json.toString(), `${JSON.stringify(ask)} ${lang}`).toBe(whole(q, [], s.thanks, demo.loaded));
+      }
+    }
+  }
 });

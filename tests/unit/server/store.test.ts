@@ -124,7 +124,7 @@ describe('store (PostgreSQL)', () => {
     const db = connect();
     expect(await db`SELECT version FROM baton_migrations ORDER BY version`).toEqual(PG_MIGRATIONS.map((_, i) => ({ version: i + 1 })));
     const tables = await db`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
-    expect(tables.map((t) => t.table_name)).toEqual(['audit', 'baton_migrations', 'notes', 'outbox', 'thanks']);
+    expect(tables.map((t) => t.table_name)).toEqual(['audit', 'baton_migrations', 'handoffs', 'links', 'notes', 'outbox', 'thanks']);
   });
 
   it('applies each migration once when several instances start together (advisory lock), and refuses a newer schema', async () => {
