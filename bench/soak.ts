@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sha256Hex } from '../src/server/security';
+import type { Bench, Section } from './lib/harness';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -237,3 +238,14 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
   rmSync(dir, { recursive: true, force: true });
   if (r.failed > 0) process.exitCode = 1;
 }
+
+/** The soak as a bench section (bench/run.ts): a request that did not get its answer fails the run. */
+export const soakSection: Section = {
+  id: 'soak',
+  title: 'Soak: 50 agents, config reloads (one broken), RSS over time',
+  async run(b: Bench) {
+    const result = await soak(b.line, join(b.tmp, 'soak'), { quick: b.quick });
+    b.metric({ id: 'soak.failed', label: 'soak: requests without the answer they should get', unit: 'requests', value: result.failed, better: 'lower', exact: true });
+    if (result.failed > 0) throw new Error(`soak: ${result.failed} of ${result.requests} requests failed`);
+  },
+};

@@ -3,7 +3,9 @@
 #   1. system packages (Chromium, Firefox ESR, Request Tracker 5, PostgreSQL, nginx) —
 #      scripts/install-system-deps.sh
 #   2. typecheck — tsc --noEmit
-#   3. vitest, all projects: unit, api, e2e (its global setup builds the test extension and
+#   3. bench smoke — `npm run bench -- --quick`: every bench section on tiny inputs; fails only
+#      when a section crashes (no timing assertions; its report goes to $TMPDIR/baton-bench-quick)
+#   4. vitest, all projects: unit, api, e2e (its global setup builds the test extension and
 #      starts RT 5; unit and api share a throwaway PostgreSQL cluster, started and stopped by
 #      their global setup)
 # Ends with a plain `N passed, N failed[, N skipped]` line; exits non-zero on any failure.
@@ -26,6 +28,18 @@ if npx tsc --noEmit -p .; then
   echo "typecheck clean in $(( $(date +%s) - t0 ))s"
 else
   echo "typecheck FAILED" >&2
+  failed_steps=$((failed_steps + 1))
+fi
+
+step "bench smoke (npm run bench -- --quick)"
+t0=$(date +%s)
+bench_log="$(mktemp -t baton-bench-XXXXXX.log)"
+if npm run --silent bench -- --quick >"$bench_log" 2>&1; then
+  echo "bench smoke: $(tail -n 1 "$bench_log") in $(( $(date +%s) - t0 ))s"
+  rm -f "$bench_log"
+else
+  tail -n 60 "$bench_log" >&2
+  echo "bench smoke FAILED (whole log: $bench_log)" >&2
   failed_steps=$((failed_steps + 1))
 fi
 

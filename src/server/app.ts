@@ -3,9 +3,11 @@
  * `app.request()`; serve.ts puts it on a port. Every error leaves through one onError as
  * `{ "error": { "code", "message" } }`.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -14,20 +16,19 @@ import type { AdaptersResponse, ErrorResponse, WhoAmIResponse } from '../shared/
 import { decodeOrNull } from '../shared/links';
 import type { LoadedConfig, TokenEntry } from './config';
 import { formatConfigError } from './config';
-import { buildContext, isLocale, localeFromAcceptLanguage } from './context';
 import { ApiError, codeForStatus } from './errors';
+import { allowedOrigin, contextFastPath, contextHeaders, EXPOSE_HEADERS, SECURITY_HEADERS, type ShapedError } from './fast-context';
 import { fixedSource, isConfigSource, type ConfigSource } from './holder';
 import { healthOf } from './imports/report';
-import { LEAD_ROUTES, linkedMatch, registerLeads } from './leads';
+import { LEAD_ROUTES, registerLeads } from './leads';
 import { silentLogger, type Logger } from './log';
-import { matchQuery } from './match';
+import { answerLookup, readLookupQuery } from './lookup';
 import type { Notifier } from './notify';
 import { openApiDocument } from './openapi';
-import { parseTags } from './products';
 import { warmSearch } from './search';
-import { AuthFailures, bearerToken, findToken, logHash, RateLimiter } from './security';
+import { AuthFailures, bearerToken, findToken, RateLimiter } from './security';
 import { StoreFullError, StoreUnavailableError, type Store } from './store';
-import { addWriteBack, callerOf, registerWriteBack, WRITE_BACK_ROUTES } from './writeback';
+import { authorParam, callerOf, registerWriteBack, WRITE_BACK_ROUTES, writerOf } from './writeback';
 
 export interface AppOptions {
   log?: Logger;
@@ -66,9 +67,6 @@ export function brokenQueryParam(url: string): string | null {
 /** Most reload errors /v1/status lists (the count is always whole). */
 export const STATUS_MAX_ERRORS = 50;
 
-/** Longest accepted value per query parameter. */
-const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200, subject: 500, tags: 1000 } as const;
-
 /** Methods each read-only route answers; the write-back routes bring their own. */
 const ROUTE_METHODS: Record<string, string> = {
   '/healthz': 'GET, HEAD',
@@ -81,8 +79,38 @@ const ROUTE_METHODS: Record<string, string> = {
   ...LEAD_ROUTES,
 };
 
-/** chrome-extension://<id> and moz-extension://<uuid> only. */
-const EXTENSION_ORIGIN = /^(?:chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/;
+/** What authorize looks at in a request. */
+export interface Asking {
+  authorization: string | undefined;
+  /** The peer's address (the socket's). */
+  remoteAddress: string | undefined;
+  /** X-Forwarded-For (read only when the config trusts a proxy). */
+  forwardedFor: () => string | undefined;
+  /** The request URL or path with its query (for broken %-escapes). */
+  url: string;
+}
+
+/** A token's rate-limit bucket: its digest in hex (the same across reloads), worked out once per entry. */
+const limiterKeys = new WeakMap<TokenEntry, string>();
+function limiterKey(token: TokenEntry): string {
+  let key = limiterKeys.get(token);
+  if (key === undefined) limiterKeys.set(token, (key = token.digest.toString('hex')));
+  return key;
+}
+
+/** The node:http fast path of each app createApp made (nodeListener). */
+const fastPaths = new WeakMap<Hono<AppEnv>, (req: IncomingMessage, res: ServerResponse) => boolean>();
+
+/**
+ * The app as a node:http request listener: GET /v1/context through its fast path
+ * (fast-context.ts), everything else through Hono (@hono/node-server). `fast: false` sends
+ * everything through Hono (tests compare the two).
+ */
+export function nodeListener(app: Hono<AppEnv>, opts: { fast?: boolean; hostname?: string } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const hono = getRequestListener(app.fetch, opts.hostname === undefined ? {} : { hostname: opts.hostname });
+  const fast = opts.fast === false ? undefined : fastPaths.get(app);
+  return fast ? (req, res) => void (fast(req, res) || hono(req, res)) : (req, res) => void hono(req, res);
+}
 
 export function createApp(config: ConfigSource | LoadedConfig, store: Store, opts: AppOptions = {}): Hono<AppEnv> {
   const source = isConfigSource(config) ? config : fixedSource(config);
@@ -92,6 +120,11 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   const app = new Hono<AppEnv>();
   // A write that found the disk full: /healthz says so until a write succeeds again.
   let storeFull: { at: string; reason: string } | null = null;
+
+  const logLine = (method: string, path: string, status: number, started: number, token: TokenEntry | undefined, note: string) => {
+    if (log.infoEnabled === false) return;
+    log.info(`${method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${token ? ` token=${token.name}` : ''}${note}`);
+  };
 
   // One snapshot of the config per request (a reload never changes a request in flight), a log line after.
   app.use('*', async (c, next) => {
@@ -104,21 +137,17 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
       log.info('store: writes succeed again (the disk has room)');
       storeFull = null;
     }
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    const token = c.get('token');
-    log.info(
-      `${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms${token ? ` token=${token.name}` : ''}${c.get('logNote')}`,
-    );
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    logLine(c.req.method, c.req.path, c.res.status, started, c.get('token'), c.get('logNote'));
   });
 
   app.use(
     '*',
     cors({
-      origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null),
+      origin: allowedOrigin,
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type'],
-      exposeHeaders: ['Retry-After'],
+      exposeHeaders: [EXPOSE_HEADERS],
       maxAge: 600,
     }),
   );
@@ -203,43 +232,57 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
   // Wrong tokens, by source: after `authFailures.burst` of them a source waits (429) — without
   // its tokens being checked, so guessing gets nowhere; other sources are not affected.
   const failures = new AuthFailures();
-  const sourceOf = (c: Context<AppEnv>): string => {
-    const direct = c.env?.incoming?.socket?.remoteAddress ?? 'local';
-    if (!c.get('loaded').config.trustProxy) return direct;
-    const forwarded = c.req.header('X-Forwarded-For');
+  const sourceOf = (loaded: LoadedConfig, asking: Asking): string => {
+    const direct = asking.remoteAddress ?? 'local';
+    if (!loaded.config.trustProxy) return direct;
     // The proxy appends the address it saw: the last entry is the one it vouches for.
-    const last = forwarded?.split(',').pop()?.trim();
+    const last = asking.forwardedFor()?.split(',').pop()?.trim();
     return last || direct;
   };
 
-  // Bearer token, then the token's rate limit.
-  app.use('/v1/*', async (c, next) => {
+  /**
+   * Who may ask (the /v1/* middleware, and the lookup's fast path): the source's wrong-token
+   * throttle, the bearer token, the token's rate limit, then a well-formed query. Throws the
+   * ApiError the request gets; `found` hears of the token as soon as it is known (the log line).
+   */
+  const authorize = (loaded: LoadedConfig, asking: Asking, found?: (token: TokenEntry) => void): TokenEntry => {
     const challenge = { 'WWW-Authenticate': 'Bearer realm="baton"' };
-    const { burst: failBurst, perMinute } = c.get('loaded').config.authFailures;
-    const from = sourceOf(c);
+    const { burst: failBurst, perMinute } = loaded.config.authFailures;
+    const from = sourceOf(loaded, asking);
     const waiting = failures.waiting(from, perMinute, failBurst, now());
     if (waiting > 0) {
       throw new ApiError(429, 'too_many_failures', `too many requests with a wrong token from this address: wait ${waiting}s`, { 'Retry-After': String(waiting) });
     }
-    const presented = bearerToken(c.req.header('Authorization'));
+    const presented = bearerToken(asking.authorization);
     if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
-    const token = findToken(c.get('loaded').tokens, presented);
+    const token = findToken(loaded.tokens, presented);
     if (!token) {
       failures.fail(from, perMinute, failBurst, now());
       throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
     }
-    c.set('token', token);
-    const { perSecond, burst } = c.get('loaded').config.rateLimit;
-    const decision = limiter.take(token.digest.toString('hex'), perSecond, burst, now());
+    found?.(token);
+    const { perSecond, burst } = loaded.config.rateLimit;
+    const decision = limiter.take(limiterKey(token), perSecond, burst, now());
     if (!decision.ok) {
       throw new ApiError(429, 'rate_limited', `too many requests for token "${token.name}": wait ${decision.retryAfter}s`, {
         'Retry-After': String(decision.retryAfter),
       });
     }
-    const broken = brokenQueryParam(c.req.url);
+    const broken = brokenQueryParam(asking.url);
     if (broken !== null) {
       throw new ApiError(400, 'bad_request', `${broken ? `the query parameter ${JSON.stringify(broken.slice(0, 40))}` : 'a query parameter name'} has a broken %-escape (like %E0%A4%A): encode it with encodeURIComponent`);
     }
+    return token;
+  };
+
+  app.use('/v1/*', async (c, next) => {
+    const asking: Asking = {
+      authorization: c.req.header('Authorization'),
+      remoteAddress: c.env?.incoming?.socket?.remoteAddress,
+      forwardedFor: () => c.req.header('X-Forwarded-For'),
+      url: c.req.url,
+    };
+    authorize(c.get('loaded'), asking, (token) => c.set('token', token)); // the log line names it, also on a 429
     await next();
   });
 
@@ -248,40 +291,13 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     return c.json(await health(c.get('loaded'), true));
   });
 
+  // GET /v1/context: also answered by the fast path (fast-context.ts), with the same functions.
   app.get('/v1/context', async (c) => {
-    const q: Record<string, string | undefined> = {};
-    for (const [name, max] of Object.entries(QUERY_LIMITS)) {
-      const value = c.req.query(name);
-      if (value !== undefined && value.length > max) throw new ApiError(400, 'bad_request', `${name} is longer than ${max} characters`);
-      q[name] = value?.trim() || undefined;
-    }
-    const langParam = c.req.query('lang');
-    if (langParam !== undefined && langParam !== '' && !isLocale(langParam)) {
-      throw new ApiError(400, 'bad_request', 'lang must be ja or en');
-    }
-    if (!q.email && !q.domain && !q.org) {
-      throw new ApiError(400, 'bad_request', 'give at least one of email, domain, org');
-    }
     const loaded = c.get('loaded');
-    const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(c.req.header('Accept-Language')) ?? loaded.config.organization.defaultLocale;
-    let match = matchQuery(loaded.index, q);
-    // An email the config does not list but an agent linked to an account ("This is <account>").
-    const link = match.by !== 'email' && q.email ? await linkedMatch(loaded, store, q.email, log) : null;
-    if (link) match = link.match;
-    const extras = { email: q.email, domain: q.domain, subject: q.subject, tags: parseTags(q.tags), linked: link?.linked };
-    const body = await addWriteBack(buildContext(loaded, match, lang, extras), store, callerOf(c), log);
-
-    const token = c.get('token');
-    try {
-      store.recordLookup({ token: token.name, accountId: match.account?.id ?? null, matchBy: match.by, ticket: q.ticket ?? '' });
-    } catch (err) {
-      log.error(`audit write failed: ${(err as Error).message}`);
-    }
-    c.set('logNote', ` match=${match.by}${match.account ? ` account=${match.account.id}` : ''}${q.email ? ` email=${logHash(q.email)}` : ''}`);
-    c.header('Cache-Control', 'no-store');
-    c.header('Content-Language', lang);
-    c.header('Vary', 'Authorization, Accept-Language', { append: true });
-    return c.json(body);
+    const q = readLookupQuery((name) => c.req.query(name), c.req.header('Accept-Language'), loaded);
+    const answered = await answerLookup(loaded, store, c.get('token'), q, callerOf(c), log);
+    c.set('logNote', answered.logNote);
+    return c.body(answered.json as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json', ...contextHeaders(q.lang) });
   });
 
   app.get('/v1/adapters', (c) => {
@@ -312,26 +328,42 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
-  app.onError((err, c) => {
+  /** Every error as the API answers it (onError, and the lookup's fast path). */
+  const shapeError = (err: unknown, method: string, path: string): ShapedError => {
     if (err instanceof StoreFullError) {
       if (!storeFull) log.error(`store: ${err.message}; writes get 507 until there is room`);
       storeFull ??= { at: new Date(now()).toISOString(), reason: err.reason };
-      return c.json(errorBody('store_full', `${err.message}: nothing was changed; the admin must free space on the store's disk`), 507);
+      return { status: 507, headers: {}, body: errorBody('store_full', `${err.message}: nothing was changed; the admin must free space on the store's disk`) };
     }
     if (err instanceof StoreUnavailableError) {
-      const write = c.req.method !== 'GET' && c.req.method !== 'HEAD';
-      c.header('Retry-After', '1');
-      return c.json(errorBody('store_unavailable', `${err.message}${write ? ': nothing was changed' : ''}; try again in a moment`), 503);
+      const write = method !== 'GET' && method !== 'HEAD';
+      return { status: 503, headers: { 'Retry-After': '1' }, body: errorBody('store_unavailable', `${err.message}${write ? ': nothing was changed' : ''}; try again in a moment`) };
     }
     if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      const code = err instanceof ApiError ? err.code : codeForStatus(status);
-      if (err instanceof ApiError) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(errorBody(code, err.message || code.replace(/_/g, ' ')), status);
+      const code = err instanceof ApiError ? err.code : codeForStatus(err.status);
+      return { status: err.status, headers: err instanceof ApiError ? err.headers : {}, body: errorBody(code, err.message || code.replace(/_/g, ' ')) };
     }
-    log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? String(err)}`);
-    return c.json(errorBody('internal', 'internal error'), 500);
+    log.error(`${method} ${path}: ${(err as Error).stack ?? String(err)}`);
+    return { status: 500, headers: {}, body: errorBody('internal', 'internal error') };
+  };
+
+  app.onError((err, c) => {
+    const shaped = shapeError(err, c.req.method, c.req.path);
+    for (const [k, v] of Object.entries(shaped.headers)) c.header(k, v);
+    return c.json(shaped.body, shaped.status as ContentfulStatusCode);
   });
 
+  fastPaths.set(
+    app,
+    contextFastPath({
+      current: () => source.current(),
+      store,
+      log,
+      authorize,
+      caller: (loaded, token, author) => writerOf(loaded, token, authorParam(author)),
+      shapeError,
+      logLine,
+    }),
+  );
   return app;
 }

@@ -4,7 +4,7 @@
  */
 import type { Account, ContextResponse, Handoff, Impact, LeadStages, Locale, Match, Person, StageRef, VerifyReason } from '../shared/context';
 import { LOCALES } from '../shared/context';
-import type { AccountConfig, PersonConfig, StageConfig } from '../shared/config';
+import type { AccountConfig, ContactConfig, PersonConfig, StageConfig, TeamConfig } from '../shared/config';
 import type { LoadedConfig } from './config';
 import { derived } from './derived';
 import type { MatchResult } from './match';
@@ -102,6 +102,26 @@ export function leadStages(loaded: LoadedConfig, lang: Locale): LeadStages {
   return { stages, default: def };
 }
 
+const ring = (level: Impact['level'], text: string, count: number, note = ''): Impact => ({ level, label: text, count, person: null, stage: null, note });
+
+/** The contact's team in the config, if it names one. */
+export function teamOf(loaded: LoadedConfig, account: AccountConfig, contact: Pick<ContactConfig, 'team'> | null): TeamConfig | undefined {
+  return contact?.team ? loaded.teams.get(account.id)?.get(contact.team) : undefined;
+}
+
+/** The answer's `contact` (null without one). */
+export function contactOut(contact: Pick<ContactConfig, 'email' | 'name' | 'role'> | null, team: TeamConfig | undefined): ContextResponse['contact'] {
+  return contact ? { email: contact.email, name: contact.name, role: contact.role, team: team ? { name: team.name, members: team.members } : null } : null;
+}
+
+/** The first rings of `after` that depend on the contact: the contact, then their team. */
+export function contactRings(contact: Pick<ContactConfig, 'email' | 'name' | 'role'> | null, team: TeamConfig | undefined): Impact[] {
+  const rings: Impact[] = [];
+  if (contact) rings.push(ring('contact', contact.name || contact.email, 1, contact.role));
+  if (team) rings.push(ring('team', team.name, team.members));
+  return rings;
+}
+
 export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Locale, extras: LookupExtras = {}): ContextResponse {
   const stageRef = (id: string): StageRef => {
     const stage = loaded.stages.get(id);
@@ -122,7 +142,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
   const { account, contact } = match;
   if (!account) return { match: trustOf(loaded, match, extras), ...base, account: null, contact: null, before: [], after: [], product: null, leads: leadStages(loaded, lang) };
 
-  const team = contact?.team ? loaded.teams.get(account.id)?.get(contact.team) : undefined;
+  const team = teamOf(loaded, account, contact);
 
   // The product area the ticket is about: who built it leads the relay, its owner is next in line.
   const area = matchProduct(derived(loaded).products, extras.subject ?? '', extras.tags ?? []);
@@ -141,10 +161,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
     })),
   ];
 
-  const after: Impact[] = [];
-  const ring = (level: Impact['level'], text: string, count: number, note = ''): Impact => ({ level, label: text, count, person: null, stage: null, note });
-  if (contact) after.push(ring('contact', contact.name || contact.email, 1, contact.role));
-  if (team) after.push(ring('team', team.name, team.members));
+  const after: Impact[] = contactRings(contact, team);
   after.push(ring('company', account.name, account.employees, account.industry));
   after.push(ring('society', account.society || SOCIETY[lang], 0));
   const ownerStage = areaOwner?.stage;
@@ -164,9 +181,7 @@ export function buildContext(loaded: LoadedConfig, match: MatchResult, lang: Loc
     ...base,
     product: area ? { id: area.id, name: areaName } : null,
     account: { id: account.id, name: account.name, employees: account.employees, industry: account.industry, society: account.society, ...card(account) },
-    contact: contact
-      ? { email: contact.email, name: contact.name, role: contact.role, team: team ? { name: team.name, members: team.members } : null }
-      : null,
+    contact: contactOut(contact, team),
     before,
     after,
   };

@@ -3,11 +3,14 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** false when info lines go nowhere (callers may skip building them). */
+  readonly infoEnabled?: boolean;
 }
 
 export function createLogger(opts: { quiet?: boolean } = {}): Logger {
   const stamp = () => new Date().toISOString();
   return {
+    infoEnabled: !opts.quiet,
     info: (m) => {
       if (!opts.quiet) process.stdout.write(`${stamp()} ${m}\n`);
     },
@@ -20,4 +23,4 @@ export function createLogger(opts: { quiet?: boolean } = {}): Logger {
   };
 }
 
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {}, infoEnabled: false };

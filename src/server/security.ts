@@ -2,7 +2,7 @@
  * Bearer tokens (checked against SHA-256 digests in constant time), the per-token rate limit,
  * and hashing for logs (nothing logs a token or a full email).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { TokenEntry } from './config';
 
 export function sha256Hex(text: string): string {
@@ -11,7 +11,7 @@ export function sha256Hex(text: string): string {
 
 /** The token entry whose digest matches; every entry is compared, in constant time each. */
 export function findToken(tokens: readonly TokenEntry[], presented: string): TokenEntry | undefined {
-  const digest = createHash('sha256').update(presented, 'utf8').digest();
+  const digest = hash('sha256', presented, 'buffer'); // one call, no Hash object: a few µs less per request
   let found: TokenEntry | undefined;
   for (const t of tokens) {
     if (t.digest.length === digest.length && timingSafeEqual(t.digest, digest) && !found) found = t;

@@ -7,8 +7,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { dirname, relative, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
-import { createApp } from './app';
+import { createServer, type Server } from 'node:http';
+import { createApp, nodeListener } from './app';
 import { ConfigLoadError, describeCounts, loadConfigFile } from './config';
 import { ConfigHolder, logImports, type ReloadResult } from './holder';
 import { createLogger } from './log';
@@ -87,10 +87,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const app = createApp(holder, store, { log, notifier, ...(opts.demoDir ? { demoDir: resolve(opts.demoDir) } : {}) });
   const host = opts.host ?? DEFAULT_HOST;
 
-  let server: ReturnType<typeof serve>;
+  const server: Server = createServer(nodeListener(app, { hostname: host }));
   const info = await new Promise<AddressInfo>((resolveListen, reject) => {
-    server = serve({ fetch: app.fetch, port: opts.port ?? DEFAULT_PORT, hostname: host }, (i) => resolveListen(i));
     server.once('error', reject);
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => resolveListen(server.address() as AddressInfo));
   }).catch(async (err: unknown) => {
     clearInterval(daily);
     stopWatching();
@@ -117,9 +117,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         clearInterval(daily);
         stopWatching();
         holder.close();
-        const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+        const http = server;
         // Requests in flight finish; idle keep-alive connections close now, stragglers after 3s.
-        const force = setTimeout(() => http.closeAllConnections?.(), 3000);
+        const force = setTimeout(() => http.closeAllConnections(), 3000);
         force.unref();
         server.close(() => {
           clearTimeout(force);
@@ -129,7 +129,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             .catch((err: unknown) => log.error(`store close: ${(err as Error).message}`))
             .finally(done);
         });
-        http.closeIdleConnections?.();
+        http.closeIdleConnections();
       });
       return closing;
     },

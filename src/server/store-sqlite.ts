@@ -193,9 +193,22 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     }
   }
 
-  const insert = auditDb.prepare('INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES (?, ?, ?, ?, ?)');
+  // A batch goes in as few statements as it can: one INSERT of up to AUDIT_ROWS_PER_INSERT rows
+  // (a statement per row cost more than the rows themselves); statements kept per row count.
+  const AUDIT_ROWS_PER_INSERT = 64;
+  const inserts = new Map<number, Database.Statement>();
+  const insertOf = (n: number) => {
+    let stmt = inserts.get(n);
+    if (!stmt) inserts.set(n, (stmt = auditDb.prepare(`INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`)));
+    return stmt;
+  };
   const insertBatch = auditDb.transaction((rows: LookupEvent[]) => {
-    for (const e of rows) insert.run(e.at!.toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
+    for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + AUDIT_ROWS_PER_INSERT);
+      const values: unknown[] = [];
+      for (const e of chunk) values.push(e.at!.toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
+      insertOf(chunk.length).run(values);
+    }
   });
   const audit = new AuditBatcher((rows) => insertBatch.immediate(rows), opts.log ?? silentLogger, opts.auditFlushMs);
   const prune = db.prepare('DELETE FROM audit WHERE at < ?');
@@ -294,6 +307,80 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     return new Map(rows.map((r) => [r.id, r.n]));
   };
 
+  // What lookups read (an account's latest notes, people's thanks counts), kept in memory while
+  // nothing changed: `epoch` moves on every write of notes or thanks through this store, and
+  // whenever the file's data_version, read through the audit connection, moves — which it does
+  // when any other connection commits: this store's main connection, or another process on the
+  // same file. (The audit connection's own batches do not move it.) data_version is read once per
+  // turn of the event loop (the lookups answered in one turn are concurrent anyway): what another
+  // process committed before a turn began, its lookups see.
+  const dataVersion = auditDb.prepare('PRAGMA data_version').pluck();
+  let epoch = 0;
+  let seenVersion: unknown;
+  let checkedThisTurn = false;
+  const nextTurn = () => {
+    checkedThisTurn = false;
+  };
+  const notesCache = new Map<string, readonly NoteRow[]>();
+  const thanksCache = new Map<string, number>();
+  const CACHE_MAX = 100_000;
+  const changed = () => {
+    epoch++;
+    notesCache.clear();
+    thanksCache.clear();
+  };
+  const current = () => {
+    if (checkedThisTurn) return;
+    checkedThisTurn = true;
+    setImmediate(nextTurn);
+    const v = dataVersion.get();
+    if (v !== seenVersion) {
+      seenVersion = v;
+      changed();
+    }
+  };
+  const NO_NOTES: readonly NoteRow[] = Object.freeze([]);
+  const readForLookup = (accountId: string | null, people: readonly string[], limit: number) => {
+    current();
+    let notes = NO_NOTES;
+    if (accountId !== null) {
+      const key = `${limit}:${accountId}`;
+      const cached = notesCache.get(key);
+      if (cached) notes = cached;
+      else {
+        const rows = notesPage.all(accountId, Number.MAX_SAFE_INTEGER, limit) as NoteRow[];
+        notes = rows.length === 0 ? NO_NOTES : rows;
+        if (notesCache.size >= CACHE_MAX) notesCache.clear();
+        notesCache.set(key, notes);
+      }
+    }
+    const thanks = new Map<string, number>();
+    let missing: string[] | undefined;
+    for (const p of people) {
+      const n = thanksCache.get(p);
+      if (n === undefined) (missing ??= []).push(p);
+      else if (n > 0) thanks.set(p, n);
+    }
+    if (missing) {
+      const counted = countThanks(missing);
+      if (thanksCache.size + missing.length > CACHE_MAX) thanksCache.clear();
+      for (const p of missing) {
+        const n = counted.get(p) ?? 0;
+        thanksCache.set(p, n);
+        if (n > 0) thanks.set(p, n);
+      }
+    }
+    return { notes, thanks, stamp: epoch };
+  };
+  /** A write of notes or thanks: what lookups kept is stale from now on (also when the write failed halfway). */
+  const writing = <T>(work: () => T): T => {
+    try {
+      return work();
+    } finally {
+      changed();
+    }
+  };
+
   const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
   const synchronous = syncOf(db);
   const auditSynchronous = syncOf(auditDb);
@@ -329,21 +416,20 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
 
     addNote: (n) =>
       later(() => {
-        const id = db
-          .transaction(() => Number(insertNote.run(n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString(), n.deleteKey ?? null).lastInsertRowid))
-          .immediate();
+        const id = writing(() =>
+          db
+            .transaction(() => Number(insertNote.run(n.accountId, n.text, n.ticket, n.writer.name, n.writer.person, n.writer.token, n.at.toISOString(), n.deleteKey ?? null).lastInsertRowid))
+            .immediate(),
+        );
         return noteById.get(id) as NoteRow;
       }),
     listNotes: (accountId, limit, before) => later(() => notesPage.all(accountId, before ?? Number.MAX_SAFE_INTEGER, limit) as NoteRow[]),
-    deleteNote: (id, allowed) => later(() => deleteNote.immediate(id, allowed)),
+    deleteNote: (id, allowed) => later(() => writing(() => deleteNote.immediate(id, allowed))),
 
-    addThanks: (t) => later(() => addThanks.immediate(t)),
+    addThanks: (t) => later(() => writing(() => addThanks.immediate(t))),
     countThanks: (people) => later(() => countThanks(people)),
-    readForLookup: (accountId, people, notes) =>
-      later(() => ({
-        notes: accountId === null ? [] : (notesPage.all(accountId, Number.MAX_SAFE_INTEGER, notes) as NoteRow[]),
-        thanks: people.length ? countThanks(people) : new Map<string, number>(),
-      })),
+    readsAtOnce: true,
+    readForLookup: (accountId, people, notes) => later(() => readForLookup(accountId, people, notes)),
 
     linkEmail: (l) =>
       later(() => {

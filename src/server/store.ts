@@ -212,8 +212,16 @@ export interface Store {
   addThanks(t: NewThanks): Promise<AddThanksResult>;
   /** Thanks received, for each of `people` that has any. */
   countThanks(people: readonly string[]): Promise<Map<string, number>>;
-  /** What a lookup shows of the store, read at once (PostgreSQL: one query): the account's latest `notes` notes and the people's thanks counts. */
-  readForLookup(accountId: string | null, people: readonly string[], notes: number): Promise<{ notes: NoteRow[]; thanks: Map<string, number> }>;
+  /** True when readForLookup has done its work before it returns (SQLite): there is nothing to wait for, or to time out. */
+  readonly readsAtOnce?: boolean;
+  /**
+   * What a lookup shows of the store, read at once (PostgreSQL: one query): the account's latest
+   * `notes` notes and the people's thanks counts. `stamp`, when given, is the same value as long
+   * as no note or thanks changed in the store (by this process or any other): a caller may keep
+   * what it built from an earlier answer with the same stamp (lookup.ts). The rows are shared
+   * between calls: read them, never change them.
+   */
+  readForLookup(accountId: string | null, people: readonly string[], notes: number): Promise<{ notes: readonly NoteRow[]; thanks: Map<string, number>; stamp?: number }>;
 
   /** Links a requester's email to an account (replacing an earlier link of that email). */
   linkEmail(link: { email: string; accountId: string; name: string; ticket: string; writer: Writer; at: Date }): Promise<LinkRow>;

@@ -24,7 +24,7 @@
  * Every write is one transaction, committed durably before the answer goes out (store.ts). When
  * the store does not answer (PostgreSQL down), writes get 503 `store_unavailable` (app.ts) and
  * `/v1/context` still answers from the config, with `notes: []`, thanks counts 0 and
- * `writeBack: "unavailable"`.
+ * `writeBack: "unavailable"` (lookup.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
@@ -98,34 +98,6 @@ function deleteKeyMatches(stored: string | null, presented: string | undefined):
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/**
- * `/v1/context` with the account's latest notes and every person's thanks count (both read at
- * once). A store that fails or does not answer within LOOKUP_STORE_TIMEOUT_MS never fails the
- * lookup: the answer has `notes: []`, thanks 0 and `writeBack: "unavailable"`.
- */
-export async function addWriteBack(body: ContextResponse, store: Store, caller: Writer, log?: Logger): Promise<ContextResponse> {
-  const people = [...body.before.map((h) => h.person), ...body.after.map((i) => i.person)].filter((p): p is Person => p !== null);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const { notes, thanks: counts } = await Promise.race([
-      store.readForLookup(body.account?.id ?? null, [...new Set(people.map((p) => p.id))], CONTEXT_NOTES),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${LOOKUP_STORE_TIMEOUT_MS} ms`)), LOOKUP_STORE_TIMEOUT_MS);
-      }),
-    ]);
-    for (const p of people) p.thanks = counts.get(p.id) ?? 0;
-    body.notes = notes.map((r) => noteOut(r, caller));
-  } catch (err) {
-    log?.warn(`lookup without notes and thanks: ${(err as Error).message}`);
-    for (const p of people) p.thanks = 0;
-    body.notes = [];
-    body.writeBack = 'unavailable';
-  } finally {
-    clearTimeout(timer);
-  }
-  return body;
-}
-
 /** The JSON body as an object; 415 for another content type, 400 for bad JSON. */
 export async function jsonObject(c: Context<AppEnv>, optional = false): Promise<Record<string, unknown>> {
   const type = c.req.header('Content-Type');
@@ -169,8 +141,12 @@ function accountOr404(loaded: LoadedConfig, id: string) {
 }
 
 /** The `?author=` a caller identifies with (tokens without a person), checked like a body's. */
+export function authorParam(value: string | undefined): string {
+  return parse(NoteRequestSchema.entries.author, value) as string;
+}
+
 function queryAuthor(c: Context<AppEnv>): string {
-  return parse(NoteRequestSchema.entries.author, c.req.query('author')) as string;
+  return authorParam(c.req.query('author'));
 }
 
 /** The caller as a writer, with `?author=` for tokens without a person. */

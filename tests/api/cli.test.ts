@@ -1,5 +1,6 @@
 /**
- * The real CLI: `node bin/baton.mjs …` as an admin runs it (tsx registered by the bin, no build).
+ * The real CLI: `node bin/baton.mjs …` as an admin runs it (the built JavaScript of build/server/,
+ * rebuilt by the bin when a source changed; tests/api/build-server.test.ts).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

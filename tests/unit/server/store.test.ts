@@ -402,8 +402,53 @@ describe.each(STORE_KINDS)('store (%s)', (kind: StoreKind) => {
     expect(read.notes.map((n) => n.at)).toEqual(['2026-05-01T09:00:06.126Z', '2026-05-01T09:00:05.125Z', '2026-05-01T09:00:04.124Z', '2026-05-01T09:00:03.123Z', '2026-05-01T09:00:02.122Z']);
     expect(read.thanks).toEqual(await store.countThanks(['yamada', 'kuroda', 'nobody']));
     expect(read.thanks).toEqual(new Map([['yamada', 2], ['kuroda', 1]]));
-    expect(await store.readForLookup(null, [], 5)).toEqual({ notes: [], thanks: new Map() });
-    expect(await store.readForLookup('nobody', ['sato'], 5)).toEqual({ notes: [], thanks: new Map() });
+    for (const [account, people] of [[null, []], ['nobody', ['sato']]] as const) {
+      const none = await store.readForLookup(account, people, 5);
+      expect([none.notes, none.thanks]).toEqual([[], new Map()]);
+    }
+  });
+
+  it("gives a lookup's read a stamp that stays while nothing changed and moves with every note and thanks (SQLite; PostgreSQL gives none)", async () => {
+    const read = () => store.readForLookup('acme', ['yamada'], 5);
+    const first = await read();
+    if (kind === 'postgres') {
+      expect(first.stamp).toBeUndefined();
+      return;
+    }
+    expect(first.stamp).toEqual(expect.any(Number));
+    store.recordLookup({ token: 'desk', accountId: 'acme', matchBy: 'email' });
+    await store.flushAudit(); // the audit trail's own commits change nothing a lookup shows
+    expect((await read()).stamp).toBe(first.stamp);
+    const note = await store.addNote({ accountId: 'acme', text: 'hello', ticket: '', writer: sato, at: at(0) });
+    const afterNote = await read();
+    expect(afterNote.stamp).not.toBe(first.stamp);
+    expect(afterNote.notes.map((n) => n.text)).toEqual(['hello']);
+    expect((await read()).stamp).toBe(afterNote.stamp);
+    await store.addThanks({ to: 'yamada', writer: sato, account: 'acme', ticket: '1', message: '', at: at(1), sameSince: at(-59) });
+    const afterThanks = await read();
+    expect(afterThanks.stamp).not.toBe(afterNote.stamp);
+    expect(afterThanks.thanks).toEqual(new Map([['yamada', 1]]));
+    await store.deleteNote(note.id, () => true);
+    const afterDelete = await read();
+    expect(afterDelete.stamp).not.toBe(afterThanks.stamp);
+    expect(afterDelete.notes).toEqual([]);
+  });
+
+  it('a lookup sees notes and thanks another process wrote to the same store from the next turn of the event loop', async () => {
+    const read = () => store.readForLookup('acme', ['yamada'], 5);
+    const before = await read();
+    const other = await openStore(t.where);
+    try {
+      await other.addNote({ accountId: 'acme', text: 'from the other instance', ticket: '', writer: sato, at: at(0) });
+      await other.addThanks({ to: 'yamada', writer: sato, account: 'acme', ticket: '1', message: '', at: at(1), sameSince: at(-59) });
+    } finally {
+      await other.close();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await read();
+    expect(after.notes.map((n) => n.text)).toEqual(['from the other instance']);
+    expect(after.thanks).toEqual(new Map([['yamada', 1]]));
+    if (before.stamp !== undefined) expect(after.stamp).not.toBe(before.stamp);
   });
 
   it('answers a ping', async () => {

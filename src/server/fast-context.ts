@@ -1,0 +1,118 @@
+/**
+ * GET /v1/context straight from node:http, without Hono's Request and Response objects: the
+ * route every ticket switch calls, so the one whose overhead counts (bench/REPORT.md: the Hono
+ * path spent most of a lookup's CPU building web-standard Requests, Headers and Responses).
+ * Everything else — other routes, HEAD, a lookup with a body — goes to the Hono app.
+ *
+ * It is the same route, not a second one: the token check and rate limit (`authorize`), the
+ * query (lookup.ts readLookupQuery), the answer (lookup.ts answerLookup), the error shape and
+ * the headers are the functions the Hono app uses, and a test compares both ways in, request
+ * by request, status, headers and bytes (tests/api/fast-context.test.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getQueryParam } from 'hono/utils/url';
+import type { ErrorResponse } from '../shared/context';
+import type { Asking } from './app';
+import type { LoadedConfig, TokenEntry } from './config';
+import type { Logger } from './log';
+import { answerLookup, readLookupQuery } from './lookup';
+import type { Store } from './store';
+import type { Writer } from './store';
+
+/** chrome-extension://<id> and moz-extension://<uuid> only. */
+export const EXTENSION_ORIGIN = /^(?:chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/;
+
+/** The origin CORS allows for a request's Origin header: the extension's own, else none. */
+export const allowedOrigin = (origin: string): string | null => (EXTENSION_ORIGIN.test(origin) ? origin : null);
+
+/** Headers every answer carries. */
+export const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' } as const;
+
+/** Headers CORS adds to every answer (hono/cors with app.ts's options). */
+export const EXPOSE_HEADERS = 'Retry-After';
+
+/** A lookup's own headers. */
+export function contextHeaders(lang: string): Record<string, string> {
+  return { 'Cache-Control': 'no-store', 'Content-Language': lang, Vary: 'Authorization, Accept-Language' };
+}
+
+export interface ShapedError {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorResponse;
+}
+
+export interface FastPathDeps {
+  current: () => LoadedConfig;
+  store: Store;
+  log: Logger;
+  /** The token of a request (401 / 429 as an ApiError), as the /v1/* middleware checks it. */
+  authorize: (loaded: LoadedConfig, asking: Asking, found?: (token: TokenEntry) => void) => TokenEntry;
+  /** Who asks, from the token and `?author=` (400 as an ApiError for a bad author). */
+  caller: (loaded: LoadedConfig, token: TokenEntry, author: string | undefined) => Writer;
+  /** An error as app.onError shapes it. */
+  shapeError: (err: unknown, method: string, path: string) => ShapedError;
+  /** The request's log line, as app.ts's first middleware writes it. */
+  logLine: (method: string, path: string, status: number, started: number, token: TokenEntry | undefined, note: string) => void;
+}
+
+const PATH = '/v1/context';
+
+/** A request header as web Headers.get gives it: repeated values joined with ", ". */
+const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
+
+/** A request listener's first look: true when it answers the request (then the Hono app must not). */
+export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  async function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): Promise<void> {
+    const h = req.headers;
+    let status = 200;
+    let body: string | Buffer;
+    let own: Record<string, string>;
+    let token: TokenEntry | undefined;
+    let note = '';
+    try {
+      const loaded = deps.current();
+      const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url };
+      token = deps.authorize(loaded, asking, (t) => (token = t));
+      const q = readLookupQuery((name) => getQueryParam(url, name) as string | undefined, h['accept-language'], loaded);
+      const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
+      const answered = await answerLookup(loaded, deps.store, token, q, caller, deps.log);
+      body = answered.json;
+      note = answered.logNote;
+      own = contextHeaders(q.lang);
+      own.Vary += ', Origin';
+    } catch (err) {
+      const shaped = deps.shapeError(err, 'GET', PATH);
+      status = shaped.status;
+      body = JSON.stringify(shaped.body);
+      own = { ...shaped.headers, Vary: 'Origin' };
+    }
+    const origin = allowedOrigin(h.origin ?? '');
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      ...own,
+      'Access-Control-Expose-Headers': EXPOSE_HEADERS,
+      ...SECURITY_HEADERS,
+      'content-length': Buffer.byteLength(body),
+    };
+    if (origin) headers['Access-Control-Allow-Origin'] = origin;
+    res.writeHead(status, headers);
+    res.end(body);
+    deps.logLine('GET', PATH, status, started, token, note);
+  }
+
+  return (req, res) => {
+    if (req.method !== 'GET') return false;
+    const url = req.url ?? '';
+    if (!url.startsWith(PATH) || (url.length > PATH.length && url.charCodeAt(PATH.length) !== 63)) return false; // 63: '?'
+    const h = req.headers;
+    if (!h.host || h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return false;
+    const started = performance.now();
+    answer(req, res, url, started).catch((err: unknown) => {
+      deps.log.error(`GET ${PATH}: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end();
+    });
+    return true;
+  };
+}

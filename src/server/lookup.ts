@@ -1,0 +1,233 @@
+/**
+ * GET /v1/context's work, one implementation for both ways in: the Hono route (app.ts) and the
+ * node:http fast path (fast-context.ts). Reading the query, matching, the answer, the audit row.
+ *
+ * The answer is built once per config load, account and language, then only what changes per
+ * request is added: the contact (and their team), the match kind, and the store's notes and
+ * thanks counts. The account's parts are kept serialised; the store says with a `stamp` whether
+ * its notes and thanks changed since (store.ts readForLookup), so an unchanged account costs a
+ * few string joins instead of building and serialising the whole answer. The bytes are the
+ * same as `JSON.stringify` of buildContext's answer with the write-back filled in (unit test:
+ * tests/unit/server/lookup.test.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ContextResponse, Locale, Person } from '../shared/context';
+import type { AccountConfig } from '../shared/config';
+import type { LoadedConfig, TokenEntry } from './config';
+import { buildContext, contactOut, contactRings, isLocale, localeFromAcceptLanguage, teamOf, trustOf, type LookupExtras } from './context';
+import { derived } from './derived';
+import { linkedMatch } from './leads';
+import { matchProduct, parseTags } from './products';
+import { ApiError } from './errors';
+import type { Logger } from './log';
+import { matchQuery, type MatchResult } from './match';
+import { logHash } from './security';
+import type { NoteRow, Store, Writer } from './store';
+import { CONTEXT_NOTES, LOOKUP_STORE_TIMEOUT_MS, noteOut } from './writeback';
+
+/** Longest accepted value per query parameter. */
+export const QUERY_LIMITS = { email: 320, domain: 253, org: 200, ticket: 200, subject: 500, tags: 1000 } as const;
+
+export interface LookupQuery {
+  email: string | undefined;
+  domain: string | undefined;
+  org: string | undefined;
+  ticket: string | undefined;
+  /** The ticket's subject and tags (a product area matches on them). */
+  subject?: string | undefined;
+  tags?: string | undefined;
+  lang: Locale;
+}
+
+/** The query of a lookup, checked (400 as an ApiError); `param` reads one query parameter. */
+export function readLookupQuery(param: (name: string) => string | undefined, acceptLanguage: string | undefined, loaded: LoadedConfig): LookupQuery {
+  const read = (name: keyof typeof QUERY_LIMITS): string | undefined => {
+    const value = param(name);
+    const max = QUERY_LIMITS[name];
+    if (value !== undefined && value.length > max) throw new ApiError(400, 'bad_request', `${name} is longer than ${max} characters`);
+    return value?.trim() || undefined;
+  };
+  const email = read('email');
+  const domain = read('domain');
+  const org = read('org');
+  const ticket = read('ticket');
+  const subject = read('subject');
+  const tags = read('tags');
+  const langParam = param('lang');
+  if (langParam !== undefined && langParam !== '' && !isLocale(langParam)) throw new ApiError(400, 'bad_request', 'lang must be ja or en');
+  if (!email && !domain && !org) throw new ApiError(400, 'bad_request', 'give at least one of email, domain, org');
+  const lang = (isLocale(langParam) ? langParam : undefined) ?? localeFromAcceptLanguage(acceptLanguage) ?? loaded.config.organization.defaultLocale;
+  return { email, domain, org, ticket, subject, tags, lang };
+}
+
+/** What each request puts into an account's kept answer. */
+type Slot = 'match' | 'notes' | 'contact' | 'rings';
+
+/**
+ * An account's answer in one language (and for one product area), serialised once with a
+ * sentinel where each request's own values go, and cut there: `pieces[i]`, then `slots[i]`'s
+ * value, …, then the last piece.
+ */
+interface AccountParts {
+  /** people[].id of everyone on the answer (their thanks counts come from the store). */
+  people: string[];
+  /** The store's stamp the parts were built with; undefined: build again. */
+  stamp: unknown;
+  pieces: Buffer[];
+  slots: Slot[];
+}
+
+/** Accounts × languages × product areas kept per config load; past it the oldest go. */
+export const MAX_CACHED_ACCOUNTS = 50_000;
+
+const cache = new WeakMap<LoadedConfig, Map<string, AccountParts>>();
+
+/** Sentinels no config value can hold (a random id per process). */
+const NONCE = randomUUID();
+const SENTINEL: Record<Slot, string> = { match: `\u0000${NONCE}:match`, notes: `\u0000${NONCE}:notes`, contact: `\u0000${NONCE}:contact`, rings: `\u0000${NONCE}:rings` };
+
+function peopleOf(body: ContextResponse): Person[] {
+  const out: Person[] = [];
+  for (const h of body.before) if (h.person) out.push(h.person);
+  for (const i of body.after) if (i.person) out.push(i.person);
+  return out;
+}
+
+/** The answer without a contact, for an account (or none) in `lang`, for the ticket's product area. */
+function accountBody(loaded: LoadedConfig, account: AccountConfig | null, lang: Locale, extras: LookupExtras): ContextResponse {
+  return buildContext(loaded, { by: account ? 'email' : 'none', account, contact: null }, lang, { subject: extras.subject, tags: extras.tags ?? [] });
+}
+
+function partsFor(loaded: LoadedConfig, account: AccountConfig | null, lang: Locale, area: string, extras: LookupExtras): AccountParts {
+  let byConfig = cache.get(loaded);
+  if (!byConfig) cache.set(loaded, (byConfig = new Map()));
+  const key = account ? `${lang}:${area}:${account.id}` : lang;
+  let parts = byConfig.get(key);
+  if (!parts) {
+    parts = { people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], slots: [] };
+    if (byConfig.size >= MAX_CACHED_ACCOUNTS) byConfig.delete(byConfig.keys().next().value as string);
+    byConfig.set(key, parts);
+  }
+  return parts;
+}
+
+/** Serialises an account's parts with these thanks counts; false when the answer's shape does not allow it (then build whole). */
+function serialiseParts(parts: AccountParts, loaded: LoadedConfig, account: AccountConfig | null, lang: Locale, extras: LookupExtras, thanks: Map<string, number>, stamp: unknown): boolean {
+  const body = accountBody(loaded, account, lang, extras) as unknown as Record<string, unknown> & ContextResponse;
+  for (const p of peopleOf(body)) p.thanks = thanks.get(p.id) ?? 0;
+  body.match = SENTINEL.match as never;
+  body.notes = SENTINEL.notes as never;
+  if (account) {
+    body.contact = SENTINEL.contact as never;
+    body.after.unshift(SENTINEL.rings as never);
+  }
+  const json = JSON.stringify(body);
+  const at: Array<{ slot: Slot; index: number; token: string }> = [];
+  for (const slot of (account ? ['match', 'notes', 'contact', 'rings'] : ['match', 'notes']) as Slot[]) {
+    const token = `${JSON.stringify(SENTINEL[slot])}${slot === 'rings' ? ',' : ''}`;
+    const index = json.indexOf(token);
+    if (index < 0 || json.indexOf(token, index + 1) >= 0) return false;
+    at.push({ slot, index, token });
+  }
+  at.sort((a, b) => a.index - b.index);
+  parts.pieces = [];
+  parts.slots = [];
+  let from = 0;
+  for (const { slot, index, token } of at) {
+    parts.pieces.push(Buffer.from(json.slice(from, index)));
+    parts.slots.push(slot);
+    from = index + token.length;
+  }
+  parts.pieces.push(Buffer.from(json.slice(from)));
+  parts.stamp = stamp;
+  return true;
+}
+
+export interface LookupAnswer {
+  /** The answer's JSON, UTF-8. */
+  json: Buffer;
+  match: MatchResult;
+  /** What the request's log line adds (empty when the log does not show info lines). */
+  logNote: string;
+}
+
+/** The store's part of a lookup, or null when it failed or did not answer within LOOKUP_STORE_TIMEOUT_MS. */
+async function readStore(store: Store, accountId: string | null, people: string[], log: Logger): Promise<Awaited<ReturnType<Store['readForLookup']>> | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (store.readsAtOnce) return await store.readForLookup(accountId, people, CONTEXT_NOTES);
+    return await Promise.race([
+      store.readForLookup(accountId, people, CONTEXT_NOTES),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${LOOKUP_STORE_TIMEOUT_MS} ms`)), LOOKUP_STORE_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (err) {
+    log.warn(`lookup without notes and thanks: ${(err as Error).message}`);
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The answer to a lookup, with the account's latest notes and every person's thanks count. A
+ * store that fails or does not answer within LOOKUP_STORE_TIMEOUT_MS never fails the lookup:
+ * the answer has `notes: []`, thanks 0 and `writeBack: "unavailable"`. Records the audit row.
+ * `caller`: who is asking (the notes' `mine`).
+ */
+export async function answerLookup(loaded: LoadedConfig, store: Store, token: TokenEntry, q: LookupQuery, caller: Writer, log: Logger): Promise<LookupAnswer> {
+  let match = matchQuery(loaded.index, q);
+  // An email the config does not list but an agent linked to an account ("This is <account>").
+  const link = match.by !== 'email' && q.email ? await linkedMatch(loaded, store, q.email, log) : null;
+  if (link) match = link.match;
+  const extras: LookupExtras = { email: q.email, domain: q.domain, subject: q.subject, tags: parseTags(q.tags), linked: link?.linked };
+  const { account } = match;
+  const area = account ? (matchProduct(derived(loaded).products, extras.subject ?? '', extras.tags ?? [])?.id ?? '') : '';
+  const parts = partsFor(loaded, account, q.lang, area, extras);
+  const read = await readStore(store, account?.id ?? null, parts.people, log);
+  let json: Buffer;
+  if (read !== null && (read.stamp === parts.stamp || serialiseParts(parts, loaded, account, q.lang, extras, read.thanks, read.stamp)) && read.stamp !== undefined) {
+    json = spliceAnswer(parts, match, loaded, extras, read.notes, caller);
+  } else {
+    const body = buildContext(loaded, match, q.lang, extras);
+    const counts = read?.thanks ?? new Map<string, number>();
+    for (const p of peopleOf(body)) p.thanks = counts.get(p.id) ?? 0;
+    body.notes = read ? read.notes.map((r) => noteOut(r, caller)) : [];
+    if (!read) body.writeBack = 'unavailable';
+    json = Buffer.from(JSON.stringify(body));
+  }
+  try {
+    store.recordLookup({ token: token.name, accountId: account?.id ?? null, matchBy: match.by, ticket: q.ticket ?? '' });
+  } catch (err) {
+    log.error(`audit write failed: ${(err as Error).message}`);
+  }
+  const logNote = log.infoEnabled === false ? '' : ` match=${match.by}${account ? ` account=${account.id}` : ''}${q.email ? ` email=${logHash(q.email)}` : ''}`;
+  return { json, match, logNote };
+}
+
+const EMPTY = Buffer.from('[]');
+const NOTHING = Buffer.alloc(0);
+
+/** The answer: the kept pieces with this request's values between them, joined in one copy. */
+function spliceAnswer(parts: AccountParts, match: MatchResult, loaded: LoadedConfig, extras: LookupExtras, notes: readonly NoteRow[], caller: Writer): Buffer {
+  const team = match.account ? teamOf(loaded, match.account, match.contact) : undefined;
+  const value = (slot: Slot): Buffer => {
+    switch (slot) {
+      case 'match':
+        return Buffer.from(JSON.stringify(trustOf(loaded, match, extras)));
+      case 'notes':
+        return notes.length === 0 ? EMPTY : Buffer.from(JSON.stringify(notes.map((r) => noteOut(r, caller))));
+      case 'contact':
+        return Buffer.from(JSON.stringify(contactOut(match.contact, team)));
+      case 'rings': {
+        const rings = contactRings(match.contact, team);
+        return rings.length === 0 ? NOTHING : Buffer.from(`${JSON.stringify(rings).slice(1, -1)},`);
+      }
+    }
+  };
+  const list: Buffer[] = [];
+  for (let i = 0; i < parts.slots.length; i++) list.push(parts.pieces[i]!, value(parts.slots[i]!));
+  list.push(parts.pieces[parts.slots.length]!);
+  return Buffer.concat(list);
+}
