@@ -13,6 +13,7 @@ import {
   type ContextQuery,
 } from '../shared/context';
 import type { LookupError } from '../shared/messages';
+import { parseUrl } from '../shared/links';
 
 export interface ApiTarget {
   apiUrl: string;
@@ -48,14 +49,8 @@ const DEFAULTS = { timeoutMs: 3000, backoffMs: 400 };
 /** `http(s)://host[:port][/base]` without a trailing slash, or null when not a usable URL. */
 export function normalizeApiUrl(raw: string): string | null {
   const s = raw.trim();
-  if (!s) return null;
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return null;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  const u = s ? parseUrl(s) : null;
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return null;
   if (u.username || u.password || u.search || u.hash) return null;
   return (u.origin + u.pathname).replace(/\/+$/, '');
 }

@@ -87,6 +87,8 @@ const list = <T extends v.GenericSchema>(item: T) => v.array(item, want('a list 
 const optList = <T extends v.GenericSchema>(item: T) =>
   v.optional(v.pipe(v.nullable(list(item)), v.transform((x) => x ?? [])), []);
 const map = <T extends v.ObjectEntries>(entries: T) => v.strictObject(entries, want('a map of fields'));
+/** A whole number of 1 or more (a limit, a count of days). */
+const atLeastOne = (what: string) => v.pipe(wholeNumber(what), v.minValue(1, 'should be 1 or more'));
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const idSchema = v.pipe(
@@ -430,7 +432,7 @@ export const ConfigSchema = map({
         DEFAULT_RATE_LIMIT.perSecond,
       ),
       burst: v.optional(
-        v.pipe(wholeNumber('a whole number of requests'), v.minValue(1, 'should be 1 or more')),
+        atLeastOne('a whole number of requests'),
         DEFAULT_RATE_LIMIT.burst,
       ),
     }),
@@ -438,9 +440,9 @@ export const ConfigSchema = map({
   ),
   thanksLimit: v.optional(
     map({
-      perDay: v.optional(v.pipe(wholeNumber('a whole number of thanks'), v.minValue(1, 'should be 1 or more')), DEFAULT_THANKS_LIMIT.perDay),
+      perDay: v.optional(atLeastOne('a whole number of thanks'), DEFAULT_THANKS_LIMIT.perDay),
       perPersonPerDay: v.optional(
-        v.pipe(wholeNumber('a whole number of thanks'), v.minValue(1, 'should be 1 or more')),
+        atLeastOne('a whole number of thanks'),
         DEFAULT_THANKS_LIMIT.perPersonPerDay,
       ),
     }),
@@ -448,7 +450,7 @@ export const ConfigSchema = map({
   ),
   authFailures: v.optional(
     map({
-      burst: v.optional(v.pipe(wholeNumber('a whole number of requests'), v.minValue(1, 'should be 1 or more')), DEFAULT_AUTH_FAILURES.burst),
+      burst: v.optional(atLeastOne('a whole number of requests'), DEFAULT_AUTH_FAILURES.burst),
       perMinute: v.optional(v.pipe(v.number(want('a number of requests')), v.gtValue(0, 'should be more than 0')), DEFAULT_AUTH_FAILURES.perMinute),
     }),
     { ...DEFAULT_AUTH_FAILURES },
@@ -458,7 +460,7 @@ export const ConfigSchema = map({
   audit: v.optional(
     map({
       retentionDays: v.optional(
-        v.pipe(wholeNumber('a whole number of days'), v.minValue(1, 'should be 1 or more')),
+        atLeastOne('a whole number of days'),
         DEFAULT_AUDIT.retentionDays,
       ),
     }),

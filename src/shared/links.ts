@@ -24,6 +24,15 @@ export function mailtoHref(email: string, fields: Record<string, string> = {}): 
   return isEmail(e) ? `mailto:${e}${q ? `?${q}` : ''}` : null;
 }
 
+/** The URL `s` names, or null when it is none (new URL without the throw). */
+export function parseUrl(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
 /** decodeURIComponent that answers null instead of throwing on a malformed escape. */
 export function decodeOrNull(s: string): string | null {
   try {
@@ -36,13 +45,8 @@ export function decodeOrNull(s: string): string | null {
 /** The URL when it is https: or a valid mailto:, else null (javascript:, data:, http:, malformed …). */
 export function safeHref(raw: string | null | undefined): string | null {
   const s = typeof raw === 'string' ? raw.trim() : '';
-  if (!s) return null;
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return null;
-  }
+  const u = s ? parseUrl(s) : null;
+  if (!u) return null;
   if (u.protocol === 'https:') return u.username || u.password || !u.hostname ? null : u.href;
   if (u.protocol === 'mailto:') {
     const address = decodeOrNull(u.pathname);
@@ -54,13 +58,8 @@ export function safeHref(raw: string | null | undefined): string | null {
 /** Why `raw` is not a link the sidebar would open (for the config check), or null when it is one. */
 export function linkProblem(raw: string): string | null {
   const s = raw.trim();
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return 'is not an https:// or mailto: link';
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'mailto:') return 'is not an https:// or mailto: link';
+  const u = parseUrl(s);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'mailto:')) return 'is not an https:// or mailto: link';
   if (u.protocol === 'https:' && (u.username || u.password)) return 'is an https:// link with a user name or password in it: leave them out';
   if (safeHref(s) !== null) return null;
   if (u.protocol === 'mailto:' && decodeOrNull(u.pathname) === null) return 'is a mailto: link with a broken %-escape';
