@@ -22,6 +22,8 @@ export interface WorkerRequest {
   text: string;
   path: string;
   displayName: string;
+  /** Save a config without imports that passes as a snapshot under this key, after the reply. */
+  snapshot?: { dir: string; key: string } | undefined;
 }
 
 export type WorkerReply =
@@ -90,7 +92,7 @@ export class IsolatedLoader {
   }
 
   /** Loads text read from `path` in the worker; never rejects: a dead or late worker is an error result. */
-  loadText(text: string, path: string, displayName = path): Promise<LoadResult> {
+  loadText(text: string, path: string, displayName = path, snapshot?: WorkerRequest['snapshot']): Promise<LoadResult> {
     clearTimeout(this.idle);
     const worker = (this.worker ??= this.spawn());
     worker.ref(); // a load in flight keeps the process alive (baton check has nothing else); idle, it does not
@@ -140,7 +142,7 @@ export class IsolatedLoader {
       worker.on('message', onMessage);
       worker.once('error', onError);
       worker.once('exit', onExit);
-      worker.postMessage({ id, text, path: resolve(path), displayName } satisfies WorkerRequest);
+      worker.postMessage({ id, text, path: resolve(path), displayName, snapshot } satisfies WorkerRequest);
     });
   }
 

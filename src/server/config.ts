@@ -24,6 +24,7 @@ import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
 import { safeHref } from '../shared/links';
+import type { Snapshots } from './snapshot';
 
 export type PathKey = string | number;
 
@@ -558,11 +559,26 @@ export async function loadConfigText(text: string, path: string, displayName = p
   return withImports(parsed.loaded, text, path, displayName);
 }
 
-/** Reads and checks a config file in this thread (start-up, tests); a missing or unreadable file is an error like any other. */
-export async function loadConfigFile(path: string, displayName = path): Promise<LoadResult> {
+/** How a start's load went with snapshots (snapshot.ts): taken from one, or loaded in full and one can be written. */
+export type SnapshotUse = { from: 'snapshot' } | { from: 'file'; save: (() => Promise<void>) | null };
+
+/**
+ * Reads and checks a config file in this thread (start-up, tests); a missing or unreadable file is
+ * an error like any other. With `snapshots`, a config whose exact text passed the checks before is
+ * taken from its snapshot, and a full load of a config without imports: can be saved as one.
+ */
+export async function loadConfigFile(path: string, displayName = path, snapshots?: Snapshots | null): Promise<LoadResult & { snapshot?: SnapshotUse }> {
   const read = await readConfigText(path, displayName);
   if (!read.ok) return read;
-  return loadConfigText(read.text, path, displayName);
+  if (!snapshots) return loadConfigText(read.text, path, displayName);
+  const hash = createHash('sha256').update(read.text).digest('hex');
+  const key = snapshots.key(hash, displayName);
+  const kept = await snapshots.read(key);
+  if (kept) return { ok: true, loaded: prepare(kept, displayName, hash), snapshot: { from: 'snapshot' } };
+  const result = await loadConfigText(read.text, path, displayName);
+  if (!result.ok) return result;
+  const config = result.loaded.config;
+  return { ...result, snapshot: { from: 'file', save: config.imports.length === 0 ? () => snapshots.write(key, config) : null } };
 }
 
 /** Reads the exports a parsed config names and joins their accounts in (src/server/imports/). */

@@ -17,6 +17,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { describeCounts, formatConfigError, readConfigText, type ConfigError, type LoadedConfig } from './config';
 import { IsolatedLoader } from './config-load';
+import type { Snapshots } from './snapshot';
 import { exportSignature } from './imports/files';
 import { reportLines } from './imports/report';
 import { silentLogger, type Logger } from './log';
@@ -55,6 +56,8 @@ export interface HolderOptions {
   fileSettleMs?: number;
   /** Where reloads run (tests may give one with other limits). */
   loader?: IsolatedLoader;
+  /** Where a reloaded config is saved as a snapshot (by the worker, off the serving thread). */
+  snapshots?: Snapshots | null;
 }
 
 /** The file's size, mtime and inode, or 'missing'. */
@@ -81,6 +84,7 @@ export class ConfigHolder implements ConfigSource {
   private queued: Promise<ReloadResult> | null = null;
   private readonly loader: IsolatedLoader;
   private readonly fileSettleMs: number;
+  private readonly snapshots: Snapshots | null;
   /** The text (and exports) last tried, and what came of it: the same again is not parsed again. */
   private tried: { key: string; result: ReloadResult } | null = null;
 
@@ -94,6 +98,7 @@ export class ConfigHolder implements ConfigSource {
     this.loaded = initial;
     this.loader = opts.loader ?? new IsolatedLoader();
     this.fileSettleMs = opts.fileSettleMs ?? 250;
+    this.snapshots = opts.snapshots ?? null;
   }
 
   /** Ends the reload worker (a stopped server). */
@@ -141,9 +146,11 @@ export class ConfigHolder implements ConfigSource {
     const before = watched.length > 0 ? await exportsSignature(watched) : '';
     const read = await readConfigText(this.file, this.displayName);
     if (!read.ok) return this.refuse(read.errors);
-    const key = `${createHash('sha256').update(read.text).digest('hex')}|${before}`;
+    const textHash = createHash('sha256').update(read.text).digest('hex');
+    const key = `${textHash}|${before}`;
     if (this.tried?.key === key) return this.tried.result.ok ? { ok: true, changed: false, hash: this.loaded.hash } : this.tried.result;
-    const result = await this.loader.loadText(read.text, this.file, this.displayName);
+    const snapshot = this.snapshots ? { dir: this.snapshots.dir, key: this.snapshots.key(textHash, this.displayName) } : undefined;
+    const result = await this.loader.loadText(read.text, this.file, this.displayName, snapshot);
     if (result.ok && result.loaded.watch.join('\0') === watched.join('\0') && watched.length > 0 && (await exportsSignature(watched)) !== before) {
       this.log.info('an export changed while it was read: not swapped in; it is read again once its files settle');
       return { ok: true, changed: false, hash: this.loaded.hash, settling: true };

@@ -1,0 +1,163 @@
+/**
+ * Config snapshots: a restart with the same config skips the YAML parse and the checks.
+ *
+ * After a config has loaded and passed every check, its validated form is written (as JSON)
+ * to the snapshot folder under a key made of the config text's SHA-256, the name it is loaded as
+ * and the code that checked it (the built server's own bytes, the Node.js version and the schema
+ * library's version). The next start reads the text, hashes it and, when a snapshot under that key
+ * exists, takes the validated config from it: the same config the checks made from the same bytes,
+ * so the same answers. Any other text (one byte changed), another Baton build or a damaged snapshot
+ * file means a full load; a snapshot that cannot be read is removed and never an error.
+ *
+ * Not snapshotted: a config with `imports:` (its meaning is in the export files too; it loads in
+ * full each time) and a server run from the TypeScript through tsx (development: the code that
+ * checks may change under it). The folder is `.baton/snapshots` in the working directory, beside
+ * the default store; BATON_SNAPSHOTS=DIR moves it, BATON_SNAPSHOTS=off turns snapshots off. The
+ * files are 0600: they hold what the config holds (token digests, not tokens).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BatonConfig } from '../shared/config';
+
+/** Bumped when what a snapshot holds changes shape. */
+const FORMAT = 1;
+/** Snapshots kept per folder (newest first): a few configs or versions side by side, not a growing pile. */
+const KEEP = 4;
+export const DEFAULT_SNAPSHOT_DIR = '.baton/snapshots';
+
+/** The snapshot folder in force, or null when snapshots are off. */
+export function snapshotDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
+  const given = env.BATON_SNAPSHOTS?.trim();
+  if (given === 'off' || given === '0' || given === 'false') return null;
+  return resolve(cwd, given || DEFAULT_SNAPSHOT_DIR);
+}
+
+let ownCode: string | null | undefined;
+/**
+ * What identifies the code that validates: the built bundle's bytes, Node.js and valibot versions.
+ * null from TypeScript source (tsx): there the code may change at any moment, so no snapshots.
+ */
+export function codeFingerprint(here: string = import.meta.url): string | null {
+  if (ownCode !== undefined && here === import.meta.url) return ownCode;
+  let print: string | null = null;
+  const file = fileURLToPath(here);
+  if (!/\.[cm]?ts$/.test(file)) {
+    try {
+      const require = createRequire(import.meta.url);
+      const entry = require.resolve('valibot'); // …/node_modules/valibot/dist/…: its package.json is not exported
+      const pkg = join(entry.slice(0, entry.lastIndexOf(`${sep}valibot${sep}`) + 8), 'package.json');
+      const valibot = JSON.parse(readFileSync(pkg, 'utf8')).version as string;
+      print = createHash('sha256').update(readFileSync(file)).update(`\0${process.version}\0${valibot}\0${FORMAT}`).digest('hex');
+    } catch {
+      print = null;
+    }
+  }
+  if (here === import.meta.url) ownCode = print;
+  return print;
+}
+
+interface SnapshotFile {
+  format: number;
+  key: string;
+  config: BatonConfig;
+}
+
+/** JSON.stringify's replacer: throws on what JSON.parse would not give back as it was. */
+function exactJson(this: unknown, key: string, value: unknown): unknown {
+  // `value` is after toJSON (a Date is already its string): the field as it is is this[key].
+  const own = (this as Record<string, unknown>)[key];
+  if (own instanceof Date || (typeof own === 'object' && own !== null && typeof (own as { toJSON?: unknown }).toJSON === 'function')) throw new Error(`field "${key}" is not plain data`);
+  if (value === undefined) throw new Error(`field "${key}" is undefined`);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`field "${key}" is ${value}`);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new Error(`field "${key}" is not plain data`);
+  }
+  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') throw new Error(`field "${key}" is not plain data`);
+  return value;
+}
+
+export class Snapshots {
+  /**
+   * @param dir the folder (created when the first snapshot is written)
+   * @param code the code fingerprint (codeFingerprint()); null turns the store off
+   */
+  constructor(
+    readonly dir: string,
+    private readonly code: string | null = codeFingerprint(),
+  ) {}
+
+  /** The store for this process: off (null) without a folder or without built code. */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): Snapshots | null {
+    const dir = snapshotDir(env);
+    const code = codeFingerprint();
+    return dir && code ? new Snapshots(dir, code) : null;
+  }
+
+  /** The key for a config: its text's SHA-256, the name its errors carry, the code. */
+  key(textHash: string, displayName: string): string {
+    return createHash('sha256').update(`${this.code}\0${displayName}\0${textHash}`).digest('hex').slice(0, 40);
+  }
+
+  private file(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  /** The validated config kept under `key`, or null (none, another format, damaged: removed). */
+  async read(key: string): Promise<BatonConfig | null> {
+    const file = this.file(key);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return null;
+    }
+    try {
+      const got = JSON.parse(text) as Partial<SnapshotFile> | null;
+      if (got && got.format === FORMAT && got.key === key && got.config && Array.isArray(got.config.accounts)) return got.config;
+    } catch {
+      // damaged or cut short: fall through
+    }
+    await rm(file, { force: true }).catch(() => {});
+    return null;
+  }
+
+  /**
+   * Writes `config` under `key` (beside, then renamed over: a reader never sees half a file); keeps
+   * the newest few. JSON, as JSON.parse reads it back faster than v8.deserialize (bench/REPORT.md):
+   * a config that JSON would not give back exactly (an undefined field, a number that is not
+   * finite, anything but plain objects, arrays, strings, numbers, booleans and null) is refused.
+   */
+  async write(key: string, config: BatonConfig): Promise<void> {
+    const text = JSON.stringify({ format: FORMAT, key, config } satisfies SnapshotFile, exactJson);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(key);
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, text, { mode: 0o600 });
+    await rename(tmp, file);
+    await this.prune(file);
+  }
+
+  private async prune(keep: string): Promise<void> {
+    const all = await readdir(this.dir);
+    // A write cut short (the process stopped while writing) leaves its .tmp: gone after a minute.
+    for (const n of all.filter((n) => n.endsWith('.tmp'))) {
+      const path = join(this.dir, n);
+      if ((await stat(path).then((s) => s.mtimeMs, () => Date.now())) < Date.now() - 60_000) await rm(path, { force: true }).catch(() => {});
+    }
+    const names = all.filter((n) => n.endsWith('.json'));
+    if (names.length <= KEEP) return;
+    const dated = await Promise.all(
+      names.map(async (n) => {
+        const path = join(this.dir, n);
+        return { path, mtime: await stat(path).then((s) => s.mtimeMs, () => 0) };
+      }),
+    );
+    dated.sort((a, b) => b.mtime - a.mtime);
+    for (const old of dated.slice(KEEP)) if (old.path !== keep) await rm(old.path, { force: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfigFile, type SnapshotUse } from '../../../src/server/config';
+import { codeFingerprint, snapshotDir, Snapshots } from '../../../src/server/snapshot';
+import type { BatonConfig } from '../../../src/shared/config';
+
+const FIXTURES = new URL('../../fixtures/', import.meta.url);
+const VALID = new URL('config/valid.yaml', FIXTURES).pathname;
+const IMPORTS = new URL('imports/imports.config.yaml', FIXTURES).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'baton-snapshot-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('snapshot folder and code', () => {
+  it('is .baton/snapshots in the working directory, BATON_SNAPSHOTS moves it, off turns it off', () => {
+    expect(snapshotDir({}, '/srv/baton')).toBe('/srv/baton/.baton/snapshots');
+    expect(snapshotDir({ BATON_SNAPSHOTS: 'cache/snaps' }, '/srv/baton')).toBe('/srv/baton/cache/snaps');
+    expect(snapshotDir({ BATON_SNAPSHOTS: '/var/lib/baton' }, '/srv/baton')).toBe('/var/lib/baton');
+    for (const off of ['off', '0', 'false']) expect(snapshotDir({ BATON_SNAPSHOTS: off }, '/srv')).toBeNull();
+  });
+
+  it('the code fingerprint is the built file and its versions; none from TypeScript source', () => {
+    const built = join(dir, 'cli.js');
+    writeFileSync(built, 'export const a = 1;\n');
+    const one = codeFingerprint(pathToFileURL(built).href);
+    expect(one).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(built, 'export const a = 2;\n');
+    expect(codeFingerprint(pathToFileURL(built).href)).not.toBe(one);
+    expect(codeFingerprint(pathToFileURL(join(dir, 'config.ts')).href)).toBeNull();
+    expect(Snapshots.fromEnv({})).toBeNull(); // these tests run the TypeScript: off
+  });
+
+  it('the key changes with the text, the name the config is loaded as, and the code', () => {
+    const a = new Snapshots(dir, 'code-a');
+    const b = new Snapshots(dir, 'code-b');
+    const keys = new Set([a.key('h1', 'baton.yaml'), a.key('h2', 'baton.yaml'), a.key('h1', 'other.yaml'), b.key('h1', 'baton.yaml')]);
+    expect(keys.size).toBe(4);
+    expect(a.key('h1', 'baton.yaml')).toBe(new Snapshots(join(dir, 'x'), 'code-a').key('h1', 'baton.yaml'));
+  });
+});
+
+describe('loading with snapshots', () => {
+  const useOf = (r: { snapshot?: SnapshotUse }) => r.snapshot;
+
+  it('a full load can be saved; the next load of the same text is the same LoadedConfig from the snapshot', async () => {
+    const snaps = new Snapshots(join(dir, 'load'), 'code');
+    const first = await loadConfigFile(VALID, 'valid.yaml', snaps);
+    if (!first.ok) throw new Error('valid.yaml should load');
+    const use = useOf(first);
+    expect(use).toEqual({ from: 'file', save: expect.any(Function) });
+    if (use?.from === 'file') await use.save!();
+    const second = await loadConfigFile(VALID, 'valid.yaml', snaps);
+    if (!second.ok) throw new Error('valid.yaml should load');
+    expect(useOf(second)).toEqual({ from: 'snapshot' });
+    const { loadedAt: _a, ...was } = first.loaded;
+    const { loadedAt: _b, ...now } = second.loaded;
+    expect(now).toEqual(was); // config, hash, index, maps, token digests, counts
+    // Another name for the same file: its own key, so a full load.
+    expect(useOf((await loadConfigFile(VALID, 'elsewhere.yaml', snaps)) as { snapshot?: SnapshotUse })?.from).toBe('file');
+  });
+
+  it('a config with imports: is never saved; a config with errors has no snapshot either', async () => {
+    const snaps = new Snapshots(join(dir, 'imports'), 'code');
+    const r = await loadConfigFile(IMPORTS, 'imports.config.yaml', snaps);
+    expect(r.ok).toBe(true);
+    expect(useOf(r)).toEqual({ from: 'file', save: null });
+    const broken = await loadConfigFile(new URL('config/unknown-person.yaml', FIXTURES).pathname, 'x.yaml', snaps);
+    expect(broken.ok).toBe(false);
+    expect(useOf(broken)).toBeUndefined();
+  });
+
+  it('a damaged or foreign snapshot file is removed and read as none', async () => {
+    const folder = join(dir, 'damaged');
+    const snaps = new Snapshots(folder, 'code');
+    const config = { accounts: [] } as unknown as BatonConfig;
+    await snaps.write('k1', config);
+    expect(await snaps.read('k1')).toEqual(config);
+    const file = join(folder, 'k1.json');
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 10));
+    expect(await snaps.read('k1')).toBeNull();
+    expect(readdirSync(folder)).toEqual([]);
+    // A file under one key that says another (copied by hand): not taken.
+    await snaps.write('k2', config);
+    writeFileSync(join(folder, 'k3.json'), readFileSync(join(folder, 'k2.json')));
+    expect(await snaps.read('k3')).toBeNull();
+  });
+
+  it('refuses what JSON would not give back exactly', async () => {
+    const snaps = new Snapshots(join(dir, 'exact'), 'code');
+    await expect(snaps.write('a', { accounts: [], x: undefined } as unknown as BatonConfig)).rejects.toThrow(/"x" is undefined/);
+    await expect(snaps.write('b', { accounts: [{ employees: Infinity }] } as unknown as BatonConfig)).rejects.toThrow(/"employees" is Infinity/);
+    await expect(snaps.write('c', { accounts: [], when: new Date(0) } as unknown as BatonConfig)).rejects.toThrow();
+    await expect(snaps.write('d', { accounts: [], m: new Map() } as unknown as BatonConfig)).rejects.toThrow(/"m" is not plain data/);
+  });
+
+  it('keeps the newest four and clears writes cut short after a minute', async () => {
+    const folder = join(dir, 'prune');
+    const snaps = new Snapshots(folder, 'code');
+    const config = { accounts: [] } as unknown as BatonConfig;
+    for (let i = 0; i < 6; i++) {
+      await snaps.write(`k${i}`, config);
+      const t = new Date(Date.now() - (10 - i) * 1000);
+      utimesSync(join(folder, `k${i}.json`), t, t);
+    }
+    writeFileSync(join(folder, 'old.json.1.2.tmp'), 'x');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(join(folder, 'old.json.1.2.tmp'), old, old);
+    writeFileSync(join(folder, 'new.json.1.3.tmp'), 'x');
+    await snaps.write('k6', config);
+    expect(readdirSync(folder).sort()).toEqual(['k3.json', 'k4.json', 'k5.json', 'k6.json', 'new.json.1.3.tmp']);
+    expect(statSync(join(folder, 'k6.json')).mode & 0o777).toBe(0o600);
+  });
+});
