@@ -94,6 +94,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
 
   const server: Server = createServer(nodeListener(app, { hostname: host }));
+  // Idle keep-alive connections are kept longer than a reverse proxy (nginx upstream keepalive:
+  // 60 s) or a client keeps them, so neither reuses one in the moment the server closes it (a 502,
+  // or "other side closed"). Node's default is 5 s.
+  server.keepAliveTimeout = 65_000;
   const info = await new Promise<AddressInfo>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? DEFAULT_PORT, host, () => resolveListen(server.address() as AddressInfo));

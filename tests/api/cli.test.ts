@@ -176,4 +176,16 @@ describe('startServer', () => {
     server = await startServer({ configPath: join(FIXTURES, 'valid.yaml'), port: 0, dbPath: ':memory:', quiet: true });
     await expect(startServer({ configPath: join(FIXTURES, 'valid.yaml'), port: server.port, dbPath: ':memory:', quiet: true })).rejects.toThrow(/EADDRINUSE/);
   });
+
+  it('keeps idle connections longer than a proxy or client does (no request lost to a close race)', async () => {
+    // Node's default is 5 s: a client (undici: the server's hint minus 1 s) or a reverse proxy
+    // (nginx's upstream keepalive_timeout: 60 s) that reuses a connection as the server closes it
+    // gets "other side closed" / a 502. The server keeps them 65 s, the usual advice behind a proxy.
+    server = await startServer({ configPath: join(FIXTURES, 'valid.yaml'), port: 0, dbPath: ':memory:', quiet: true });
+    for (const path of ['/healthz', `/v1/context?email=aiko.tanaka%40acme.example.jp`]) {
+      const res = await fetch(`${server.url}${path}`, { headers: bearer() });
+      await res.arrayBuffer();
+      expect(res.headers.get('keep-alive')).toBe('timeout=65');
+    }
+  });
 });
