@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ import type { BatonConfig } from '../shared/config';
 const FORMAT = 1;
 /** Snapshots kept per folder (newest first): a few configs or versions side by side, not a growing pile. */
 const KEEP = 4;
+/** Accounts per write of a snapshot. */
+const SLICE = 500;
 export const DEFAULT_SNAPSHOT_DIR = '.baton/snapshots';
 
 /** The snapshot folder in force, or null when snapshots are off. */
@@ -133,12 +135,29 @@ export class Snapshots {
    * finite, anything but plain objects, arrays, strings, numbers, booleans and null) is refused.
    */
   async write(key: string, config: BatonConfig): Promise<void> {
-    const text = JSON.stringify({ format: FORMAT, key, config } satisfies SnapshotFile, exactJson);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(key);
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, file);
+    // Written a slice of accounts at a time: no string of the whole config (280 MB of UTF-16 at a
+    // million contacts), and a server that saves its start's load answers between slices.
+    const { accounts, ...rest } = config;
+    const head = JSON.stringify({ format: FORMAT, key, config: rest } satisfies Omit<SnapshotFile, 'config'> & { config: Omit<BatonConfig, 'accounts'> }, exactJson);
+    const out = await open(tmp, 'w', 0o600);
+    try {
+      // head ends in "}}": the accounts go in before the config's closing brace.
+      await out.write(`${head.slice(0, -2)}${head.endsWith('{}}') ? '' : ','}"accounts":[`);
+      for (let i = 0; i < accounts.length; i += SLICE) {
+        const part = accounts.slice(i, i + SLICE).map((a) => JSON.stringify(a, exactJson));
+        await out.write(`${i > 0 ? ',' : ''}${part.join(',')}`);
+      }
+      await out.write(']}}');
+      await out.close();
+      await rename(tmp, file);
+    } catch (err) {
+      await out.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw err;
+    }
     await this.prune(file);
   }
 

@@ -93,6 +93,14 @@ describe('loading with snapshots', () => {
     await expect(snaps.write('b', { accounts: [{ employees: Infinity }] } as unknown as BatonConfig)).rejects.toThrow(/"employees" is Infinity/);
     await expect(snaps.write('c', { accounts: [], when: new Date(0) } as unknown as BatonConfig)).rejects.toThrow();
     await expect(snaps.write('d', { accounts: [], m: new Map() } as unknown as BatonConfig)).rejects.toThrow(/"m" is not plain data/);
+    await expect(snaps.write('e', { accounts: [{ id: 'a' }, { id: 'b', contacts: [{ role: undefined }] }] } as unknown as BatonConfig)).rejects.toThrow(/"role" is undefined/);
+    expect(readdirSync(join(dir, 'exact'))).toEqual([]); // nothing half-written left behind
+    // Written in slices of accounts: the same config back, whatever its size, with or without other fields.
+    const many = { version: 1, organization: { name: 'X' }, accounts: Array.from({ length: 1234 }, (_, i) => ({ id: `a${i}`, n: i, tags: ['x', i % 2 === 0] })) };
+    await snaps.write('f', many as unknown as BatonConfig);
+    expect(await snaps.read('f')).toEqual(many);
+    await snaps.write('g', { accounts: [] } as unknown as BatonConfig);
+    expect(await snaps.read('g')).toEqual({ accounts: [] });
   });
 
   it('keeps the newest four and clears writes cut short after a minute', async () => {
