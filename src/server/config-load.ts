@@ -11,10 +11,12 @@
  * and a worker would add its start and the clone to the time to serving); it has the same
  * size, alias and error bounds (config.ts CONFIG_LIMITS), only not the memory and time limits.
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ImportReport } from './imports/report';
 import type { BatonConfig } from '../shared/config';
+import type { Snapshots } from './snapshot';
 import { prepare, readConfigText, type ConfigError, type LoadResult } from './config';
 
 export interface WorkerRequest {
@@ -84,11 +86,12 @@ export class IsolatedLoader {
     return worker;
   }
 
-  /** Reads (size-capped) and loads `path` in the worker. */
-  async loadFile(path: string, displayName = path): Promise<LoadResult> {
+  /** Reads (size-capped) and loads `path` in the worker; with `snapshots`, a config that passes is saved as one (`baton check`). */
+  async loadFile(path: string, displayName = path, snapshots?: Snapshots | null): Promise<LoadResult> {
     const read = await readConfigText(path, displayName);
     if (!read.ok) return read;
-    return this.loadText(read.text, path, displayName);
+    const snapshot = snapshots ? { dir: snapshots.dir, key: snapshots.key(createHash('sha256').update(read.text).digest('hex')) } : undefined;
+    return this.loadText(read.text, path, displayName, snapshot);
   }
 
   /** Loads text read from `path` in the worker; never rejects: a dead or late worker is an error result. */

@@ -572,7 +572,7 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   if (!read.ok) return read;
   if (!snapshots) return loadConfigText(read.text, path, displayName);
   const hash = createHash('sha256').update(read.text).digest('hex');
-  const key = snapshots.key(hash, displayName);
+  const key = snapshots.key(hash);
   const kept = await snapshots.read(key);
   if (kept) return { ok: true, loaded: prepare(kept, displayName, hash), snapshot: { from: 'snapshot' } };
   const result = await loadConfigText(read.text, path, displayName);

@@ -1,9 +1,9 @@
 /**
  * Config snapshots: a restart with the same config skips the YAML parse and the checks.
  *
- * After a config has loaded and passed every check, its validated form is written (as JSON)
- * to the snapshot folder under a key made of the config text's SHA-256, the name it is loaded as
- * and the code that checked it (the built server's own bytes, the Node.js version and the schema
+ * After a config has loaded and passed every check (at start, on a reload, or by `baton check`),
+ * its validated form is written (as JSON) to the snapshot folder under a key made of the config
+ * text's SHA-256 and the code that checked it (the built server's own bytes, the Node.js version and the schema
  * library's version). The next start reads the text, hashes it and, when a snapshot under that key
  * exists, takes the validated config from it: the same config the checks made from the same bytes,
  * so the same answers. Any other text (one byte changed), another Baton build or a damaged snapshot
@@ -100,9 +100,14 @@ export class Snapshots {
     return dir && code ? new Snapshots(dir, code) : null;
   }
 
-  /** The key for a config: its text's SHA-256, the name its errors carry, the code. */
-  key(textHash: string, displayName: string): string {
-    return createHash('sha256').update(`${this.code}\0${displayName}\0${textHash}`).digest('hex').slice(0, 40);
+  /**
+   * The key for a config: its text's SHA-256 and the code. Not the file's name or folder: a
+   * checked config holds no path (imports: are never snapshotted; `store:` and the like are
+   * resolved against the config's folder when used), so `baton check FILE` and `baton serve
+   * --config ./FILE` share one snapshot.
+   */
+  key(textHash: string): string {
+    return createHash('sha256').update(`${this.code}\0${textHash}`).digest('hex').slice(0, 40);
   }
 
   private file(key: string): string {

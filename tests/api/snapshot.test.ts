@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { bearer, FIXTURES, spawnServe, waitFor, type ServeProcess } from './helpers';
+import { bearer, FIXTURES, runCli, spawnServe, waitFor, type ServeProcess } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'baton-snapshot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +66,24 @@ describe('config snapshots', () => {
     await waitFor(() => snapshotsIn(snaps).length === 2, 'the second snapshot');
     await serving.stop();
     for (const name of snapshotsIn(snaps)) expect(readFileSync(join(snaps, name), 'utf8')).not.toContain('test-token'); // digests only
+  });
+
+  it('`baton check` leaves a snapshot of a file that passes: its first serve starts from it', async () => {
+    const work = join(dir, 'check');
+    const snaps = join(work, 'snaps');
+    const config = join(work, 'baton.config.yaml');
+    cpSync(join(FIXTURES, 'valid.yaml'), config);
+    const checked = await runCli(['check', config], { env: { BATON_SNAPSHOTS: snaps } });
+    expect(checked.code).toBe(0);
+    expect(snapshotsIn(snaps)).toHaveLength(1);
+    serving = await spawnServe(['--config', config, '--port', '0', '--db', join(work, 'baton.db')], { BATON_SNAPSHOTS: snaps });
+    expect(serving.out()).toContain(FROM_SNAPSHOT);
+    const res = await fetch(`${serving.url}/v1/context?email=aiko.tanaka@acme.example.jp`, { headers: bearer() });
+    expect(((await res.json()) as { contact: { name: string } }).contact.name).toBe('田中 愛子');
+    // A file with errors leaves none.
+    const broken = await runCli(['check', join(FIXTURES, 'unknown-person.yaml')], { env: { BATON_SNAPSHOTS: join(work, 'none') } });
+    expect(broken.code).toBe(1);
+    expect(snapshotsIn(join(work, 'none'))).toEqual([]);
   });
 
   it('a damaged snapshot is a full load (and is written again), never an error', async () => {
