@@ -202,12 +202,27 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     if (!stmt) inserts.set(n, (stmt = auditDb.prepare(`INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`)));
     return stmt;
   };
+  // Rows of one batch mostly share their millisecond: its ISO string is made once.
+  let isoMs = NaN;
+  let isoAt = '';
+  const isoOf = (at: Date) => {
+    const ms = at.getTime();
+    if (ms !== isoMs) {
+      isoMs = ms;
+      isoAt = at.toISOString();
+    }
+    return isoAt;
+  };
   const insertBatch = auditDb.transaction((rows: LookupEvent[]) => {
     for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + AUDIT_ROWS_PER_INSERT);
+      const end = Math.min(rows.length, i + AUDIT_ROWS_PER_INSERT);
       const values: unknown[] = [];
-      for (const e of chunk) values.push(e.at!.toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
-      insertOf(chunk.length).run(values);
+      for (let k = i; k < end; k++) {
+        const e = rows[k]!;
+        const ticket = e.ticket ?? '';
+        values.push(isoOf(e.at!), e.token, e.accountId, e.matchBy, ticket.length > 200 ? ticket.slice(0, 200) : ticket);
+      }
+      insertOf(end - i).run(values);
     }
   });
   const audit = new AuditBatcher((rows) => insertBatch.immediate(rows), opts.log ?? silentLogger, opts.auditFlushMs);
@@ -340,8 +355,19 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     }
   };
   const NO_NOTES: readonly NoteRow[] = Object.freeze([]);
-  const readForLookup = (accountId: string | null, people: readonly string[], limit: number) => {
+  // The whole answer per `people` array (lookup.ts passes the same array for an account each
+  // time), while the epoch holds: an unchanged account costs one WeakMap look-up.
+  type LookupRead = { notes: readonly NoteRow[]; thanks: Map<string, number>; stamp: number };
+  const reads = new WeakMap<readonly string[], { epoch: number; accountId: string | null; limit: number; read: LookupRead }>();
+  const readForLookup = (accountId: string | null, people: readonly string[], limit: number): LookupRead => {
     current();
+    const kept = reads.get(people);
+    if (kept !== undefined && kept.epoch === epoch && kept.accountId === accountId && kept.limit === limit) return kept.read;
+    const read = readThrough(accountId, people, limit);
+    reads.set(people, { epoch, accountId, limit, read });
+    return read;
+  };
+  const readThrough = (accountId: string | null, people: readonly string[], limit: number): LookupRead => {
     let notes = NO_NOTES;
     if (accountId !== null) {
       const key = `${limit}:${accountId}`;
