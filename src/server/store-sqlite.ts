@@ -34,6 +34,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { silentLogger } from './log';
@@ -242,7 +243,7 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   let checkpoints: { stop(): Promise<void> } | undefined;
   const audit = new AuditBatcher(
     (rows) => {
-      if (path !== ':memory:') checkpoints ??= startCheckpoints(path, auditDb, log);
+      if (path !== ':memory:' && !closed) checkpoints ??= startCheckpoints(path, auditDb, log);
       insertBatch.immediate(rows);
     },
     log,
@@ -523,26 +524,32 @@ export const CHECKPOINT_EVERY_MS = 500;
 /** With the worker running, the audit connection's own checkpoint (which restarts the WAL) waits for this many pages (16 MB). */
 export const AUDIT_WAL_PAGES = 4000;
 
-/** The worker's code (eval: no file to find beside a bundle); better-sqlite3 comes by its resolved path. */
+/**
+ * The worker's code (eval: no file to find beside a bundle); better-sqlite3 comes by its resolved
+ * URL. Dynamic import() only: eval'd code is CommonJS in a plain process and ESM under a loader
+ * such as tsx, and import() works in both.
+ */
 const CHECKPOINT_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.module);
-const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma('synchronous = NORMAL');
-const tick = () => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (err) {
-    parentPort.postMessage({ error: String(err && err.message || err) });
-  }
-};
-const timer = setInterval(tick, workerData.everyMs);
-parentPort.postMessage({ ready: true });
-parentPort.on('message', () => {
-  clearInterval(timer);
-  db.close();
-  process.exit(0);
-});
+(async () => {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  const Database = (await import(workerData.module)).default;
+  const db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('synchronous = NORMAL');
+  const tick = () => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      parentPort.postMessage({ error: String((err && err.message) || err) });
+    }
+  };
+  const timer = setInterval(tick, workerData.everyMs);
+  parentPort.on('message', () => {
+    clearInterval(timer);
+    db.close();
+    process.exit(0);
+  });
+  parentPort.postMessage({ ready: true });
+})();
 `;
 
 /**
@@ -557,7 +564,7 @@ function startCheckpoints(path: string, auditDb: Db, log: { warn(message: string
   let worker: Worker | undefined;
   let lastError = '';
   try {
-    worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { path, module: createRequire(import.meta.url).resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS } });
+    worker = new Worker(CHECKPOINT_WORKER, { eval: true, execArgv: [], workerData: { path, module: pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href, everyMs: CHECKPOINT_EVERY_MS } });
   } catch (err) {
     log.warn(`store: checkpoints stay on the event loop (${(err as Error).message})`);
     return { stop: async () => undefined };
@@ -578,6 +585,7 @@ function startCheckpoints(path: string, auditDb: Db, log: { warn(message: string
   void exited.then(() => automatic(true));
   return {
     stop: async () => {
+      worker.ref(); // an unref'd worker would not keep the process up while close() waits for it
       worker.postMessage('stop');
       await exited;
     },
