@@ -53,7 +53,7 @@ export const api: Section = {
     const rounds = b.rounds(5);
     const seconds = b.seconds(5);
     const runs = await alternate(gen, peers, { shape: cfg.shape, rounds, seconds, warmupS: b.seconds(3) });
-    b.line(`${gen.name} ${gen.version} with ${CONNECTIONS} connections in its own process, ${seconds} s per run after a warm-up, ${rounds} rounds with the order rotating; every request a different contact (spread over all accounts) on ${cfg.describe}. Each server is its own process on its own SQLite file; the bare server answers the same JSON (checked field by field at start) from a Map.`);
+    b.line(`${gen.name} ${gen.version} with ${CONNECTIONS} connections in its own process, ${seconds} s per run after a warm-up, ${rounds} rounds with the order rotating; every request a different contact (spread over all accounts) on ${cfg.describe}. Each server is its own process on its own SQLite file; the bare server answers the same JSON (its bytes and headers checked against the real server's at start) from a Map.`);
     b.line();
     b.table(LOAD_HEAD, recordLoad(b, 'api.100k', cfg.describe, peers, runs));
     b.line();

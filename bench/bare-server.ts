@@ -10,11 +10,12 @@
  * prints "listening on http://127.0.0.1:PORT" once it answers.
  */
 import { createServer } from 'node:http';
-import { BENCH_TOKEN, STAGES, emailOf, employeesOf, nextOf, relayOf } from './lib/workload';
+import { BENCH_TOKEN, PEOPLE, STAGES, emailOf, employeesOf, nextOf, relayOf } from './lib/workload';
 
 const [port = '0', accounts = '100', contactsPer = '10'] = process.argv.slice(2);
 
 const label = new Map<string, string>(STAGES.map((s) => [s.id, s.en]));
+const stage = (id: string) => ({ id, label: label.get(id), color: '' });
 const person = (p: number) => ({ id: `p${p}`, name: `Person ${p}`, email: `p${p}@vendor.example`, title: '', chat: '', thanks: 0 });
 const ring = (level: string, text: string, count: number, note = '') => ({ level, label: text, count, person: null, stage: null, note });
 
@@ -22,23 +23,24 @@ const records = new Map<string, object>();
 for (let a = 0; a < Number(accounts); a++) {
   // What contacts of one account share is built once per account, as a real cache would.
   const account = { id: `a${a}`, name: `Company ${a} Inc.`, employees: employeesOf(a), industry: 'Manufacturing', society: '' };
-  const before = relayOf(a).map(([stage, p, at, note]) => ({ stage: { id: stage, label: label.get(stage) }, person: person(p), at, note }));
+  const before = relayOf(a).map(([id, p, at, note]) => ({ stage: stage(id), person: person(p), at, note }));
   const [nextStage, nextPerson, nextNote] = nextOf(a);
   const shared = [
     ring('team', 'HR', 12),
     ring('company', account.name, account.employees, account.industry),
     ring('society', 'Society', 0),
-    { level: 'teammate', label: `Person ${nextPerson}`, count: 0, person: person(nextPerson), stage: { id: nextStage, label: label.get(nextStage) }, note: nextNote },
+    { level: 'teammate', label: `Person ${nextPerson}`, count: 0, person: person(nextPerson), stage: stage(nextStage), note: nextNote },
   ];
   for (let c = 0; c < Number(contactsPer); c++) {
     const email = emailOf(a, c);
     const name = `User ${a}-${c}`;
     records.set(email, {
-      match: { by: 'email' },
+      match: { by: 'email', verify: false, reasons: [] },
       organization: { name: 'Bench Vendor' },
-      self: { id: 'support', label: 'Support' },
+      self: stage('support'),
       notes: [],
       lang: 'en',
+      product: null,
       account,
       contact: { email, name, role: 'Admin', team: { name: 'HR', members: 12 } },
       before,
@@ -48,7 +50,19 @@ for (let a = 0; a < Number(accounts); a++) {
 }
 
 const AUTH = `Bearer ${BENCH_TOKEN}`;
-const NONE = JSON.stringify({ match: { by: 'none' }, account: null, contact: null, before: [], after: [] });
+// No match: the stages before support with their people, for "Hand to sales" (Baton's default stage for this config: inside-sales).
+const STAGE_OF = ['marketing', 'inside-sales', 'sales', 'onboarding', 'success'];
+const leads = {
+  stages: STAGES.filter((s) => s.side === 'before').map((s) => ({
+    id: s.id,
+    label: s.en,
+    people: Array.from({ length: PEOPLE }, (_, p) => p)
+      .filter((p) => STAGE_OF[p % STAGE_OF.length] === s.id)
+      .map((p) => ({ id: `p${p}`, name: `Person ${p}` })),
+  })),
+  default: 'inside-sales',
+};
+const NONE = JSON.stringify({ match: { by: 'none', verify: false, reasons: [] }, organization: { name: 'Bench Vendor' }, self: stage('support'), notes: [], lang: 'en', account: null, contact: null, before: [], after: [], product: null, leads });
 const server = createServer((req, res) => {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -68,13 +82,16 @@ const server = createServer((req, res) => {
   const email = new URLSearchParams(q < 0 ? '' : url.slice(q + 1)).get('email')?.trim().toLowerCase() ?? '';
   const record = records.get(email);
   const body = record ? JSON.stringify(record) : NONE;
+  // The real server's headers, in its order.
   res.writeHead(200, {
     'content-type': 'application/json',
+    'Cache-Control': 'no-store',
+    'Content-Language': 'en',
+    Vary: 'Authorization, Accept-Language, Origin',
+    'Access-Control-Expose-Headers': 'Retry-After',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
     'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'content-language': 'en',
-    vary: 'Authorization, Accept-Language',
-    'x-content-type-options': 'nosniff',
   });
   res.end(body);
 });

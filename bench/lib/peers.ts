@@ -51,14 +51,30 @@ export const of = (rounds: Round[], f: (r: Round) => number) => rounds.map(f);
 export const mid = (rounds: Round[], f: (r: Round) => number) => median(rounds.map(f));
 export const span = (rounds: Round[], f: (r: Round) => number) => range(rounds.map(f));
 
-/** Fields where two servers' answers to the same lookups differ ([] when they give the same JSON). */
+/**
+ * Where two servers' answers to the same lookups differ ([] when they give the same bytes): the
+ * JSON fields that differ, else "bytes" (same values, other order or spacing), and the headers
+ * whose names or values differ (Date and Keep-Alive aside).
+ */
 export async function answerDiff(a: Proc, b: Proc, shape: Shape): Promise<string[]> {
   const diffs: string[] = [];
-  for (const [acct, c] of [[0, 0], [Math.floor(shape.accounts / 2), 3], [shape.accounts - 1, shape.contactsPer - 1]] as const) {
-    const path = `/v1/context?email=${emailOf(acct, c)}`;
-    const get = async (p: Proc) => (await (await fetch(p.url + path, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } })).json()) as Record<string, unknown>;
+  const pairs: Array<readonly [number, number] | null> = [[0, 0], [Math.floor(shape.accounts / 2), 3], [shape.accounts - 1, shape.contactsPer - 1], null];
+  for (const pair of pairs) {
+    const path = `/v1/context?email=${pair ? emailOf(pair[0], pair[1]) : 'nobody@unknown.example'}`;
+    const get = async (p: Proc) => {
+      const r = await fetch(p.url + path, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+      const headers = [...r.headers].filter(([k]) => k !== 'date' && k !== 'keep-alive' && k !== 'connection');
+      return { text: await r.text(), headers: new Map(headers) };
+    };
     const [x, y] = await Promise.all([get(a), get(b)]);
-    for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) if (!isDeepStrictEqual(x[key], y[key])) diffs.push(`${path}: ${key}`);
+    if (x.text === y.text) {
+      // same bytes
+    } else {
+      const [jx, jy] = [JSON.parse(x.text) as Record<string, unknown>, JSON.parse(y.text) as Record<string, unknown>];
+      const keys = [...new Set([...Object.keys(jx), ...Object.keys(jy)])].filter((key) => !isDeepStrictEqual(jx[key], jy[key]));
+      diffs.push(...(keys.length ? keys.map((key) => `${path}: ${key}`) : [`${path}: bytes`]));
+    }
+    for (const key of new Set([...x.headers.keys(), ...y.headers.keys()])) if (x.headers.get(key) !== y.headers.get(key)) diffs.push(`${path}: header ${key}`);
   }
   return diffs;
 }

@@ -88,6 +88,19 @@ export interface Asking {
   forwardedFor: () => string | undefined;
   /** The request URL or path with its query (for broken %-escapes). */
   url: string;
+  /** The connection's last accepted token (keep-alive: the next request with the same header skips the hash). */
+  connection?: ConnectionToken;
+}
+
+/**
+ * What a connection presented last and which token it was, for this config's tokens. Compared
+ * with `===` only against what the same connection sent before, so it tells the client nothing
+ * about any token it did not send; a wrong token is never kept (the failure throttle sees each).
+ */
+export interface ConnectionToken {
+  authorization?: string;
+  tokens?: readonly TokenEntry[];
+  token?: TokenEntry;
 }
 
 /** A token's rate-limit bucket: its digest in hex (the same across reloads), worked out once per entry. */
@@ -253,12 +266,21 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     if (waiting > 0) {
       throw new ApiError(429, 'too_many_failures', `too many requests with a wrong token from this address: wait ${waiting}s`, { 'Retry-After': String(waiting) });
     }
-    const presented = bearerToken(asking.authorization);
-    if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
-    const token = findToken(loaded.tokens, presented);
+    const kept = asking.connection;
+    let token = kept?.token !== undefined && kept.tokens === loaded.tokens && kept.authorization === asking.authorization ? kept.token : undefined;
     if (!token) {
-      failures.fail(from, perMinute, failBurst, now());
-      throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+      const presented = bearerToken(asking.authorization);
+      if (!presented) throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>', challenge);
+      token = findToken(loaded.tokens, presented);
+      if (!token) {
+        failures.fail(from, perMinute, failBurst, now());
+        throw new ApiError(401, 'unauthorized', 'unknown token: check the token in the extension settings', challenge);
+      }
+      if (kept) {
+        kept.authorization = asking.authorization;
+        kept.tokens = loaded.tokens;
+        kept.token = token;
+      }
     }
     found?.(token);
     const { perSecond, burst } = loaded.config.rateLimit;
@@ -297,7 +319,7 @@ export function createApp(config: ConfigSource | LoadedConfig, store: Store, opt
     const q = readLookupQuery((name) => c.req.query(name), c.req.header('Accept-Language'), loaded);
     const answered = await answerLookup(loaded, store, c.get('token'), q, callerOf(c), log);
     c.set('logNote', answered.logNote);
-    return c.body(answered.json as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json', ...contextHeaders(q.lang) });
+    return c.body(answered.json, 200, { 'Content-Type': 'application/json', ...contextHeaders(q.lang) });
   });
 
   app.get('/v1/adapters', (c) => {

@@ -72,10 +72,11 @@ function card(a: AccountConfig): Partial<Account> {
 export function trustOf(loaded: LoadedConfig, match: MatchResult, extras: LookupExtras): Match {
   const out: Match = { by: match.by, verify: false, reasons: [] };
   if (!match.account) return out;
-  const domain = (extras.email && emailDomain(extras.email)) || (extras.domain ? normalizeDomain(extras.domain) : '');
   const reasons: VerifyReason[] = [];
   if (match.by === 'org') reasons.push('org');
-  if (domain && (match.by !== 'email' || extras.linked) && derived(loaded).isFreemail(domain)) {
+  // The domain only counts for a match not by the contact's own email (most lookups skip it).
+  const domain = match.by !== 'email' || extras.linked ? (extras.email && emailDomain(extras.email)) || (extras.domain ? normalizeDomain(extras.domain) : '') : '';
+  if (domain && derived(loaded).isFreemail(domain)) {
     reasons.push('freemail');
     out.freemail = domain;
   }

@@ -12,7 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getQueryParam } from 'hono/utils/url';
 import type { ErrorResponse } from '../shared/context';
-import type { Asking } from './app';
+import type { Socket } from 'node:net';
+import type { Asking, ConnectionToken } from './app';
 import type { LoadedConfig, TokenEntry } from './config';
 import type { Logger } from './log';
 import { answerLookup, readLookupQuery } from './lookup';
@@ -58,6 +59,14 @@ export interface FastPathDeps {
 
 const PATH = '/v1/context';
 
+/** Per keep-alive connection: the token it presented last (app.ts authorize). */
+const connections = new WeakMap<Socket, ConnectionToken>();
+function connectionOf(socket: Socket): ConnectionToken {
+  let kept = connections.get(socket);
+  if (!kept) connections.set(socket, (kept = {}));
+  return kept;
+}
+
 /** A request header as web Headers.get gives it: repeated values joined with ", ". */
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
 
@@ -66,18 +75,20 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
   async function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): Promise<void> {
     const h = req.headers;
     let status = 200;
-    let body: string | Buffer;
+    let body: string;
+    let bytes: number;
     let own: Record<string, string>;
     let token: TokenEntry | undefined;
     let note = '';
     try {
       const loaded = deps.current();
-      const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url };
+      const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url, connection: connectionOf(req.socket) };
       token = deps.authorize(loaded, asking, (t) => (token = t));
       const q = readLookupQuery((name) => getQueryParam(url, name) as string | undefined, h['accept-language'], loaded);
       const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
       const answered = await answerLookup(loaded, deps.store, token, q, caller, deps.log);
       body = answered.json;
+      bytes = answered.bytes;
       note = answered.logNote;
       own = contextHeaders(q.lang);
       own.Vary += ', Origin';
@@ -85,6 +96,7 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
       const shaped = deps.shapeError(err, 'GET', PATH);
       status = shaped.status;
       body = JSON.stringify(shaped.body);
+      bytes = Buffer.byteLength(body);
       own = { ...shaped.headers, Vary: 'Origin' };
     }
     const origin = allowedOrigin(h.origin ?? '');
@@ -93,7 +105,7 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
       ...own,
       'Access-Control-Expose-Headers': EXPOSE_HEADERS,
       ...SECURITY_HEADERS,
-      'content-length': Buffer.byteLength(body),
+      'content-length': bytes,
     };
     if (origin) headers['Access-Control-Allow-Origin'] = origin;
     res.writeHead(status, headers);

@@ -73,7 +73,9 @@ interface AccountParts {
   people: string[];
   /** The store's stamp the parts were built with; undefined: build again. */
   stamp: unknown;
-  pieces: Buffer[];
+  pieces: string[];
+  /** UTF-8 length of all pieces together. */
+  piecesBytes: number;
   slots: Slot[];
 }
 
@@ -104,7 +106,7 @@ function partsFor(loaded: LoadedConfig, account: AccountConfig | null, lang: Loc
   const key = account ? `${lang}:${area}:${account.id}` : lang;
   let parts = byConfig.get(key);
   if (!parts) {
-    parts = { people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], slots: [] };
+    parts = { people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], piecesBytes: 0, slots: [] };
     if (byConfig.size >= MAX_CACHED_ACCOUNTS) byConfig.delete(byConfig.keys().next().value as string);
     byConfig.set(key, parts);
   }
@@ -134,18 +136,21 @@ function serialiseParts(parts: AccountParts, loaded: LoadedConfig, account: Acco
   parts.slots = [];
   let from = 0;
   for (const { slot, index, token } of at) {
-    parts.pieces.push(Buffer.from(json.slice(from, index)));
+    parts.pieces.push(json.slice(from, index));
     parts.slots.push(slot);
     from = index + token.length;
   }
-  parts.pieces.push(Buffer.from(json.slice(from)));
+  parts.pieces.push(json.slice(from));
+  parts.piecesBytes = parts.pieces.reduce((n, piece) => n + Buffer.byteLength(piece), 0);
   parts.stamp = stamp;
   return true;
 }
 
 export interface LookupAnswer {
-  /** The answer's JSON, UTF-8. */
-  json: Buffer;
+  /** The answer's JSON. */
+  json: string;
+  /** Its length in UTF-8 bytes (Content-Length). */
+  bytes: number;
   match: MatchResult;
   /** What the request's log line adds (empty when the log does not show info lines). */
   logNote: string;
@@ -186,48 +191,55 @@ export async function answerLookup(loaded: LoadedConfig, store: Store, token: To
   const area = account ? (matchProduct(derived(loaded).products, extras.subject ?? '', extras.tags ?? [])?.id ?? '') : '';
   const parts = partsFor(loaded, account, q.lang, area, extras);
   const read = await readStore(store, account?.id ?? null, parts.people, log);
-  let json: Buffer;
+  let json: string;
+  let bytes = -1;
   if (read !== null && (read.stamp === parts.stamp || serialiseParts(parts, loaded, account, q.lang, extras, read.thanks, read.stamp)) && read.stamp !== undefined) {
-    json = spliceAnswer(parts, match, loaded, extras, read.notes, caller);
+    ({ json, bytes } = spliceAnswer(parts, match, loaded, extras, read.notes, caller));
   } else {
     const body = buildContext(loaded, match, q.lang, extras);
     const counts = read?.thanks ?? new Map<string, number>();
     for (const p of peopleOf(body)) p.thanks = counts.get(p.id) ?? 0;
     body.notes = read ? read.notes.map((r) => noteOut(r, caller)) : [];
     if (!read) body.writeBack = 'unavailable';
-    json = Buffer.from(JSON.stringify(body));
+    json = JSON.stringify(body);
   }
   try {
-    store.recordLookup({ token: token.name, accountId: account?.id ?? null, matchBy: match.by, ticket: q.ticket ?? '' });
+    store.recordLookup({ token: token.name, accountId: account?.id ?? null, matchBy: match.by, ticket: q.ticket ?? '', at: new Date() });
   } catch (err) {
     log.error(`audit write failed: ${(err as Error).message}`);
   }
   const logNote = log.infoEnabled === false ? '' : ` match=${match.by}${account ? ` account=${account.id}` : ''}${q.email ? ` email=${logHash(q.email)}` : ''}`;
-  return { json, match, logNote };
+  return { json, bytes: bytes < 0 ? Buffer.byteLength(json) : bytes, match, logNote };
 }
 
-const EMPTY = Buffer.from('[]');
-const NOTHING = Buffer.alloc(0);
-
-/** The answer: the kept pieces with this request's values between them, joined in one copy. */
-function spliceAnswer(parts: AccountParts, match: MatchResult, loaded: LoadedConfig, extras: LookupExtras, notes: readonly NoteRow[], caller: Writer): Buffer {
+/**
+ * The answer: the kept pieces with this request's values between them, as one string (a rope:
+ * written to the socket in one copy) and its UTF-8 length from the pieces' kept lengths plus the
+ * values' own.
+ */
+function spliceAnswer(parts: AccountParts, match: MatchResult, loaded: LoadedConfig, extras: LookupExtras, notes: readonly NoteRow[], caller: Writer): { json: string; bytes: number } {
   const team = match.account ? teamOf(loaded, match.account, match.contact) : undefined;
-  const value = (slot: Slot): Buffer => {
+  const value = (slot: Slot): string => {
     switch (slot) {
       case 'match':
-        return Buffer.from(JSON.stringify(trustOf(loaded, match, extras)));
+        return JSON.stringify(trustOf(loaded, match, extras));
       case 'notes':
-        return notes.length === 0 ? EMPTY : Buffer.from(JSON.stringify(notes.map((r) => noteOut(r, caller))));
+        return notes.length === 0 ? '[]' : JSON.stringify(notes.map((r) => noteOut(r, caller)));
       case 'contact':
-        return Buffer.from(JSON.stringify(contactOut(match.contact, team)));
+        return JSON.stringify(contactOut(match.contact, team));
       case 'rings': {
         const rings = contactRings(match.contact, team);
-        return rings.length === 0 ? NOTHING : Buffer.from(`${JSON.stringify(rings).slice(1, -1)},`);
+        return rings.length === 0 ? '' : `${JSON.stringify(rings).slice(1, -1)},`;
       }
     }
   };
-  const list: Buffer[] = [];
-  for (let i = 0; i < parts.slots.length; i++) list.push(parts.pieces[i]!, value(parts.slots[i]!));
-  list.push(parts.pieces[parts.slots.length]!);
-  return Buffer.concat(list);
+  const { pieces, slots } = parts;
+  let json = pieces[0]!;
+  let bytes = parts.piecesBytes;
+  for (let i = 0; i < slots.length; i++) {
+    const v = value(slots[i]!);
+    bytes += Buffer.byteLength(v);
+    json += v + pieces[i + 1]!;
+  }
+  return { json, bytes };
 }

@@ -19,10 +19,23 @@
  * before it — audit rows included — is on disk too: NORMAL commits never weaken a FULL one.
  * (':memory:' is one database per connection, so there the audit uses the main connection.)
  *
+ * Checkpoints (copying the WAL back into the file, with an fsync of each) run mostly in a worker
+ * thread with its own connection, every CHECKPOINT_EVERY_MS: SQLite's automatic checkpoint runs
+ * in whichever connection commits when the WAL reaches 1000 pages, and on the event loop that
+ * was a 20–30 ms stall every second or two under load (bench: the p99). A checkpoint changes no
+ * data, so it moves no connection's data_version. The worker's checkpoints cannot restart the
+ * WAL while audit batches keep coming (frames committed during one are left for the next), so
+ * the audit connection still checkpoints itself, at AUDIT_WAL_PAGES: by then the worker has
+ * copied nearly everything, and the WAL starts over from its beginning. Should the worker not
+ * start, the audit connection checkpoints as SQLite does by default.
+ *
  * better-sqlite3 is synchronous: each method does its work before it returns its promise.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { silentLogger } from './log';
 import {
@@ -202,15 +215,40 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     if (!stmt) inserts.set(n, (stmt = auditDb.prepare(`INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`)));
     return stmt;
   };
+  // Rows of one batch mostly share their millisecond: its ISO string is made once.
+  let isoMs = NaN;
+  let isoAt = '';
+  const isoOf = (at: Date) => {
+    const ms = at.getTime();
+    if (ms !== isoMs) {
+      isoMs = ms;
+      isoAt = at.toISOString();
+    }
+    return isoAt;
+  };
   const insertBatch = auditDb.transaction((rows: LookupEvent[]) => {
     for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + AUDIT_ROWS_PER_INSERT);
+      const end = Math.min(rows.length, i + AUDIT_ROWS_PER_INSERT);
       const values: unknown[] = [];
-      for (const e of chunk) values.push(e.at!.toISOString(), e.token, e.accountId, e.matchBy, (e.ticket ?? '').slice(0, 200));
-      insertOf(chunk.length).run(values);
+      for (let k = i; k < end; k++) {
+        const e = rows[k]!;
+        const ticket = e.ticket ?? '';
+        values.push(isoOf(e.at!), e.token, e.accountId, e.matchBy, ticket.length > 200 ? ticket.slice(0, 200) : ticket);
+      }
+      insertOf(end - i).run(values);
     }
   });
-  const audit = new AuditBatcher((rows) => insertBatch.immediate(rows), opts.log ?? silentLogger, opts.auditFlushMs);
+  const log = opts.log ?? silentLogger;
+  // The checkpoint worker starts with the first audit batch (a store that records no lookups, like most in the tests, needs none).
+  let checkpoints: { stop(): Promise<void> } | undefined;
+  const audit = new AuditBatcher(
+    (rows) => {
+      if (path !== ':memory:' && !closed) checkpoints ??= startCheckpoints(path, auditDb, log);
+      insertBatch.immediate(rows);
+    },
+    log,
+    opts.auditFlushMs,
+  );
   const prune = db.prepare('DELETE FROM audit WHERE at < ?');
   const pruneSent = db.prepare('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?');
   const recent = db.prepare('SELECT at, token, account_id AS accountId, match_by AS matchBy, ticket FROM audit ORDER BY id DESC LIMIT ?');
@@ -340,8 +378,19 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     }
   };
   const NO_NOTES: readonly NoteRow[] = Object.freeze([]);
-  const readForLookup = (accountId: string | null, people: readonly string[], limit: number) => {
+  // The whole answer per `people` array (lookup.ts passes the same array for an account each
+  // time), while the epoch holds: an unchanged account costs one WeakMap look-up.
+  type LookupRead = { notes: readonly NoteRow[]; thanks: Map<string, number>; stamp: number };
+  const reads = new WeakMap<readonly string[], { epoch: number; accountId: string | null; limit: number; read: LookupRead }>();
+  const readForLookup = (accountId: string | null, people: readonly string[], limit: number): LookupRead => {
     current();
+    const kept = reads.get(people);
+    if (kept !== undefined && kept.epoch === epoch && kept.accountId === accountId && kept.limit === limit) return kept.read;
+    const read = readThrough(accountId, people, limit);
+    reads.set(people, { epoch, accountId, limit, read });
+    return read;
+  };
+  const readThrough = (accountId: string | null, people: readonly string[], limit: number): LookupRead => {
     let notes = NO_NOTES;
     if (accountId !== null) {
       const key = `${limit}:${accountId}`;
@@ -460,11 +509,85 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     close() {
       closed ??= (async () => {
         await audit.close();
+        await checkpoints?.stop();
         // The audit connection first: the last one to close checkpoints the WAL into the file.
         if (auditDb !== db && auditDb.open) auditDb.close();
         if (db.open) db.close();
       })();
       return closed;
+    },
+  };
+}
+
+/** How often the checkpoint worker copies the WAL into the file. */
+export const CHECKPOINT_EVERY_MS = 500;
+/** With the worker running, the audit connection's own checkpoint (which restarts the WAL) waits for this many pages (16 MB). */
+export const AUDIT_WAL_PAGES = 4000;
+
+/**
+ * The worker's code (eval: no file to find beside a bundle); better-sqlite3 comes by its resolved
+ * URL. Dynamic import() only: eval'd code is CommonJS in a plain process and ESM under a loader
+ * such as tsx, and import() works in both.
+ */
+const CHECKPOINT_WORKER = `
+(async () => {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  const Database = (await import(workerData.module)).default;
+  const db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('synchronous = NORMAL');
+  const tick = () => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      parentPort.postMessage({ error: String((err && err.message) || err) });
+    }
+  };
+  const timer = setInterval(tick, workerData.everyMs);
+  parentPort.on('message', () => {
+    clearInterval(timer);
+    db.close();
+    process.exit(0);
+  });
+  parentPort.postMessage({ ready: true });
+})();
+`;
+
+/**
+ * Starts the checkpoint worker for the file at `path`; until it says it is ready, and if it fails,
+ * the audit connection keeps SQLite's automatic checkpoints at 1000 pages. stop() ends it (before the connections close: the
+ * last one to close checkpoints the rest).
+ */
+function startCheckpoints(path: string, auditDb: Db, log: { warn(message: string): void }): { stop(): Promise<void> } {
+  const automatic = (on: boolean) => {
+    if (auditDb.open) auditDb.pragma(`wal_autocheckpoint = ${on ? 1000 : AUDIT_WAL_PAGES}`);
+  };
+  let worker: Worker | undefined;
+  let lastError = '';
+  try {
+    worker = new Worker(CHECKPOINT_WORKER, { eval: true, execArgv: [], workerData: { path, module: pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href, everyMs: CHECKPOINT_EVERY_MS } });
+  } catch (err) {
+    log.warn(`store: checkpoints stay on the event loop (${(err as Error).message})`);
+    return { stop: async () => undefined };
+  }
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('message', (m: { ready?: boolean; error?: string }) => {
+    if (m.ready) automatic(false);
+    else if (m.error && m.error !== lastError) {
+      lastError = m.error;
+      log.warn(`store: checkpoint failed: ${m.error}`);
+    }
+  });
+  worker.on('error', (err) => {
+    automatic(true);
+    log.warn(`store: checkpoints back on the event loop (${err.message})`);
+  });
+  void exited.then(() => automatic(true));
+  return {
+    stop: async () => {
+      worker.ref(); // an unref'd worker would not keep the process up while close() waits for it
+      worker.postMessage('stop');
+      await exited;
     },
   };
 }

@@ -218,8 +218,8 @@ export interface Store {
    * What a lookup shows of the store, read at once (PostgreSQL: one query): the account's latest
    * `notes` notes and the people's thanks counts. `stamp`, when given, is the same value as long
    * as no note or thanks changed in the store (by this process or any other): a caller may keep
-   * what it built from an earlier answer with the same stamp (lookup.ts). The rows are shared
-   * between calls: read them, never change them.
+   * what it built from an earlier answer with the same stamp (lookup.ts). The rows and the thanks
+   * map are shared between calls: read them, never change them.
    */
   readForLookup(accountId: string | null, people: readonly string[], notes: number): Promise<{ notes: readonly NoteRow[]; thanks: Map<string, number>; stamp?: number }>;
 
@@ -301,7 +301,7 @@ export class AuditBatcher {
   ) {}
 
   push(event: LookupEvent): void {
-    this.rows.push({ ...event, at: event.at ?? new Date() });
+    this.rows.push(event.at ? event : { ...event, at: new Date() });
     this.trim();
     if (this.rows.length >= AUDIT_BATCH_ROWS && !this.failing) this.schedule(0);
     else this.schedule(this.failing ? 1000 : this.flushMs);

@@ -174,3 +174,40 @@ it('wrong tokens from one address: the fast path throttles that address like the
   expect(answer.status).toBe(429);
   expect(JSON.parse(answer.body).error.code).toBe('too_many_failures');
 });
+
+it('one keep-alive connection: a token it presented before is not trusted for another header, nor after a reload drops it', async () => {
+  const text = (await import('node:fs')).readFileSync(new URL('../fixtures/config/valid.yaml', import.meta.url), 'utf8');
+  const both = loadText(text);
+  const onlySecond = loadText(text.replace(/^ {2}- \{ name: test, .*\n/m, ''));
+  expect(onlySecond.tokens.map((t) => t.name)).toEqual(['second']);
+  let loaded = both;
+  const app = createApp({ current: () => loaded }, db.store);
+  const { server, port } = await listen(nodeListener(app));
+  servers = [server];
+  const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set<unknown>();
+  const ask = (token: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, agent, path: '/v1/context?email=aiko.tanaka@acme.example.jp', headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        sockets.add(res.socket);
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    expect(await ask(TOKEN)).toBe(200);
+    expect(await ask('wrong-token')).toBe(401);
+    expect(await ask(TOKEN + 'x')).toBe(401);
+    expect(await ask(TOKEN)).toBe(200);
+    expect(await ask(SECOND_TOKEN)).toBe(200);
+    expect(await ask(TOKEN)).toBe(200);
+    loaded = onlySecond;
+    expect(await ask(TOKEN)).toBe(401);
+    expect(await ask(SECOND_TOKEN)).toBe(200);
+    expect(sockets.size, 'every request went over the one connection').toBe(1);
+  } finally {
+    agent.destroy();
+  }
+});
