@@ -223,6 +223,7 @@ export function createBackground(deps: BackgroundDeps): Background {
   const tabs = createTabs({
     session: deps.session ?? memoryArea(),
     lookup,
+    answered: (query) => cache.has(cacheKey(query)),
     getOverride,
     setOverride,
     lang,
