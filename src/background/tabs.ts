@@ -260,8 +260,10 @@ export function createTabs(deps: TabsDeps): Tabs {
       } else if (r.model?.error?.kind === 'paused') {
         return save(tabId, r).then(() => undefined); // still paused until the agent says so
       }
-      await save(tabId, r);
-      return lookup(tabId, false);
+      // Kept in memory at once; the lookup does not wait on storage.session.
+      const kept = save(tabId, r);
+      await lookup(tabId, false);
+      await kept;
     },
     async input(tabId) {
       const r = await get(tabId);
