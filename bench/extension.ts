@@ -50,7 +50,7 @@ const SWITCH_TICKETS: Array<{ id: number; name: string }> = [
 ];
 const MUTATIONS_PER_SECOND = 10_000;
 /** How far apart the switches are (ms). */
-const SWITCH_EVERY_MS = 1_100;
+const SWITCH_EVERY_MS = 1_300;
 
 interface Rig {
   browser: LaunchedBrowser;
