@@ -67,6 +67,12 @@ export class ContextCache {
     return { entry, freshness: f };
   }
 
+  /** Whether a usable answer for `key` is in memory now (get() then answers without storage). */
+  has(key: string): boolean {
+    const entry = this.memory.get(key);
+    return !!entry && freshness(entry, this.now()) !== 'expired';
+  }
+
   async put(key: string, data: ContextResponse): Promise<CacheEntry> {
     const entry = { data, fetchedAt: this.now() };
     this.memory.set(key, entry);

@@ -192,13 +192,29 @@ export function createBackground(deps: BackgroundDeps): Background {
     await deps.local.set({ [uiKey(origin)]: next });
     return next;
   }
+  /** Overrides as read or written (the background is their only writer; every lookup asks). */
+  const overrides = new Map<string, LookupOverride | null>();
   async function getOverride(key: string): Promise<LookupOverride | null> {
+    if (overrides.has(key)) return overrides.get(key)!;
+    const o = await readOverride(key);
+    overrides.set(key, o);
+    return o;
+  }
+  async function readOverride(key: string): Promise<LookupOverride | null> {
     const raw = (await deps.local.get(overrideKey(key)))[overrideKey(key)] as { email?: unknown; org?: unknown } | undefined;
     if (!raw) return null;
     const o = { ...(typeof raw.email === 'string' ? { email: raw.email } : {}), ...(typeof raw.org === 'string' ? { org: raw.org } : {}) };
     return o.email || o.org ? o : null;
   }
   async function setOverride(key: string, override: LookupOverride | null): Promise<void> {
+    overrides.delete(key);
+    try {
+      await writeOverride(key, override);
+    } finally {
+      overrides.delete(key);
+    }
+  }
+  async function writeOverride(key: string, override: LookupOverride | null): Promise<void> {
     if (override && (override.email?.trim() || override.org?.trim())) {
       const o = { ...(override.email?.trim() ? { email: override.email.trim() } : {}), ...(override.org?.trim() ? { org: override.org.trim() } : {}) };
       await deps.local.set({ [overrideKey(key)]: o });
@@ -223,6 +239,7 @@ export function createBackground(deps: BackgroundDeps): Background {
   const tabs = createTabs({
     session: deps.session ?? memoryArea(),
     lookup,
+    answered: (query) => cache.has(cacheKey(query)),
     getOverride,
     setOverride,
     lang,

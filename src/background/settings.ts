@@ -120,10 +120,24 @@ export function settingsStore(
     queue = p.catch(() => undefined);
     return p;
   };
+  /**
+   * The token as last read from the secret store (an IndexedDB transaction, read by every
+   * lookup): only storeToken() writes it, and it forgets what was read.
+   */
+  let tokenRead: Promise<string | undefined> | null = null;
+  const readToken = () => {
+    const p = (tokenRead ??= secrets.get(TOKEN));
+    p.catch(() => {
+      if (tokenRead === p) tokenRead = null;
+    });
+    return p;
+  };
   const storeToken = async (value: string) => {
     const before = await secrets.get(TOKEN);
     if (before === value) return;
+    tokenRead = null;
     await secrets.set(TOKEN, value);
+    tokenRead = null;
     changed();
   };
   /**
@@ -157,14 +171,18 @@ export function settingsStore(
     }
     delete own[TOKEN];
     try {
-      const token = await secrets.get(TOKEN);
+      const token = await readToken();
       return token === undefined ? own : { ...own, [TOKEN]: token };
     } catch (e) {
       console.warn('Baton: could not read the token from the extension’s IndexedDB', e);
       return own; // read as not set: the options page still opens, and saving says what is wrong
     }
   };
-  const read = async () => mergeSettings(defaults, await readOwn(), await readManaged());
+  // storage.local (with the token) and managed storage at once: each is a round trip.
+  const read = async () => {
+    const [own, managedValues] = await Promise.all([readOwn(), readManaged()]);
+    return mergeSettings(defaults, own, managedValues);
+  };
   return {
     read,
     async write(patch) {

@@ -38,6 +38,8 @@ export interface TabsDeps {
   /** storage.session (memory in tests). */
   session: KeyValueArea;
   lookup(query: ContextQuery, force: boolean): Promise<LookupResult>;
+  /** Whether lookup() has the answer at hand (no need to draw the loading state first). */
+  answered?(query: ContextQuery): boolean;
   getOverride(key: string): Promise<LookupOverride | null>;
   setOverride(key: string, o: LookupOverride | null): Promise<void>;
   /** The UI language the lookups ask in. */
@@ -160,9 +162,11 @@ export function createTabs(deps: TabsDeps): Tabs {
     const stalePending = r.pendingSince !== null && now() - r.pendingSince > 10_000 + REPORT_GRACE_MS;
     return { tabId, model: stalePending ? null : r.model, ui, desks, ...(r.hidden ? { hidden: r.hidden } : {}) };
   }
+  /** The views are told first, then the record is kept (storage.session is a round trip away). */
   async function push(tabId: number, r: TabRecord): Promise<void> {
-    await save(tabId, r);
+    memory.set(tabId, r);
     deps.changed(await viewOf(tabId, r));
+    await save(tabId, r);
   }
 
   const next = (tabId: number) => {
@@ -191,7 +195,8 @@ export function createTabs(deps: TabsDeps): Tabs {
     // Retry, settings changed, the page's ticket looked at again); another question shows loading.
     const keep = !!shown?.data && sameCustomer(shown.query, query) && shown.query?.lang === query.lang;
     r.model = keep ? base : { ...base, state: 'loading', data: null, fetchedAt: null, error: null };
-    if (!keep) await push(tabId, r);
+    // An answer at hand (the cache, in memory) is drawn at once, with no loading state before it.
+    if (!keep && (force || !deps.answered?.(query))) await push(tabId, r);
     const res = await deps.lookup(query, force);
     if (!current(tabId, n)) return;
     const latest = await get(tabId);
@@ -255,8 +260,10 @@ export function createTabs(deps: TabsDeps): Tabs {
       } else if (r.model?.error?.kind === 'paused') {
         return save(tabId, r).then(() => undefined); // still paused until the agent says so
       }
-      await save(tabId, r);
-      return lookup(tabId, false);
+      // Kept in memory at once; the lookup does not wait on storage.session.
+      const kept = save(tabId, r);
+      await lookup(tabId, false);
+      await kept;
     },
     async input(tabId) {
       const r = await get(tabId);

@@ -83,15 +83,29 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
   const reader = opts.reader ?? ((id: string) => loadAdapter(id));
   /** The adapter with its reader: a recogniser (content/all.js carries only those) gets it now. */
   const readers = new Map<string, Promise<HelpdeskAdapter>>();
+  /** The readers loaded so far. */
+  const loadedReaders = new Map<string, HelpdeskAdapter>();
   const withReader = (a: HelpdeskAdapter): Promise<HelpdeskAdapter> => {
     if (typeof a.read === 'function') return Promise.resolve(a);
     let p = readers.get(a.id);
     if (!p) {
       p = reader(a.id);
-      p.catch(() => readers.delete(a.id));
+      p.then((r) => loadedReaders.set(a.id, r), () => readers.delete(a.id));
       readers.set(a.id, p);
     }
     return p;
+  };
+  /** Whether the page shows the ticket's customer right now (its reader loaded, no fetch needed). */
+  const readableNow = (a: HelpdeskAdapter, ctx: ReadContext): boolean => {
+    const r = typeof a.read === 'function' ? a : loadedReaders.get(a.id);
+    if (!r || r.fetchCustomer) return false;
+    try {
+      const pane = r.activePane(doc, ctx.ticket);
+      const c = pane ? r.read(pane, ctx) : null;
+      return !!(c?.email || c?.org);
+    } catch {
+      return false;
+    }
   };
   const origin = win.location.origin;
 
@@ -216,7 +230,9 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
       const { ticket } = chosen;
       const key = `${url.origin}|${chosen.adapter.id}|${ticket}`;
       const desk = { id: chosen.adapter.id, label: chosen.adapter.label };
-      if (last?.key !== key) await report({ key, desk, customer: { ticket }, url: url.href, reading: true });
+      // A new ticket whose customer is not on the page yet: its view says so (no old relay) while
+      // the page renders. One that is (an SPA desk switching tickets) goes straight to its lookup.
+      if (last?.key !== key && !readableNow(chosen.adapter, { url, ticket, doc })) await report({ key, desk, customer: { ticket }, url: url.href, reading: true });
       const adapter = await withReader(chosen.adapter);
       if (signal.aborted) return;
       if (inlineMode()) {

@@ -12,8 +12,11 @@
  *    spans more than the room, else moved left until it does (the `translate` property, which
  *    adds to the page's own transforms). The page's own values come back when the sidebar goes.
  *    Fixed elements are looked for again when the page changes (a class or style flips a bar to
- *    fixed on scroll), at most every `rescanMs`, and whenever the room is set again (the host
- *    does on a resize of the window).
+ *    fixed on scroll), at most every `rescanMs` (longer when a look takes long: at most about
+ *    1/30 of the page's main thread goes to it), and whenever the room is set again (the host
+ *    does on a resize of the window). Between a change and that look the page is not observed
+ *    (the look sees the whole page): a page changing its DOM all the time costs one batch of
+ *    records per look, not one record per change.
  */
 import type { DeskLayout } from './helpdesks/types';
 
@@ -72,6 +75,8 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   let style: HTMLStyleElement | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastScan = 0;
+  /** How long the last look took (ms): the next waits at least 30 times that. */
+  let scanCost = 0;
   const rescanMs = opts.rescanMs ?? 150;
 
   /** What to push and where the sidebar starts: under the desk's top bar, or the whole page. */
@@ -108,6 +113,14 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   /** Fixed elements of the page that reach under the room, fitted left of it. */
   function fit(): void {
     lastScan = Date.now();
+    const t0 = win.performance.now();
+    try {
+      fitNow();
+    } finally {
+      scanCost = win.performance.now() - t0;
+    }
+  }
+  function fitNow(): void {
     fixed.restoreAll();
     if (!width) return;
     const vw = html.clientWidth || win.innerWidth;
@@ -142,11 +155,15 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
     timer = setTimeout(() => {
       timer = undefined;
       fit();
-    }, Math.max(0, rescanMs - (Date.now() - lastScan)));
+      observe(true);
+    }, Math.max(0, Math.max(rescanMs, scanCost * 30) - (Date.now() - lastScan)));
   };
 
   const observer = new win.MutationObserver((records) => {
     if (records.every((r) => isOurs(r.target as Element) || (r.target === html && r.type === 'attributes'))) return;
+    if (!width) return;
+    // Until the look, the page's changes need not be recorded one by one.
+    observe(false);
     schedule();
   });
 
@@ -168,13 +185,19 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   }
 
   let watching = false;
+  let observing = false;
+  function observe(on: boolean): void {
+    if (on && watching && !observing) observer.observe(html, { subtree: true, childList: true, attributes: true, attributeFilter: ['class', 'style', 'hidden'] });
+    else if (!on && observing) observer.disconnect();
+    observing = on && watching;
+  }
   const watch = (on: boolean) => {
     if (on === watching) return;
     watching = on;
     if (on) {
-      observer.observe(html, { subtree: true, childList: true, attributes: true, attributeFilter: ['class', 'style', 'hidden'] });
+      observe(true);
     } else {
-      observer.disconnect();
+      observe(false);
       clearTimeout(timer);
       timer = undefined;
     }

@@ -144,9 +144,10 @@ describe('context:get', () => {
 
   it('a refused token is unauthorized even with a cached answer', async () => {
     let now = 1_000;
-    const { h, secrets } = setup({ now: () => now });
+    const { h, bg } = setup({ now: () => now });
     await h['context:get']({ query: aiko });
-    await secrets.set('token', 'revoked');
+    // The token changed in its store (settings.write is its only writer), the cached answer kept.
+    await bg.settings.write({ token: 'revoked' });
     now += FRESH_MS + 1;
     expect(await h['context:get']({ query: aiko, force: true })).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
   });

@@ -58,8 +58,9 @@ it('asks nothing on pages that are not tickets, then looks up on a ticket', asyn
   document.body.append(ticket);
   history.pushState(null, '', '/tickets/12');
   await app!.refresh();
-  // Woken only now, on the first ticket: the settings, then what the page shows.
-  expect(asked).toEqual(['content:init', 'tab:report', 'tab:report']);
+  // Woken only now, on the first ticket: the settings, then the customer the page shows (at once:
+  // no report of a ticket still being read first).
+  expect(asked).toEqual(['content:init', 'tab:report']);
   await vi.waitFor(async () => expect((await bg.tabs.view(1)).model?.state).toBe('unconfigured'));
   expect(app!.reported()).toMatchObject({ desk: { id: 'testdesk' }, customer: { email: 'emma.clark@northwind.example.com', ticket: '12' } });
   expect(document.getElementById('baton-sidebar')).toBeNull();

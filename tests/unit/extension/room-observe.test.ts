@@ -1,0 +1,45 @@
+// @vitest-environment happy-dom
+/**
+ * Inline mode's room on a page that changes its DOM all the time (issue 13: the content script's
+ * main-thread time under 10,000 DOM mutations a second, bench/extension.ts): once a change of the
+ * page is seen, the room looks again at the whole page at its next rescan, so it records nothing
+ * more until then. A page changing its DOM in every task costs it one batch of records per look,
+ * not one per change; a change after the look is seen again.
+ */
+import { afterEach, expect, it, vi } from 'vitest';
+import { createRoom } from '../../../src/content/room';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  document.body.replaceChildren();
+});
+
+it('records one batch of the page changes per look, and sees changes again after it', async () => {
+  let callbacks = 0;
+  const Real = window.MutationObserver;
+  vi.spyOn(window, 'MutationObserver').mockImplementation(function (this: unknown, cb: MutationCallback) {
+    return new Real((records, obs) => {
+      callbacks += 1;
+      cb(records, obs);
+    });
+  } as unknown as typeof MutationObserver);
+  const ours = document.createElement('div');
+  document.documentElement.append(ours);
+  const feed = document.createElement('ul');
+  document.body.append(feed);
+  const room = createRoom(document, ours, { rescanMs: 60 });
+  room.set(340, null);
+  const turn = () => new Promise((r) => setTimeout(r, 0));
+  // 20 changes, each in a task of its own, well within one rescan interval.
+  for (let i = 0; i < 20; i++) {
+    feed.append(document.createElement('li'));
+    await turn();
+  }
+  expect(callbacks).toBe(1);
+  // After the look the page is observed again.
+  await vi.waitFor(() => {
+    feed.append(document.createElement('li'));
+    expect(callbacks).toBeGreaterThan(1);
+  }, { timeout: 2000, interval: 20 });
+  room.release();
+});
