@@ -578,7 +578,7 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   const result = await loadConfigText(read.text, path, displayName);
   if (!result.ok) return result;
   const config = result.loaded.config;
-  return { ...result, snapshot: { from: 'file', save: config.imports.length === 0 ? () => snapshots.write(key, config) : null } };
+  return { ...result, snapshot: { from: 'file', save: config.imports.length === 0 ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
 }
 
 /** Reads the exports a parsed config names and joins their accounts in (src/server/imports/). */

@@ -109,9 +109,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   });
   notifier.start(); // also sends what an earlier run left in the outbox
-  // A full load is saved as a snapshot once the server serves (JSON, 500 accounts per write with
-  // requests answered between: about 0.3 s of work at 100,000 contacts, once), so the next start
-  // with the same file skips the parse and the checks.
+  // A full load is saved as a snapshot once the server serves (JSON, 100 accounts per write, taking
+  // at most a quarter of this thread's time: about 0.3 s of work at 100,000 contacts, once, spread
+  // over a second or two), so the next start with the same file skips the parse and the checks.
   const save = result.snapshot?.from === 'file' ? result.snapshot.save : null;
   const saving = save
     ? setTimeout(() => void save().catch((err: unknown) => log.warn(`config snapshot not written: ${(err as Error).message}`)), opts.snapshotDelayMs ?? 1000)

@@ -100,6 +100,8 @@ describe('loading with snapshots', () => {
     const many = { version: 1, organization: { name: 'X' }, accounts: Array.from({ length: 1234 }, (_, i) => ({ id: `a${i}`, n: i, tags: ['x', i % 2 === 0] })) };
     await snaps.write('f', many as unknown as BatonConfig);
     expect(await snaps.read('f')).toEqual(many);
+    await snaps.write('f2', many as unknown as BatonConfig, { share: 0.25 }); // paced, as the serving thread saves
+    expect(readFileSync(join(dir, 'exact', 'f2.json'), 'utf8')).toBe(readFileSync(join(dir, 'exact', 'f.json'), 'utf8').replace('"key":"f"', '"key":"f2"'));
     await snaps.write('g', { accounts: [] } as unknown as BatonConfig);
     expect(await snaps.read('g')).toEqual({ accounts: [] });
   });
