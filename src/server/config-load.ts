@@ -24,7 +24,7 @@ export interface WorkerRequest {
   text: string;
   path: string;
   displayName: string;
-  /** Save a config without imports that passes as a snapshot under this key, after the reply. */
+  /** Save a config that passes (and is snapshotable) as a snapshot under this key, before the reply. */
   snapshot?: { dir: string; key: string } | undefined;
 }
 
@@ -90,7 +90,7 @@ export class IsolatedLoader {
   async loadFile(path: string, displayName = path, snapshots?: Snapshots | null): Promise<LoadResult> {
     const read = await readConfigText(path, displayName);
     if (!read.ok) return read;
-    const snapshot = snapshots ? { dir: snapshots.dir, key: snapshots.key(createHash('sha256').update(read.text).digest('hex')) } : undefined;
+    const snapshot = snapshots?.target(createHash('sha256').update(read.text).digest('hex'));
     return this.loadText(read.text, path, displayName, snapshot);
   }
 

@@ -6,14 +6,14 @@
 import { parentPort } from 'node:worker_threads';
 import { loadConfigText } from './config';
 import type { WorkerReply, WorkerRequest } from './config-load';
-import { Snapshots } from './snapshot';
+import { snapshotable, Snapshots } from './snapshot';
 
 parentPort!.on('message', (req: WorkerRequest) => {
   void loadConfigText(req.text, req.path, req.displayName)
     .then(async (result) => {
       // Saved before the reply (here, off the serving thread), so a snapshot is on disk once the
       // reload is served; a failed write only costs the next start its time.
-      if (result.ok && req.snapshot && result.loaded.config.imports.length === 0) {
+      if (result.ok && req.snapshot && snapshotable(result.loaded.config)) {
         await new Snapshots(req.snapshot.dir, null).write(req.snapshot.key, result.loaded.config).catch(() => {});
       }
       return result;

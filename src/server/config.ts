@@ -24,7 +24,7 @@ import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
 import { safeHref } from '../shared/links';
-import type { Snapshots } from './snapshot';
+import { snapshotable, type Snapshots } from './snapshot';
 
 export type PathKey = string | number;
 
@@ -578,7 +578,7 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   const result = await loadConfigText(read.text, path, displayName);
   if (!result.ok) return result;
   const config = result.loaded.config;
-  return { ...result, snapshot: { from: 'file', save: config.imports.length === 0 ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
+  return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
 }
 
 /** Reads the exports a parsed config names and joins their accounts in (src/server/imports/). */

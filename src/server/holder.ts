@@ -149,7 +149,7 @@ export class ConfigHolder implements ConfigSource {
     const textHash = createHash('sha256').update(read.text).digest('hex');
     const key = `${textHash}|${before}`;
     if (this.tried?.key === key) return this.tried.result.ok ? { ok: true, changed: false, hash: this.loaded.hash } : this.tried.result;
-    const snapshot = this.snapshots ? { dir: this.snapshots.dir, key: this.snapshots.key(textHash) } : undefined;
+    const snapshot = this.snapshots?.target(textHash);
     const result = await this.loader.loadText(read.text, this.file, this.displayName, snapshot);
     if (result.ok && result.loaded.watch.join('\0') === watched.join('\0') && watched.length > 0 && (await exportsSignature(watched)) !== before) {
       this.log.info('an export changed while it was read: not swapped in; it is read again once its files settle');

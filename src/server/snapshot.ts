@@ -83,6 +83,11 @@ function exactJson(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
+/** Whether a checked config is snapshotted: not with imports: (its meaning is in the export files too). */
+export function snapshotable(config: BatonConfig): boolean {
+  return config.imports.length === 0;
+}
+
 export class Snapshots {
   /**
    * @param dir the folder (created when the first snapshot is written)
@@ -108,6 +113,11 @@ export class Snapshots {
    */
   key(textHash: string): string {
     return createHash('sha256').update(`${this.code}\0${textHash}`).digest('hex').slice(0, 40);
+  }
+
+  /** What the config worker needs to save the config of this text (WorkerRequest.snapshot). */
+  target(textHash: string): { dir: string; key: string } {
+    return { dir: this.dir, key: this.key(textHash) };
   }
 
   private file(key: string): string {
