@@ -37,8 +37,6 @@ export interface ServerOptions {
   watch?: { debounceMs?: number; pollMs?: number; settleMs?: number };
   /** Config snapshots (snapshot.ts): default from BATON_SNAPSHOTS (on, in .baton/snapshots, for built code); null turns them off. */
   snapshots?: Snapshots | null;
-  /** How long after serving a full load is saved as a snapshot; default 1000 ms. */
-  snapshotDelayMs?: number;
   /** Webhook retry timings (tests may shorten them; the cap never exceeds 30 s). */
   notify?: Omit<NotifierOptions, 'log'>;
 }
@@ -114,7 +112,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // over a second or two), so the next start with the same file skips the parse and the checks.
   const save = result.snapshot?.from === 'file' ? result.snapshot.save : null;
   const saving = save
-    ? setTimeout(() => void save().catch((err: unknown) => log.warn(`config snapshot not written: ${(err as Error).message}`)), opts.snapshotDelayMs ?? 1000)
+    ? setTimeout(() => void save().catch((err: unknown) => log.warn(`config snapshot not written: ${(err as Error).message}`)), 1000)
     : undefined;
   saving?.unref();
 
