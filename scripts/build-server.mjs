@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVER_BUILD_DIR = join(root, 'build', 'server');
 const INPUTS = join(SERVER_BUILD_DIR, 'inputs.json');
-const ENTRIES = { cli: 'src/server/cli.ts', 'config-worker': 'src/server/config-worker.ts' };
+const ENTRIES = { cli: 'src/server/cli.ts', 'config-worker': 'src/server/config-worker.ts', 'parse-worker': 'src/server/imports/parse-worker.ts' };
 
 const stamp = (file) => {
   const s = statSync(join(root, file));

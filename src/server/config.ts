@@ -10,7 +10,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import * as v from 'valibot';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yamlDocuments } from './lazy';
 import {
   ConfigSchema,
   type BatonConfig,
@@ -169,29 +170,35 @@ const YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { t
 /** Finds line:col of a field path in the source, parsing positions only when an error needs them. */
 class Locator {
   private doc: Document | undefined;
-  private readonly lines = new LineCounter();
+  private lines: LineCounter | undefined;
   constructor(private readonly text: string) {}
 
   private document(): Document {
-    this.doc ??= parseDocument(this.text, { lineCounter: this.lines, merge: true, uniqueKeys: false, prettyErrors: false });
+    if (!this.doc) {
+      const { LineCounter, parseDocument } = yamlDocuments();
+      this.lines = new LineCounter();
+      this.doc = parseDocument(this.text, { lineCounter: this.lines, merge: true, uniqueKeys: false, prettyErrors: false });
+    }
     return this.doc;
   }
 
   /** Position of the value at `path` (or of its key, with `key`); the nearest existing parent otherwise. */
   at(path: readonly PathKey[], key = false): { line: number; col: number } {
     const doc = this.document();
+    const lines = this.lines!;
+    const { isMap, isScalar } = yamlDocuments();
     if (key && path.length > 0) {
       const parent = doc.getIn(path.slice(0, -1), true);
       const last = path[path.length - 1];
       if (isMap(parent)) {
         const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
-        if (pair && isScalar(pair.key) && pair.key.range) return this.lines.linePos(pair.key.range[0]);
+        if (pair && isScalar(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0]);
       }
     }
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
       const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-      if (range) return this.lines.linePos(range[0]);
+      if (range) return lines.linePos(range[0]);
     }
     return { line: 1, col: 1 };
   }

@@ -24,7 +24,7 @@
  * try, the next second's queries do not wait for a connect); the pool reconnects by itself when
  * it is back. Lookups then go on without notes; writes get 503 (writeback.ts).
  */
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { silentLogger } from './log';
 import {
   AuditBatcher,
@@ -205,6 +205,7 @@ const outboxOut = (r: Omit<OutboxRow, 'createdAt' | 'sentAt'> & { createdAt: Dat
 });
 
 export async function openPostgresStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const { default: postgres } = await import('postgres'); // loaded for a PostgreSQL store only (lazy.ts)
   const log = opts.log ?? silentLogger;
   const where = displayStore(url);
   const common = { onnotice: () => undefined, types: { int8 }, connect_timeout: 5, idle_timeout: 60 } as const;

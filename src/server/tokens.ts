@@ -10,10 +10,18 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMap, isScalar, isSeq, parseDocument, type Document, type YAMLMap } from 'yaml';
+import type { Document, YAMLMap } from 'yaml';
 import { ID_PATTERN } from '../shared/config';
 import { formatConfigError, parseConfig } from './config';
+import { yamlDocuments } from './lazy';
 import { sha256Hex } from './security';
+
+// The `yaml` package is loaded when a token command runs, not at every server start (lazy.ts).
+type Yaml = typeof import('yaml');
+const parseDocument = ((text: string) => yamlDocuments().parseDocument(text)) as Yaml['parseDocument'];
+const isMap = ((node: unknown) => yamlDocuments().isMap(node)) as Yaml['isMap'];
+const isScalar = ((node: unknown) => yamlDocuments().isScalar(node)) as Yaml['isScalar'];
+const isSeq = ((node: unknown) => yamlDocuments().isSeq(node)) as Yaml['isSeq'];
 
 interface TokenIO {
   stdout: (text: string) => void;

@@ -84,7 +84,8 @@ describe('baton serve with imports', () => {
   it('serves the relay of every CRM, logs the report, shows counts at /healthz, reloads a new export and keeps the last good one on a broken export', async () => {
     const work = join(dir, 'serve');
     cpSync(FIXTURE, work, { recursive: true });
-    serving = await spawnServe(['--config', join(work, 'imports.config.yaml'), '--port', '0', '--db', join(work, 'baton.db')]);
+    // Every export in a parse worker, as a large export gets at start and on reload (imports/parse.ts).
+    serving = await spawnServe(['--config', join(work, 'imports.config.yaml'), '--port', '0', '--db', join(work, 'baton.db')], { BATON_IMPORT_WORKERS: '1' });
     const { url } = serving;
     const context = async (q: string) => {
       const res = await fetch(`${url}/v1/context?${q}`, { headers: bearer() });

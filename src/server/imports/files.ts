@@ -7,7 +7,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 
 export interface ExportFile {
   /** The name the importer looks for (Account.csv), without folders. */
@@ -30,9 +30,10 @@ function why(err: unknown): string {
   return (err as Error).message;
 }
 
-function readZip(path: string, display: string): Promise<ExportFile[]> {
+async function readZip(path: string, display: string): Promise<ExportFile[]> {
+  const { default: unzip } = await import('yauzl'); // loaded for a zip only (lazy.ts)
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false }, (err, zip) => {
+    unzip.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false }, (err, zip) => {
       if (err || !zip) return reject(new Error(`not a readable zip (${err?.message ?? 'no entries'}): is it still being copied?`));
       const files: ExportFile[] = [];
       zip.on('error', (e: Error) => reject(new Error(`broken zip: ${e.message}`)));

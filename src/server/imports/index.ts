@@ -10,7 +10,7 @@
 import type { Hash } from 'node:crypto';
 import { basename, isAbsolute, join, normalize, resolve } from 'node:path';
 import type { BatonConfig, ImportConfig, ImportSource, PersonConfig } from '../../shared/config';
-import { decode, type Encoding } from './decode';
+import type { Encoding } from './decode';
 import { readExport } from './files';
 import { readCsv, CSV_KINDS } from './csv';
 import { readHubspot, HUBSPOT_KINDS } from './hubspot';
@@ -20,7 +20,8 @@ import { readPipedrive, PIPEDRIVE_KINDS } from './pipedrive';
 import { Reporter, type ImportReport } from './report';
 import { readSalesforce, SALESFORCE_KINDS } from './salesforce';
 import { ImportContext, type TableKind } from './source';
-import { parseTable, type Table } from './table';
+import { parseFiles, type ParsedFile } from './parse';
+import type { Table } from './table';
 import { readZoho, ZOHO_KINDS } from './zoho';
 
 export interface Importer {
@@ -61,8 +62,10 @@ export interface ImportOptions {
   baseDir: string;
   /** How that folder reads in messages ('' for the working directory). */
   displayDir: string;
-  /** Also fed every export file's name and bytes (the loaded config's hash). */
+  /** Also fed every export file's name and SHA-256 (the loaded config's hash). */
   hash?: Hash;
+  /** Parse workers (parse.ts): 0 parses in this thread; unset chooses by the export's size. */
+  workers?: number;
 }
 
 function shown(displayDir: string, path: string): string {
@@ -89,22 +92,22 @@ export async function runImport(
   const names = new Map<Table, string>();
   const files: ImportReport['files'] = [];
   let rows = 0;
-  for (const f of read.files) {
-    opts.hash?.update(`\0${f.display}\0`).update(f.bytes);
-    let text: string;
-    let encoding: string;
-    try {
-      ({ text, encoding } = decode(f.bytes, imp.encoding as Encoding));
-    } catch (err) {
-      return { ok: false, error: { index, file: f.display, row: 1, message: (err as Error).message } };
-    }
-    const parsed = parseTable(text, f.display);
-    if (!parsed.ok) return { ok: false, error: { index, file: f.display, row: parsed.row, message: parsed.message } };
-    for (const b of parsed.broken) reporter.add(f.display, b.row, 'broken-row', b.why);
-    tables.push(parsed.table);
-    names.set(parsed.table, f.name);
-    files.push({ name: f.display, rows: parsed.table.rows.length + parsed.broken.length, encoding });
-    rows += parsed.table.rows.length + parsed.broken.length;
+  let parsed: ParsedFile[];
+  try {
+    parsed = await parseFiles(read.files, { encoding: imp.encoding as Encoding, workers: opts.workers });
+  } catch (err) {
+    return { ok: false, error: { index, message: `cannot parse the ${imp.from} export ${display}: ${(err as Error).message}` } };
+  }
+  for (const [i, f] of read.files.entries()) {
+    const p = parsed[i]!;
+    if (!p.ok) return { ok: false, error: { index, file: f.display, row: p.row, message: p.message } };
+    // The loaded config's hash covers each file by its own SHA-256 (worked out beside the parse).
+    opts.hash?.update(`\0${f.display}\0`).update(p.sha256);
+    for (const b of p.broken) reporter.add(f.display, b.row, 'broken-row', b.why);
+    tables.push(p.table);
+    names.set(p.table, f.name);
+    files.push({ name: f.display, rows: p.table.length + p.broken.length, encoding: p.encoding });
+    rows += p.table.length + p.broken.length;
   }
 
   const ctx = new ImportContext(tables, importer.kinds, imp.columns, imp.employees, reporter, (t) => names.get(t) ?? basename(t.file));

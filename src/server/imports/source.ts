@@ -56,15 +56,15 @@ export class ImportContext {
   }
 
   /** Each row of every table of a kind, with its columns. */
-  *rows<F extends string>(kind: string, aliases: Record<F, readonly string[]>): Generator<{ cols: Columns<F>; row: string[]; at: At }> {
+  *rows<F extends string>(kind: string, aliases: Record<F, readonly string[]>): Generator<{ cols: Columns<F>; row: number; at: At }> {
     for (const table of this.byKind.get(kind) ?? []) {
       const cols = new Columns(table, aliases, this.userColumns);
       // One object per table, updated per row: callers copy what they keep (file, row), never `at` itself.
       const at: At = { file: table.file, row: 0 };
-      const item = { cols, row: [] as string[], at };
-      for (let i = 0; i < table.rows.length; i++) {
-        item.row = table.rows[i]!;
-        at.row = table.rowNumbers[i]!;
+      const item = { cols, row: 0, at };
+      for (let r = 0; r < table.length; r++) {
+        item.row = r;
+        at.row = table.rowNumbers[r]!;
         yield item;
       }
     }

@@ -9,15 +9,42 @@
  * commas, quotes and line breaks, CRLF, BOM, empty trailing columns, short and long rows) and
  * reports an unclosed quote with its row.
  */
-import Papa from 'papaparse';
+import { papaParse } from '../lazy';
 
 export interface Table {
   /** How the file reads in messages. */
   file: string;
   headers: string[];
-  rows: string[][];
-  /** rows[i]'s spreadsheet row number. */
-  rowNumbers: number[];
+  /** How many records (rows with values; broken rows and empty lines are left out). */
+  length: number;
+  /** Record r's spreadsheet row number. */
+  rowNumbers: Uint32Array;
+  /**
+   * The records' cells, packed so a table crosses between threads as one string and two buffers
+   * (parse.ts) and a cell becomes a string only when an importer reads it: cell k of the table
+   * is text.slice(ends[k - 1] ?? 0, ends[k]); record r's cells are starts[r] … starts[r + 1] - 1.
+   */
+  text: string;
+  ends: Uint32Array;
+  starts: Uint32Array;
+}
+
+/** Cell i of record r ('' past the record's end). */
+export function cellOf(table: Table, r: number, i: number): string {
+  const k = table.starts[r]! + i;
+  if (k >= table.starts[r + 1]!) return '';
+  return table.text.slice(k === 0 ? 0 : table.ends[k - 1]!, table.ends[k]!);
+}
+
+/** Every record as its cells (tests, and the `--out` review of small tables). */
+export function rowsOf(table: Table): string[][] {
+  const rows: string[][] = [];
+  for (let r = 0; r < table.length; r++) {
+    const row: string[] = [];
+    for (let k = table.starts[r]!; k < table.starts[r + 1]!; k++) row.push(cellOf(table, r, k - table.starts[r]!));
+    rows.push(row);
+  }
+  return rows;
 }
 
 export interface Broken {
@@ -36,7 +63,7 @@ export function parseTable(text: string, file: string): TableResult {
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.slice(0, body.search(/\r?\n|$/));
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
-  const parsed = Papa.parse<string[]>(body, { delimiter, skipEmptyLines: false });
+  const parsed = papaParse().parse<string[]>(body, { delimiter, skipEmptyLines: false });
   const unclosed = parsed.errors.find((e) => e.code === 'MissingQuotes');
   if (unclosed) {
     return { ok: false, row: (unclosed.row ?? 0) + 1, message: 'a quoted field never closes, so the rest of the file would be one value: the file is cut short (still being copied?) or broken' };
@@ -44,9 +71,10 @@ export function parseTable(text: string, file: string): TableResult {
   const data = parsed.data;
   const headers = (data[0] ?? []).map((h) => h.replace(/^\uFEFF/, '').trim());
   while (headers.length > 0 && headers[headers.length - 1] === '') headers.pop();
-  const rows: string[][] = [];
+  const kept: string[][] = [];
   const rowNumbers: number[] = [];
   const broken: Broken[] = [];
+  let cells = 0;
   for (let i = 1; i < data.length; i++) {
     const row = data[i]!;
     if (row.length === 1 && row[0]!.trim() === '') continue; // an empty line
@@ -58,10 +86,29 @@ export function parseTable(text: string, file: string): TableResult {
       broken.push({ row: i + 1, why: `has ${row.length} columns, the header has ${headers.length} (an unquoted comma?)` });
       continue;
     }
-    rows.push(row);
+    kept.push(row);
     rowNumbers.push(i + 1);
+    cells += row.length;
   }
-  return { ok: true, table: { file, headers, rows, rowNumbers }, broken };
+  return { ok: true, table: pack(file, headers, kept, rowNumbers, cells), broken };
+}
+
+function pack(file: string, headers: string[], rows: readonly string[][], rowNumbers: readonly number[], cells: number): Table {
+  const parts: string[] = new Array(cells);
+  const ends = new Uint32Array(cells);
+  const starts = new Uint32Array(rows.length + 1);
+  let k = 0;
+  let end = 0;
+  for (let r = 0; r < rows.length; r++) {
+    starts[r] = k;
+    for (const cell of rows[r]!) {
+      parts[k] = cell;
+      end += cell.length;
+      ends[k++] = end;
+    }
+  }
+  starts[rows.length] = k;
+  return { file, headers, length: rows.length, rowNumbers: Uint32Array.from(rowNumbers), text: parts.join(''), ends, starts };
 }
 
 /** Field name → the header names it may have, first found wins. */
@@ -103,12 +150,20 @@ export class Columns<F extends string> {
     return this.index.has(field);
   }
 
-  /** The trimmed cell, '' when the column is absent. */
-  get(row: readonly string[], field: F): string {
+  /** Record r's trimmed cell, '' when the column is absent. */
+  get(r: number, field: F): string {
     const i = this.index.get(field);
-    const v = i === undefined ? undefined : row[i];
-    if (!v) return '';
-    // trim() makes a new string even when there is nothing to trim; most cells have nothing.
-    return v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32 || v.charCodeAt(0) === 0x3000 || v.charCodeAt(v.length - 1) === 0x3000 ? v.trim() : v;
+    if (i === undefined) return '';
+    const { starts, ends, text } = this.table;
+    const k = starts[r]! + i;
+    if (k >= starts[r + 1]!) return '';
+    const a = k === 0 ? 0 : ends[k - 1]!;
+    const b = ends[k]!;
+    if (a === b) return '';
+    // Most cells have nothing to trim: look at the ends before making a string, and trim only those that do.
+    const first = text.charCodeAt(a);
+    const last = text.charCodeAt(b - 1);
+    const v = text.slice(a, b);
+    return first <= 32 || last <= 32 || first === 0x3000 || last === 0x3000 ? v.trim() : v;
   }
 }
