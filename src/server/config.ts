@@ -456,8 +456,11 @@ function productsCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): 
   return problems;
 }
 
-/** A validated config (with any imported accounts joined in) made ready for requests. */
-export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = []): LoadedConfig {
+/**
+ * A validated config (with any imported accounts joined in) made ready for requests. `emails`:
+ * the matching index's email map, when an import made it for exactly these accounts.
+ */
+export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = [], emails?: MatchIndex['byEmail']): LoadedConfig {
   const stages = new Map(config.stages.map((s) => [s.id, s]));
   // Each link once through the sidebar's own test (src/shared/links.ts): an answer never carries
   // a link the sidebar would refuse — also from an import, which has no schema check of its own.
@@ -476,7 +479,7 @@ export function prepare(config: BatonConfig, file: string, hash: string, imports
     hash,
     loadedAt: new Date().toISOString(),
     config,
-    index: buildIndex(config),
+    index: buildIndex(config, emails),
     stages,
     people,
     teams: new Map(config.accounts.map((a) => [a.id, new Map(a.teams.map((t) => [t.id, t]))])),
@@ -604,7 +607,7 @@ async function withImports(parsed: LoadedConfig, text: string, path: string, dis
       }),
     };
   }
-  return { ok: true, loaded: prepare(result.config, displayName, hash.digest('hex'), result.reports, result.watch) };
+  return { ok: true, loaded: prepare(result.config, displayName, hash.digest('hex'), result.reports, result.watch, result.emails) };
 }
 
 /** "8 stages, 12 people, 8 accounts, 19 contacts" */

@@ -25,11 +25,14 @@ export interface MatchResult {
   contact: ContactConfig | null;
 }
 
-/** Builds the index. The config has been validated: no duplicate emails, domains or names. */
-export function buildIndex(config: BatonConfig): MatchIndex {
-  const index: MatchIndex = { byEmail: new Map(), byDomain: new Map(), byOrg: new Map() };
+/**
+ * Builds the index. The config has been validated: no duplicate emails, domains or names.
+ * `emails` is a byEmail map made already for exactly these accounts (an import's: imports/model.ts).
+ */
+export function buildIndex(config: BatonConfig, emails?: MatchIndex['byEmail']): MatchIndex {
+  const index: MatchIndex = { byEmail: emails ?? new Map(), byDomain: new Map(), byOrg: new Map() };
   for (const account of config.accounts) {
-    for (const contact of account.contacts) index.byEmail.set(normalizeEmail(contact.email), { account, contact });
+    if (!emails) for (const contact of account.contacts) index.byEmail.set(normalizeEmail(contact.email), { account, contact });
     for (const domain of account.domains) {
       const key = normalizeDomain(domain);
       if (key) index.byDomain.set(key, account);

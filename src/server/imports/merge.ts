@@ -13,7 +13,7 @@
  */
 import type { AccountConfig, ContactConfig, HandoffConfig, NextConfig, TeamConfig } from '../../shared/config';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from '../normalize';
-import type { At } from './model';
+import type { At, Built } from './model';
 import type { Reporter } from './report';
 
 interface Index {
@@ -54,7 +54,7 @@ function byStage<T extends HandoffConfig | NextConfig>(own: readonly T[], theirs
 
 export interface MergeInput {
   accounts: AccountConfig[];
-  where: { accounts: Map<string, At>; contacts: Map<string, At> };
+  where: Built['where'];
   report: Reporter;
 }
 
@@ -68,10 +68,11 @@ export function mergeAccounts(base: readonly AccountConfig[], incoming: MergeInp
   const say = (at: At | undefined, kind: Parameters<Reporter['add']>[2], why: string) => report.add(at?.file ?? '', at?.row ?? 0, kind, why);
 
   for (const inc of incoming.accounts) {
-    const at = where.accounts.get(inc.id);
+    const at = where.account(inc.id);
     let target = ix.byId.get(inc.id);
-    for (const d of inc.domains) target ??= ix.byDomain.get(normalizeDomain(d));
-    if (!target) {
+    // (Empty indexes, as for the first import into a config without accounts: nothing to normalise.)
+    if (ix.byDomain.size > 0) for (const d of inc.domains) target ??= ix.byDomain.get(normalizeDomain(d));
+    if (!target && ix.byName.size > 0) {
       const byName = ix.byName.get(normalizeCompany(inc.name));
       if (byName && !joined.has(byName)) target = byName;
     }
@@ -90,7 +91,7 @@ export function mergeAccounts(base: readonly AccountConfig[], incoming: MergeInp
       const key = normalizeEmail(c.email);
       const owner = ix.byEmail.get(key);
       if (owner && owner === target) filled.set(key, c);
-      else if (owner) say(where.contacts.get(key), 'duplicate-email', `the same email as a contact of account ${owner.id}: an email belongs to one contact, kept that one`);
+      else if (owner) say(where.contact(key), 'duplicate-email', `the same email as a contact of account ${owner.id}: an email belongs to one contact, kept that one`);
       else contacts.push(c);
     }
 

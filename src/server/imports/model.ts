@@ -114,8 +114,13 @@ export interface BuildOptions {
 
 export interface Built {
   accounts: AccountConfig[];
-  /** Where each account and contact (by normalised email) came from, for later report lines. */
-  where: { accounts: Map<string, At>; contacts: Map<string, At> };
+  /**
+   * Every contact by normalised email, with its account: the matching index's email map
+   * (match.ts) for these accounts as they are (prepare() takes it when the join changed none).
+   */
+  emails: Map<string, EmailEntry>;
+  /** Where each account (by id) and contact (by normalised email) came from, for later report lines. */
+  where: { account(id: string): At | undefined; contact(email: string): At | undefined };
   people: PersonConfig[];
   peopleMatched: number;
   handoffs: number;
@@ -135,6 +140,14 @@ function group<T extends { account: string }>(items: readonly T[]): Map<string, 
 const byDate = <T extends { at: string; rank?: number }>(a: T, b: T) =>
   (a.at && b.at ? a.at.localeCompare(b.at) : a.at ? -1 : b.at ? 1 : 0) || (a.rank ?? 9) - (b.rank ?? 9);
 
+/** A contact's entry in the email map: its index entry, and its account's id and row for reports (null once they are done). */
+export interface EmailEntry {
+  account: AccountConfig;
+  contact: ContactConfig;
+  id: string;
+  at: At | null;
+}
+
 export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter): Built {
   const people = new PeopleResolver(opts.people, canon.users, opts.prefix);
   const stageIndex = new Map(opts.stageList.map((s, i) => [s.id, i]));
@@ -146,8 +159,9 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
   const team = group(canon.team);
 
   const ids = new Map<string, At>();
+  const accountAt = new Map<string, At>();
   const domainOwner = new Map<string, { id: string; at: At }>();
-  const emailOwner = new Map<string, { id: string; at: At }>();
+  const emailOwner = new Map<string, EmailEntry>();
   const accounts: AccountConfig[] = [];
   let handoffs = 0;
 
@@ -168,6 +182,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
     }
     ids.set(a.id, a);
     const id = `${opts.prefix}${idPart(a.id)}`;
+    accountAt.set(id, a);
 
     const domains: string[] = [];
     for (const d of a.domains) {
@@ -183,16 +198,19 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
     // Contacts; departments become teams (members: the contacts in it).
     const teamsByName = new Map<string, TeamConfig>();
     const accountContacts: ContactConfig[] = [];
+    const entries: EmailEntry[] = [];
     for (const c of contacts.get(a.id) ?? []) {
       const key = normalizeEmail(c.email);
       const owner = emailOwner.get(key);
       if (owner) {
         report.add(c.file, c.row, 'duplicate-email', owner.id === id
-          ? `the same email as row ${owner.at.row} of this account: kept the first`
-          : `the same email as a contact of account ${owner.id} (${owner.at.file}:${owner.at.row}): an email belongs to one contact, kept the first`);
+          ? `the same email as row ${owner.at!.row} of this account: kept the first`
+          : `the same email as a contact of account ${owner.id} (${owner.at!.file}:${owner.at!.row}): an email belongs to one contact, kept the first`);
         continue;
       }
-      emailOwner.set(key, { id, at: c });
+      const entry: EmailEntry = { account: null as unknown as AccountConfig, contact: null as unknown as ContactConfig, id, at: c };
+      emailOwner.set(key, entry);
+      entries.push(entry);
       let teamId: string | undefined;
       if (c.department) {
         let t = teamsByName.get(c.department);
@@ -206,6 +224,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
       const contact: ContactConfig = { email: c.email, name: c.name, role: c.title };
       if (teamId) contact.team = teamId;
       accountContacts.push(contact);
+      entry.contact = contact;
     }
 
     const relay: HandoffConfig[] = [];
@@ -266,7 +285,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
     const renewal = a.renewal || renewalDeal?.closeDate;
     if (renewal) card.renewal = renewal;
     if (open.length) card.deals = open.slice(0, 5).map((d): DealConfig => ({ name: d.name || d.stage || '—', stage: d.stage, close: d.closeDate, amount: d.amount ?? '' }));
-    accounts.push({
+    const account: AccountConfig = {
       ...card,
       id,
       name: a.name,
@@ -279,7 +298,9 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
       next,
       teams: [...teamsByName.values()],
       contacts: accountContacts,
-    });
+    };
+    accounts.push(account);
+    for (const e of entries) e.account = account;
   }
 
   // Contacts, deals and events whose account is not in the export.
@@ -292,10 +313,12 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
   unknown(contacts, 'contact');
   unknown(deals, 'deal');
 
-  const where = { accounts: new Map<string, At>(), contacts: new Map<string, At>() };
-  for (const [crmId, at] of ids) where.accounts.set(`${opts.prefix}${idPart(crmId)}`, at);
-  for (const [email, o] of emailOwner) where.contacts.set(email, o.at);
-  return { accounts, where, people: people.made, peopleMatched: people.matched.size, handoffs };
+  // Asked only for a line the join reports: the maps this build keeps anyway answer it.
+  const where: Built['where'] = {
+    account: (id) => accountAt.get(id),
+    contact: (email) => emailOwner.get(email)?.at ?? undefined,
+  };
+  return { accounts, emails: emailOwner, where, people: people.made, peopleMatched: people.matched.size, handoffs };
 }
 
 /** Checks a contact's email; reports and returns false when it is not one. */

@@ -9,6 +9,7 @@ import { loadConfigFile } from '../../../src/server/config';
 import { decode } from '../../../src/server/imports/decode';
 import { readExport } from '../../../src/server/imports/files';
 import { mergeAccounts } from '../../../src/server/imports/merge';
+import type { At } from '../../../src/server/imports/model';
 import { PeopleResolver } from '../../../src/server/imports/people';
 import { Reporter, reportLines, type ImportReport } from '../../../src/server/imports/report';
 import { ImportContext } from '../../../src/server/imports/source';
@@ -99,6 +100,9 @@ function plain(r: TableResult) {
   return { ok: true, broken: r.broken, table: { file, headers, rows: rowsOf(r.table), rowNumbers: [...rowNumbers] } };
 }
 
+/** A build's `where` from maps of accounts and contacts. */
+const whereOf = (accounts: Map<string, At>, contacts: Map<string, At>) => ({ account: (id: string) => accounts.get(id), contact: (email: string) => contacts.get(email) });
+
 describe('parseTable', () => {
   it('reads quoted commas, quotes and line breaks, CRLF, a BOM and empty trailing columns, numbering spreadsheet rows', () => {
     const r = parseTable('\uFEFFId,Note,,\r\n1,"one, ""two""\r\nthree",,\r\n\r\n2,plain,,\r\n', 'x.csv');
@@ -188,7 +192,7 @@ describe('mergeAccounts', () => {
     });
     const report = new Reporter();
     const at = { file: 'companies.csv', row: 2 };
-    const out = mergeAccounts(base, { accounts: [incoming], where: { accounts: new Map([['hubspot-1', at]]), contacts: new Map([['x@other.example.com', { file: 'contacts.csv', row: 4 }]]) }, report }, order);
+    const out = mergeAccounts(base, { accounts: [incoming], where: whereOf(new Map([['hubspot-1', at]]), new Map([['x@other.example.com', { file: 'contacts.csv', row: 4 }]])), report }, order);
     expect(out).toHaveLength(2);
     expect(out[0]).toEqual({
       id: 'acme', name: '株式会社アクメ', aliases: ['Acme Corporation'], domains: ['acme.example.jp', 'acme-group.example.com'], employees: 1200, industry: '製造業', society: 'ものづくり',
@@ -206,7 +210,7 @@ describe('mergeAccounts', () => {
   it('joins by id, else by company name; keeps an unmatched account as it is', () => {
     const base = [yaml({ id: 'salesforce-001', name: 'Pinned' }), yaml({ id: 'minato', name: 'ミナト電機株式会社' })];
     const incoming = [yaml({ id: 'salesforce-001', name: 'From CRM', industry: 'x' }), yaml({ id: 'salesforce-002', name: 'ミナト電機' }), yaml({ id: 'salesforce-003', name: 'New Co' })];
-    const out = mergeAccounts(base, { accounts: incoming, where: { accounts: new Map(), contacts: new Map() }, report: new Reporter() }, order);
+    const out = mergeAccounts(base, { accounts: incoming, where: whereOf(new Map(), new Map()), report: new Reporter() }, order);
     expect(out.map((a) => [a.id, a.name, a.aliases, a.industry])).toEqual([
       ['salesforce-001', 'Pinned', ['From CRM'], 'x'],
       ['minato', 'ミナト電機株式会社', [], ''],
@@ -273,5 +277,37 @@ describe('the demo CRM config (BATON_CONFIG=demo/crm.config.yaml npm start)', ()
       ['sales', 'hubspot-user-f8124dbff8'],
     ]);
     expect(matchQuery(r.loaded.index, { org: 'ミナト電機' }).by).toBe('org');
+  });
+});
+
+describe('the matching index of an import', () => {
+  it("takes the import's email map when one import makes every account, and is the index buildIndex makes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-index-'));
+    try {
+      const { buildIndex } = await import('../../../src/server/match');
+      const head = readFileSync(join(FIXTURES, 'imports.config.yaml'), 'utf8').split('\nimports:')[0]!;
+      const salesforce = `\nimports:\n  - { from: salesforce, path: ${JSON.stringify(join(FIXTURES, 'salesforce'))}, stages: { source: marketing, lead-owner: inside-sales, deal-owner: sales, account-owner: customer-success } }\n`;
+      const hubspot = `  - { from: hubspot, path: ${JSON.stringify(join(FIXTURES, 'hubspot'))}, stages: { source: marketing, deal-owner: sales } }\n`;
+      const own = 'accounts:\n  - { id: own, name: Own Co, domains: [own.example], contacts: [{ email: a@own.example }] }\n';
+      for (const [name, text, taken] of [['alone', head + salesforce, true], ['two imports', head + salesforce + hubspot, false], ['with accounts', head + salesforce + own, false]] as const) {
+        writeFileSync(join(dir, 'c.yaml'), text);
+        const r = await loadConfigFile(join(dir, 'c.yaml'), 'c.yaml');
+        if (!r.ok) throw new Error(JSON.stringify(r.errors));
+        const want = buildIndex(r.loaded.config).byEmail;
+        const got = r.loaded.index.byEmail;
+        expect([...got.keys()], name).toEqual([...want.keys()]);
+        for (const [email, hit] of want) {
+          expect(got.get(email)!.account, email).toBe(hit.account);
+          expect(got.get(email)!.contact, email).toBe(hit.contact);
+        }
+        // Taken: the entries are the import's own (they carry its account id); else buildIndex's.
+        expect(got.size, name).toBeGreaterThan(2);
+        expect([...got.values()].every((e) => 'id' in e), name).toBe(taken);
+        // The import's own entries carry its rows only while the join needs them.
+        expect([...got.values()].some((e) => 'at' in e && (e as { at: unknown }).at !== null), name).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
