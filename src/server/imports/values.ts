@@ -4,8 +4,8 @@
  * reports the row.
  */
 import { createHash } from 'node:crypto';
-import { domainToASCII } from 'node:url';
 import { DOMAIN_PATTERN } from '../../shared/config';
+import { asciiDomain } from '../normalize';
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
@@ -87,7 +87,7 @@ export function cleanDomain(raw: string): string {
   s = s.split(/[/?#\s]/)[0] ?? '';
   s = s.replace(/^[^@]*@/, '').replace(/:\d*$/, '').replace(/\.+$/, '').replace(/^www\d?\./, '');
   if (!s.includes('.') || !DOMAIN_PATTERN.test(s)) return '';
-  return domainToASCII(s) ? s : '';
+  return asciiDomain(s) ? s : '';
 }
 
 /**

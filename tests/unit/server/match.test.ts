@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildIndex, matchQuery } from '../../../src/server/match';
-import { domainAndParents, emailDomain, normalizeCompany, normalizeDomain, normalizeEmail } from '../../../src/server/normalize';
+import { domainToASCII } from 'node:url';
+import { asciiDomain, domainAndParents, emailDomain, normalizeCompany, normalizeDomain, normalizeEmail } from '../../../src/server/normalize';
 import { parseConfig } from '../../../src/server/config';
 
 describe('normalizeCompany', () => {
@@ -48,6 +49,17 @@ describe('emails and domains', () => {
     expect(domainAndParents('a.b.example.co.jp')).toEqual(['a.b.example.co.jp', 'b.example.co.jp', 'example.co.jp', 'co.jp']);
     expect(domainAndParents('example.com')).toEqual(['example.com']);
     expect(domainAndParents('localhost')).toEqual([]);
+  });
+});
+
+describe('asciiDomain', () => {
+  it('is url.domainToASCII, also where it skips the call (plain ASCII) and where it must not (numbers, punycode, Unicode)', () => {
+    const names = [
+      'acme.example.jp', 'c42.example.jp', 'a-b.co', '-a.example', 'a-.example', 'x.y.z', 'localhost', 'a1', '1a.example',
+      'example.123', '1.2.3.4', '0x7f.1', 'example.0x10', '192.168.0.1', 'a.b.c1', 'a..b', '.a', 'a.', 'xn--eckwd4c7c.xn--zckzah', 'xn--zz.example',
+      'a.xn--zz', 'アクメ.jp', 'bücher.example', 'a_b.example', 'a b.example', 'a%41.example', 'ｅｘａｍｐｌｅ.jp', 'ex@mple.com', 'a.b-', 'z9.a',
+    ];
+    for (const n of names) expect(asciiDomain(n), n).toBe(domainToASCII(n));
   });
 });
 
