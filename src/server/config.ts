@@ -26,6 +26,7 @@ import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
 import { safeHref } from '../shared/links';
 import { snapshotable, type Snapshots } from './snapshot';
+import { thousands } from '../shared/numbers';
 
 export type PathKey = string | number;
 
@@ -156,7 +157,7 @@ export function expansionProblem(root: unknown, limits: { aliasExpansion: number
   if (tooDeep) return `maps and lists nest deeper than ${limits.maxDepth} levels`;
   const added = expanded - written;
   if (added > limits.aliasExpansion) {
-    return `YAML aliases make ${expanded.toLocaleString('en')} values out of the ${written.toLocaleString('en')} the file writes: at most ${limits.aliasExpansion.toLocaleString('en')} more are allowed — write the repeated parts out (or use fewer aliases)`;
+    return `YAML aliases make ${thousands(expanded)} values out of the ${thousands(written)} the file writes: at most ${thousands(limits.aliasExpansion)} more are allowed — write the repeated parts out (or use fewer aliases)`;
   }
   return null;
 }
@@ -536,7 +537,7 @@ export function parseConfig(text: string, file: string): LoadResult {
     errors.push(at(pos.line, pos.col, path, p.message));
   }
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
-  if (more > 0) errors.push(at(errors[errors.length - 1]?.line ?? 1, 0, '', `… and ${more.toLocaleString('en')} more error${more === 1 ? '' : 's'} (the first ${CONFIG_LIMITS.maxErrors} are listed: fix those first)`));
+  if (more > 0) errors.push(at(errors[errors.length - 1]?.line ?? 1, 0, '', `… and ${thousands(more)} more error${more === 1 ? '' : 's'} (the first ${CONFIG_LIMITS.maxErrors} are listed: fix those first)`));
   return { ok: false, errors };
 }
 

@@ -9,6 +9,7 @@
 import * as v from 'valibot';
 import { LOCALES } from './context';
 import { linkProblem } from './links';
+import { thousands } from './numbers';
 
 export const CONFIG_VERSION = 1;
 export const STAGE_SIDES = ['before', 'self', 'after'] as const;
@@ -29,7 +30,7 @@ export function showValue(x: unknown): string {
   if (x === null) return 'empty';
   if (typeof x === 'string') {
     if (x === '') return 'empty text';
-    return x.length > SHOWN_VALUE_MAX ? `${JSON.stringify(x.slice(0, SHOWN_VALUE_MAX))}… (${x.length.toLocaleString('en')} characters)` : JSON.stringify(x);
+    return x.length > SHOWN_VALUE_MAX ? `${JSON.stringify(x.slice(0, SHOWN_VALUE_MAX))}… (${thousands(x.length)} characters)` : JSON.stringify(x);
   }
   if (Array.isArray(x)) return 'a list';
   if (x instanceof Date) return x.toISOString().slice(0, 10);
@@ -63,7 +64,7 @@ export const FIELD_MAX = {
 
 /** At most `max` characters; says how long the value is rather than quoting it. */
 export const maxChars = (max: number) =>
-  v.check((s: string) => s.length <= max, (i) => `is ${String(i.input).length.toLocaleString('en')} characters long: at most ${max.toLocaleString('en')}`);
+  v.check((s: string) => s.length <= max, (i) => `is ${thousands(String(i.input).length)} characters long: at most ${thousands(max)}`);
 
 const text = (what = 'text') => v.string(want(what));
 const nonEmptyText = (what = 'text', max: number = FIELD_MAX.name) => v.pipe(text(what), maxChars(max), v.trim(), v.minLength(1, 'should not be empty'));

@@ -4,6 +4,7 @@
  * Imports nothing from the rest of src.
  */
 import * as v from 'valibot';
+import { thousands } from './numbers';
 
 export const MATCH_KINDS = ['email', 'domain', 'org', 'none'] as const;
 export type MatchKind = (typeof MATCH_KINDS)[number];
@@ -115,7 +116,7 @@ const optionalText = (field: string, max: number, singleLine = true) =>
     v.pipe(
       v.nullable(v.string(`${field} should be text`)),
       v.transform((s) => (s ?? '').trim()),
-      v.check((s) => chars(s) <= max, `${field} should be at most ${max.toLocaleString('en')} characters`),
+      v.check((s) => chars(s) <= max, `${field} should be at most ${thousands(max)} characters`),
       v.check((s) => !singleLine || !/[\u0000-\u001f\u007f]/.test(s), `${field} should be one line of text`),
     ),
     '',
@@ -133,7 +134,7 @@ export const NoteRequestSchema = v.object({
     v.string('text should be text'),
     v.transform((s) => s.trim()),
     v.check((s) => chars(s) >= 1, 'text should not be empty'),
-    v.check((s) => chars(s) <= NOTE_MAX_CHARS, `text should be at most ${NOTE_MAX_CHARS.toLocaleString('en')} characters`),
+    v.check((s) => chars(s) <= NOTE_MAX_CHARS, `text should be at most ${thousands(NOTE_MAX_CHARS)} characters`),
   ),
   ticket: optionalText('ticket', TICKET_MAX_CHARS),
   author: optionalText('author', AUTHOR_MAX_CHARS),
@@ -313,7 +314,7 @@ export const HandoffRequestSchema = v.object({
     v.string('note should be text'),
     v.transform((s) => s.trim()),
     v.check((s) => chars(s) >= 1, 'note should not be empty'),
-    v.check((s) => chars(s) <= NOTE_MAX_CHARS, `note should be at most ${NOTE_MAX_CHARS.toLocaleString('en')} characters`),
+    v.check((s) => chars(s) <= NOTE_MAX_CHARS, `note should be at most ${thousands(NOTE_MAX_CHARS)} characters`),
   ),
   email: optionalText('email', 320),
   name: optionalText('name', AUTHOR_MAX_CHARS),

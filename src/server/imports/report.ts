@@ -3,6 +3,7 @@
  * load can hand it across a worker boundary. The lines name file:row and why, never a
  * customer's email or a row's contents: they go to the server log and `npx baton check`.
  */
+import { thousands } from '../../shared/numbers';
 
 /** Why a row (or part of one) did not map; the kinds are counted in /healthz. */
 export type UnmappedKind =
@@ -70,7 +71,7 @@ export class Reporter {
   }
 }
 
-const n = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
+const n = (count: number, one: string, many = `${one}s`) => `${thousands(count)} ${count === 1 ? one : many}`;
 
 const KIND_LABEL: Record<UnmappedKind, string> = {
   'missing-field': 'required field empty',
@@ -92,14 +93,14 @@ const KIND_LABEL: Record<UnmappedKind, string> = {
 export function describeKinds(byKind: Partial<Record<UnmappedKind, number>>): string {
   return Object.entries(byKind)
     .sort((a, b) => b[1] - a[1])
-    .map(([k, c]) => `${c.toLocaleString('en')} × ${KIND_LABEL[k as UnmappedKind]}`)
+    .map(([k, c]) => `${thousands(c)} × ${KIND_LABEL[k as UnmappedKind]}`)
     .join(', ');
 }
 
 /** The one-line summary (server log, check). */
 export function summaryLine(r: ImportReport): string {
   const m = r.made;
-  const people = m.people === 0 ? '0 people' : `${n(m.people, 'person', 'people')} (${m.peopleMatched.toLocaleString('en')} known, ${m.peopleMade.toLocaleString('en')} new)`;
+  const people = m.people === 0 ? '0 people' : `${n(m.people, 'person', 'people')} (${thousands(m.peopleMatched)} known, ${thousands(m.peopleMade)} new)`;
   const head = `imports[${r.index}] ${r.from} ${r.path}: ${n(r.files.length, 'file')}, ${n(r.rows, 'row')} → ${n(m.accounts, 'account')}, ${n(m.contacts, 'contact')}, ${n(m.handoffs, 'hand-off')}, ${people}`;
   return r.unmappedTotal === 0 ? `${head}; every row mapped` : `${head}; ${n(r.unmappedTotal, 'row')} did not map (${describeKinds(r.unmappedByKind)})`;
 }
