@@ -7,7 +7,7 @@
  * lead_owner (+ lead_date), else the owner of the earliest contact; deal-owner = the owner of the
  * first won deal; account-owner = accounts' owner.
  */
-import { contactEmail, emptyCanon, offer, type Canon } from './model';
+import { addContact, contactEmail, emptyCanon, offer, type Canon } from './model';
 import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, readUsers, type TableKind } from './source';
 import { parseBool, personName } from './values';
 
@@ -46,7 +46,7 @@ export function readCsv(ctx: ImportContext): Canon {
     if (o && !canon.leads.get(account)?.rank) offer(canon.leads, account, ctx.date(cols.get(row, 'created'), at, 'created'), 0, at, '', o);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
-    canon.contacts.push({ ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
+    addContact(canon, { ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
   for (const { cols, row, at } of ctx.rows('deal', DEAL)) {

@@ -10,7 +10,7 @@
  * earliest contact; deal-owner = the Deal owner of the first won deal (Close Date, Deal Name,
  * pipeline and stage); account-owner = the Company owner.
  */
-import { contactEmail, emptyCanon, offer, type Canon } from './model';
+import { addContact, contactEmail, emptyCanon, offer, type Canon } from './model';
 import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
 import { joinNote, parseBool, personName } from './values';
 
@@ -57,7 +57,7 @@ export function readHubspot(ctx: ImportContext): Canon {
     if (owner) offer(canon.leads, account, created, 0, at, '', owner);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
-    canon.contacts.push({ ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
+    addContact(canon, { ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
   for (const { cols, row, at } of ctx.rows('deal', DEAL)) {

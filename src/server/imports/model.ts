@@ -73,7 +73,8 @@ export interface Canon {
   /** The CRM's user table by id; null when the export has none (owners come by name). */
   users: Map<string, CrmUser> | null;
   accounts: CrmAccount[];
-  contacts: CrmContact[];
+  /** Per account id (as the rows write it), its contacts in file order: addContact(). */
+  contacts: Map<string, CrmContact[]>;
   deals: CrmDeal[];
   /** Per account, the earliest way in (see offer()). */
   sources: Map<string, CrmEvent>;
@@ -83,7 +84,62 @@ export interface Canon {
 }
 
 export function emptyCanon(): Canon {
-  return { users: null, accounts: [], contacts: [], deals: [], sources: new Map(), leads: new Map(), team: [] };
+  return { users: null, accounts: [], contacts: new Map(), deals: [], sources: new Map(), leads: new Map(), team: [] };
+}
+
+/** A contact row, with its account's others. */
+export function addContact(canon: Canon, contact: CrmContact): void {
+  const list = canon.contacts.get(contact.account);
+  if (list) list.push(contact);
+  else canon.contacts.set(contact.account, [contact]);
+}
+
+/**
+ * What an importer keeps per account id while it reads (salesforce.ts): one Map get for a row
+ * that names the account, where a contact row and then its campaign-member rows would cost a get
+ * in each of three maps (the contact's account, the best way in, the contacts by account).
+ */
+export interface AccountSlot {
+  account: string;
+  /** The best way in offered so far (offer()'s rule); joined into Canon.sources by settleSlots(). */
+  source: CrmEvent | undefined;
+  /** Its contacts (the list in Canon.contacts, once it has one). */
+  contacts: CrmContact[] | undefined;
+}
+
+/** Each account id's slot, made when a row first names it. */
+export class AccountSlots {
+  readonly byAccount = new Map<string, AccountSlot>();
+  of(account: string): AccountSlot {
+    let slot = this.byAccount.get(account);
+    if (!slot) this.byAccount.set(account, (slot = { account, source: undefined, contacts: undefined }));
+    return slot;
+  }
+}
+
+/** addContact() for a row whose account's slot is at hand. */
+export function addSlotContact(canon: Canon, slot: AccountSlot, contact: CrmContact): void {
+  if (slot.contacts) slot.contacts.push(contact);
+  else canon.contacts.set(slot.account, (slot.contacts = [contact]));
+}
+
+/** offer() of a way in to a slot: the same rule, kept on the slot until settleSlots(). */
+export function offerSlot(slot: AccountSlot, at: string, rank: number, where: At, note: string, owner: UserRef | null): void {
+  if (!slot.account) return;
+  const best = slot.source;
+  if (best && !earlier(at, rank, best)) return;
+  slot.source = { file: where.file, row: where.row, account: slot.account, at, rank, note, owner };
+}
+
+/**
+ * The slots' ways in offered to Canon.sources. The result is offer()'s whatever the order, as long
+ * as the slots' events have ranks of their own (no other offer ties one of them on date and rank).
+ */
+export function settleSlots(canon: Canon, slots: AccountSlots): void {
+  for (const slot of slots.byAccount.values()) {
+    const e = slot.source;
+    if (e) offer(canon.sources, e.account, e.at, e.rank ?? 9, e, e.note, e.owner);
+  }
 }
 
 /** Earliest dated first; undated last; then the lower rank; else the first offered. */
@@ -154,7 +210,7 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
   const side = new Map(opts.stageList.map((s) => [s.id, s.side]));
   const roleStage = (role: string) => opts.stages[role];
 
-  const contacts = group(canon.contacts);
+  const contacts = canon.contacts;
   const deals = group(canon.deals);
   const team = group(canon.team);
 

@@ -10,7 +10,7 @@
  * time); deal-owner = the Deal - Owner of the first won deal (Deal - Won time, else Deal - Close
  * time); account-owner = Organization - Owner.
  */
-import { contactEmail, emptyCanon, offer, type Canon } from './model';
+import { addContact, contactEmail, emptyCanon, offer, type Canon } from './model';
 import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
 import { joinNote, personName } from './values';
 
@@ -42,7 +42,7 @@ export function readPipedrive(ctx: ImportContext): Canon {
     if (owner) offer(canon.leads, account, ctx.date(cols.get(row, 'added'), at, 'Person - Add time'), 0, at, '', owner);
     const email = cols.get(row, 'email').split(',')[0]!.trim();
     if (!contactEmail(email, at, ctx.report)) continue;
-    canon.contacts.push({ ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
+    addContact(canon, { ...at, account, email, name: cols.get(row, 'name') || personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
   for (const { cols, row, at } of ctx.rows('deal', DEAL)) {

@@ -10,7 +10,7 @@
  * NextStep, Description); account-owner = Account.OwnerId; 'team:<TeamMemberRole>' =
  * AccountTeamMember rows with that role.
  */
-import { contactEmail, emptyCanon, offer, type Canon } from './model';
+import { addSlotContact, AccountSlots, contactEmail, emptyCanon, offer, offerSlot, settleSlots, type AccountSlot, type Canon } from './model';
 import type { UserRef } from './people';
 import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, readUsers, type TableKind } from './source';
 import { joinNote, parseBool, personName } from './values';
@@ -46,16 +46,21 @@ export function readSalesforce(ctx: ImportContext): Canon {
     canon.accounts.push({ ...at, id, name, ...cardOf(ctx, (f) => cols.get(row, f), at), domains: domainsOf(ctx, at, [cols.get(row, 'website')], 'Website'), employees: ctx.number(cols.get(row, 'employees'), at, 'NumberOfEmployees'), industry: cols.get(row, 'industry'), owner: user(cols.get(row, 'owner')) });
   }
 
-  const contactAccount = new Map<string, string>();
+  // Contacts and campaign members reach their account through its slot (model.ts): members are
+  // ways in of rank 0 and contacts' lead sources of rank 3, the slot's own; leads (1) and won
+  // opportunities (2) offer to canon.sources, so the order of the two does not matter.
+  const slots = new AccountSlots();
+  const contactAccount = new Map<string, AccountSlot>();
   for (const { cols, row, at } of ctx.rows('contact', CONTACT)) {
     const account = cols.get(row, 'account');
+    const slot = slots.of(account);
     const id = cols.get(row, 'id');
-    if (id && account) contactAccount.set(id, account);
+    if (id && account) contactAccount.set(id, slot);
     const source = cols.get(row, 'source');
-    if (source) offer(canon.sources, account, ctx.date(cols.get(row, 'created'), at, 'CreatedDate'), 3, at, source, null);
+    if (source) offerSlot(slot, ctx.date(cols.get(row, 'created'), at, 'CreatedDate'), 3, at, source, null);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
-    canon.contacts.push({ file: at.file, row: at.row, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
+    addSlotContact(canon, slot, { file: at.file, row: at.row, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
   const campaigns = new Map<string, { name: string; note: string; owner: UserRef | null }>();
@@ -64,12 +69,12 @@ export function readSalesforce(ctx: ImportContext): Canon {
     if (id) campaigns.set(id, { name: cols.get(row, 'name'), note: joinNote(cols.get(row, 'type'), cols.get(row, 'name')), owner: user(cols.get(row, 'owner')) });
   }
 
-  const leadAccount = new Map<string, string>();
+  const leadAccount = new Map<string, AccountSlot>();
   for (const { cols, row, at } of ctx.rows('lead', LEAD)) {
     if (parseBool(cols.get(row, 'converted')) !== true) continue;
     const account = cols.get(row, 'account');
     const id = cols.get(row, 'id');
-    if (id && account) leadAccount.set(id, account);
+    if (id && account) leadAccount.set(id, slots.of(account));
     const converted = ctx.date(cols.get(row, 'convertedDate'), at, 'ConvertedDate');
     const source = cols.get(row, 'source');
     const description = cols.get(row, 'description');
@@ -79,8 +84,8 @@ export function readSalesforce(ctx: ImportContext): Canon {
   }
 
   for (const { cols, row, at } of ctx.rows('member', MEMBER)) {
-    const account = contactAccount.get(cols.get(row, 'contact')) ?? leadAccount.get(cols.get(row, 'lead'));
-    if (!account) continue; // a lead that never became a customer: not part of any relay
+    const slot = contactAccount.get(cols.get(row, 'contact')) ?? leadAccount.get(cols.get(row, 'lead'));
+    if (!slot) continue; // a lead that never became a customer: not part of any relay
     const campaignId = cols.get(row, 'campaign');
     const campaign = campaigns.get(campaignId);
     if (!campaign) {
@@ -88,7 +93,7 @@ export function readSalesforce(ctx: ImportContext): Canon {
       continue;
     }
     const when = ctx.date(cols.get(row, 'responded'), at, 'FirstRespondedDate') || ctx.date(cols.get(row, 'created'), at, 'CreatedDate');
-    offer(canon.sources, account, when, 0, at, campaign.note, campaign.owner);
+    offerSlot(slot, when, 0, at, campaign.note, campaign.owner);
   }
 
   for (const { cols, row, at } of ctx.rows('opportunity', OPPORTUNITY)) {
@@ -109,5 +114,6 @@ export function readSalesforce(ctx: ImportContext): Canon {
     const role = cols.get(row, 'role');
     if (account && userId && role) canon.team.push({ ...at, account, user: { id: userId }, role });
   }
+  settleSlots(canon, slots);
   return canon;
 }

@@ -9,7 +9,7 @@
  * Owner of the first won deal (Stage "Closed Won", Closing Date, Deal Name, Next Step,
  * Description); account-owner = Account Owner.
  */
-import { contactEmail, emptyCanon, offer, type Canon } from './model';
+import { addContact, contactEmail, emptyCanon, offer, type Canon } from './model';
 import { cardOf, CARD_COLUMNS, dealOf, domainsOf, hasIdAndName, ImportContext, ownerRef, type TableKind } from './source';
 import { joinNote, personName } from './values';
 
@@ -46,7 +46,7 @@ export function readZoho(ctx: ImportContext): Canon {
     if (owner) offer(canon.leads, account, created, 0, at, '', owner);
     const email = cols.get(row, 'email');
     if (!contactEmail(email, at, ctx.report)) continue;
-    canon.contacts.push({ ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
+    addContact(canon, { ...at, account, email, name: personName(cols.get(row, 'first'), cols.get(row, 'last')), title: cols.get(row, 'title'), department: cols.get(row, 'department') });
   }
 
   for (const { cols, row, at } of ctx.rows('deal', DEAL)) {
