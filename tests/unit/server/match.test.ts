@@ -39,6 +39,10 @@ describe('normalizeCompany', () => {
 describe('emails and domains', () => {
   it('normalises emails and domains', () => {
     expect(normalizeEmail('  Aiko.Tanaka@ACME.example.jp ')).toBe('aiko.tanaka@acme.example.jp');
+    // The plain-ASCII shortcut gives what trim, NFKC and lower case give, and only for those.
+    const slow = (e: string) => { const s = e.trim(); return (/[^\x00-\x7f]/.test(s) ? s.normalize('NFKC') : s).toLowerCase(); };
+    for (const e of ['aiko@acme.example.jp', 'A@b.c', 'a@b.c ', '\ta@b.c', 'a b@c.d', 'a@b.c\u00a0', '\ufeffa@b.c', 'ａ@ｂ.ｃ', 'a@例え.jp', 'a\u007f@b.c', 'Z@z.z', '@', '', 'a@B.example', 'x_y+z@q-r.example'])
+      expect(normalizeEmail(e), JSON.stringify(e)).toBe(slow(e));
     expect(normalizeDomain('ACME.Example.JP.')).toBe('acme.example.jp');
     expect(normalizeDomain('例え.jp')).toBe('xn--r8jz45g.jp');
     expect(emailDomain('a@b@Sub.Example.com')).toBe('sub.example.com');
