@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, resourceLimits, Worker } from 'node:worker_threads';
 import { decode, type Encoding } from './decode';
 import { parseTable, type Broken, type Table } from './table';
 
@@ -113,7 +113,8 @@ export async function parseFiles(files: readonly FileBytes[], opts: ParseOptions
   };
   try {
     for (let n = 0; n < workers; n++) {
-      const w = new Worker(parseWorkerEntry(), { stdout: false, stderr: false });
+      // In the config worker (a reload), the parse workers run under its memory limits too.
+      const w = new Worker(parseWorkerEntry(), { stdout: false, stderr: false, ...(isMainThread ? {} : { resourceLimits }) });
       pool.push(w);
       w.on('message', (reply: ParseReply) => {
         if ('crash' in reply) return fail(new Error(`the parser failed on ${files[reply.index]!.display}: ${reply.crash}`));
