@@ -74,6 +74,50 @@ function termScore(w: string, term: string, fuzzy: boolean, cjk: boolean): numbe
 }
 
 /** A growable Int32Array. */
+/** How many items a loop of the build handles between two places a slice may end (a mask: 4,096). */
+const STEP = 4095;
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A stable sort in steps (what items.sort(compare) gives): runs of 4,096 sorted natively, then
+ * merged pairwise, a place for a slice to end after each run and every 4,096 items merged.
+ */
+export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): Generator<void, T[], void> {
+  const RUN = STEP + 1;
+  let runs: T[][] = [];
+  for (let i = 0; i < items.length; i += RUN) {
+    runs.push(items.slice(i, i + RUN).sort(compare));
+    yield;
+  }
+  if (runs.length === 0) return [];
+  while (runs.length > 1) {
+    const next: T[][] = [];
+    for (let r = 0; r < runs.length; r += 2) {
+      const a = runs[r]!;
+      const b = runs[r + 1];
+      if (!b) {
+        next.push(a);
+        continue;
+      }
+      const out: T[] = new Array(a.length + b.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < a.length && j < b.length) {
+        out[k++] = compare(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!; // ties: the earlier run's first (stable)
+        if ((k & STEP) === 0) yield;
+      }
+      while (i < a.length) out[k++] = a[i++]!;
+      while (j < b.length) out[k++] = b[j++]!;
+      next.push(out);
+      yield;
+    }
+    runs = next;
+  }
+  return runs[0]!;
+}
+
 class Ints {
   data = new Int32Array(1 << 16);
   length = 0;
@@ -119,25 +163,42 @@ export class SearchIndex {
   }
 
   static build(accounts: readonly AccountConfig[]): SearchIndex {
-    const b = SearchIndex.builder();
-    b.add(accounts);
-    return b.finish();
+    const steps = SearchIndex.steps(accounts);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
   }
 
   /**
-   * The index built a slice of accounts at a time, giving the event loop back in between (a
-   * config of 100,000 contacts takes about a second to index: requests keep being answered).
+   * The same index built in slices of about `sliceMs` of work, giving the event loop back in
+   * between (a config of 100,000 contacts takes about a second to index, its sorts included:
+   * requests keep being answered, none waits more than a slice).
    */
-  static async buildAsync(accounts: readonly AccountConfig[], slice = 500): Promise<SearchIndex> {
-    const b = SearchIndex.builder();
-    for (let i = 0; i < accounts.length; i += slice) {
-      b.add(accounts.slice(i, i + slice));
-      await new Promise<void>((resolve) => setImmediate(resolve));
+  static async buildAsync(accounts: readonly AccountConfig[], sliceMs = 8): Promise<SearchIndex> {
+    const steps = SearchIndex.steps(accounts);
+    let deadline = performance.now() + sliceMs;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (performance.now() >= deadline) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        deadline = performance.now() + sliceMs;
+      }
     }
-    return b.finish();
   }
 
-  private static builder(): { add(accounts: readonly AccountConfig[]): void; finish(): SearchIndex } {
+  /** The build as steps: each yield is a place a slice may end. */
+  private static *steps(accounts: readonly AccountConfig[]): Generator<void, SearchIndex, void> {
+    const b = SearchIndex.builder();
+    for (const account of accounts) {
+      b.add([account]);
+      yield;
+    }
+    return yield* b.finish();
+  }
+
+  private static builder(): { add(accounts: readonly AccountConfig[]): void; finish(): Generator<void, SearchIndex, void> } {
     const entries: Entry[] = [];
     const ids = new Map<string, number>();
     const byId: string[] = [];
@@ -222,13 +283,19 @@ export class SearchIndex {
 
     };
 
-    const finish = (): SearchIndex => {
+    const finish = function* (): Generator<void, SearchIndex, void> {
       // Sorted terms; each pair's term id becomes its sorted position.
-      const terms = [...byId].sort();
+      const terms = yield* sortInSteps([...byId], byCodeUnits);
       const rank = new Int32Array(byId.length);
-      terms.forEach((t, i) => (rank[ids.get(t)!] = i));
+      for (let i = 0; i < terms.length; i++) {
+        rank[ids.get(terms[i]!)!] = i;
+        if ((i & STEP) === STEP) yield;
+      }
       const fwdTerm = pairTerm.done();
-      for (let i = 0; i < fwdTerm.length; i++) fwdTerm[i] = rank[fwdTerm[i]!]!;
+      for (let i = 0; i < fwdTerm.length; i++) {
+        fwdTerm[i] = rank[fwdTerm[i]!]!;
+        if ((i & STEP) === STEP) yield;
+      }
       const fwdCode = pairCode.done();
       // Postings by counting sort of the pairs on their term (entry order kept within a term).
       const postStart = new Int32Array(terms.length + 1);
@@ -236,14 +303,21 @@ export class SearchIndex {
       for (let t = 0; t < terms.length; t++) postStart[t + 1]! += postStart[t]!;
       const fill = postStart.slice(0, terms.length);
       const post = new Int32Array(fwdTerm.length);
-      for (let i = 0; i < fwdTerm.length; i++) post[fill[fwdTerm[i]!]!++] = fwdCode[i]!;
+      for (let i = 0; i < fwdTerm.length; i++) {
+        post[fill[fwdTerm[i]!]!++] = fwdCode[i]!;
+        if ((i & STEP) === STEP) yield;
+      }
+      yield;
 
-      const suffixPairs: Array<[string, number]> = [];
-      terms.forEach((t, i) => {
-        if (t.length < 3 || !NON_ASCII.test(t)) return;
-        for (let k = 1; k <= t.length - 2; k++) suffixPairs.push([t.slice(k), i]);
-      });
-      suffixPairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      let unsorted: Array<[string, number]> = [];
+      for (let i = 0; i < terms.length; i++) {
+        const t = terms[i]!;
+        if ((i & STEP) === STEP) yield;
+        if (t.length < 3 || !NON_ASCII.test(t)) continue;
+        for (let k = 1; k <= t.length - 2; k++) unsorted.push([t.slice(k), i]);
+      }
+      const suffixPairs = yield* sortInSteps(unsorted, (a, b) => byCodeUnits(a[0], b[0]));
+      unsorted = [];
 
       const deletions = new Map<string, number[]>();
       const put = (key: string, t: number) => {
@@ -251,10 +325,12 @@ export class SearchIndex {
         if (!list) deletions.set(key, [t]);
         else if (list[list.length - 1] !== t) list.push(t);
     };
+    let n = 0;
     for (const word of fuzzyWords) {
       const t = rank[ids.get(word)!]!;
       put(word, t);
       for (let k = 0; k < word.length; k++) put(word.slice(0, k) + word.slice(k + 1), t);
+      if ((++n & 1023) === 0) yield;
     }
 
     return new SearchIndex(

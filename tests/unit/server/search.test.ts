@@ -135,3 +135,38 @@ describe('withinOneEdit', () => {
     expect(withinOneEdit(b, a)).toBe(want);
   });
 });
+
+describe('building in slices', () => {
+  it('sortInSteps is a stable sort, as Array.prototype.sort', async () => {
+    const { sortInSteps } = await import('../../../src/server/search');
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const n of [0, 1, 2, 4095, 4096, 4097, 20_000, 33_333]) {
+      const items = Array.from({ length: n }, (_, i) => [String(Math.floor(rnd() * n / 3)), i] as const);
+      const cmp = (a: readonly [string, number], b: readonly [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+      const steps = sortInSteps([...items], cmp);
+      let r = steps.next();
+      while (!r.done) r = steps.next();
+      expect(r.value, String(n)).toEqual([...items].sort(cmp));
+    }
+  });
+
+  it('buildAsync gives the event loop back while it indexes and sorts, and gives the index build() gives', async () => {
+    const accounts = Array.from({ length: 300 }, (_, a) => `  - id: a${a}\n    name: 株式会社サンプル${a} Holdings\n    domains: [c${a}.example.jp]\n    contacts:\n${Array.from({ length: 20 }, (_, c) => `      - { email: user${c}.n${a}@c${a}.example.jp, name: 佐藤 健${c} }`).join('\n')}`).join('\n');
+    const r = parseConfig(`version: 1\norganization: { name: T }\nstages: [ { id: support, side: self, label: Support } ]\naccounts:\n${accounts}\n`, 'big.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sliced = await SearchIndex.buildAsync(r.loaded.config.accounts, 0);
+    done = true;
+    // A turn at least per account, and more for the sorts of its 12,000+ terms.
+    expect(turns).toBeGreaterThan(300 + 3);
+    const whole = SearchIndex.build(r.loaded.config.accounts);
+    for (const q of ['サンプル12', 'user3', 'c42.example.jp', '佐藤', 'holdngs', 'n299@c299', 'さんぷる7']) expect(sliced.search(q, 8), q).toEqual(whole.search(q, 8));
+  });
+});
