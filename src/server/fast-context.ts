@@ -67,6 +67,34 @@ function connectionOf(socket: Socket): ConnectionToken {
   return kept;
 }
 
+/**
+ * A response's headers as one flat list (writeHead's array form: no header object per answer):
+ * content-type, the route's own, CORS's exposed headers, the security headers, the length (the
+ * order the Hono route gives them; tests/api/fast-context.test.ts compares both).
+ */
+function flatHeaders(own: Record<string, string>, bytes: number): Array<string | number> {
+  const out: Array<string | number> = ['content-type', 'application/json'];
+  for (const k in own) out.push(k, own[k]!);
+  out.push('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) out.push(k, v);
+  out.push('content-length', bytes);
+  return out;
+}
+
+/** A lookup's headers but for its length, per language (built once). */
+const answerPrefix = new Map<string, ReadonlyArray<string | number>>();
+function answerHeaders(lang: string, bytes: number): Array<string | number> {
+  let prefix = answerPrefix.get(lang);
+  if (!prefix) {
+    const own = contextHeaders(lang);
+    own.Vary += ', Origin';
+    answerPrefix.set(lang, (prefix = flatHeaders(own, 0).slice(0, -2)));
+  }
+  const out = prefix.slice();
+  out.push('content-length', bytes);
+  return out;
+}
+
 /** A request header as web Headers.get gives it: repeated values joined with ", ". */
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
 
@@ -76,8 +104,7 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
     const h = req.headers;
     let status = 200;
     let body: string;
-    let bytes: number;
-    let own: Record<string, string>;
+    let headers: Array<string | number>;
     let token: TokenEntry | undefined;
     let note = '';
     try {
@@ -88,26 +115,16 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
       const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
       const answered = await answerLookup(loaded, deps.store, token, q, caller, deps.log);
       body = answered.json;
-      bytes = answered.bytes;
       note = answered.logNote;
-      own = contextHeaders(q.lang);
-      own.Vary += ', Origin';
+      headers = answerHeaders(q.lang, answered.bytes);
     } catch (err) {
       const shaped = deps.shapeError(err, 'GET', PATH);
       status = shaped.status;
       body = JSON.stringify(shaped.body);
-      bytes = Buffer.byteLength(body);
-      own = { ...shaped.headers, Vary: 'Origin' };
+      headers = flatHeaders({ ...shaped.headers, Vary: 'Origin' }, Buffer.byteLength(body));
     }
-    const origin = allowedOrigin(h.origin ?? '');
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/json',
-      ...own,
-      'Access-Control-Expose-Headers': EXPOSE_HEADERS,
-      ...SECURITY_HEADERS,
-      'content-length': bytes,
-    };
-    if (origin) headers['Access-Control-Allow-Origin'] = origin;
+    const origin = h.origin === undefined ? null : allowedOrigin(h.origin);
+    if (origin) headers.push('Access-Control-Allow-Origin', origin);
     res.writeHead(status, headers);
     res.end(body);
     deps.logLine('GET', PATH, status, started, token, note);
