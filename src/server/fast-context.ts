@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import type { Asking, ConnectionToken } from './app';
 import type { LoadedConfig, TokenEntry } from './config';
 import type { Logger } from './log';
-import { answerLookup, readLookupQuery } from './lookup';
+import { answerLookup, readLookupQuery, type LookupAnswer } from './lookup';
 import type { Store } from './store';
 import type { Writer } from './store';
 
@@ -100,34 +100,43 @@ const header = (value: string | string[] | undefined): string | undefined => (Ar
 
 /** A request listener's first look: true when it answers the request (then the Hono app must not). */
 export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
-  async function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): Promise<void> {
+  function send(res: ServerResponse, origin: string | undefined, status: number, headers: Array<string | number>, body: string): void {
+    const allowed = origin === undefined ? null : allowedOrigin(origin);
+    if (allowed) headers.push('Access-Control-Allow-Origin', allowed);
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  function failed(req: IncomingMessage, res: ServerResponse, err: unknown, started: number, token: TokenEntry | undefined): void {
+    const shaped = deps.shapeError(err, 'GET', PATH);
+    const body = JSON.stringify(shaped.body);
+    send(res, req.headers.origin, shaped.status, flatHeaders({ ...shaped.headers, Vary: 'Origin' }, Buffer.byteLength(body)), body);
+    deps.logLine('GET', PATH, shaped.status, started, token, '');
+  }
+
+  /** Answers in this turn when the lookup had nothing to wait for (answerLookup gave the answer, not a promise). */
+  function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): void | Promise<void> {
     const h = req.headers;
-    let status = 200;
-    let body: string;
-    let headers: Array<string | number>;
     let token: TokenEntry | undefined;
-    let note = '';
+    let lang: string;
+    let answered: LookupAnswer | Promise<LookupAnswer>;
     try {
       const loaded = deps.current();
       const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url, connection: connectionOf(req.socket) };
       token = deps.authorize(loaded, asking, (t) => (token = t));
       const q = readLookupQuery((name) => getQueryParam(url, name) as string | undefined, h['accept-language'], loaded);
       const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
-      const answered = await answerLookup(loaded, deps.store, token, q, caller, deps.log);
-      body = answered.json;
-      note = answered.logNote;
-      headers = answerHeaders(q.lang, answered.bytes);
+      lang = q.lang;
+      answered = answerLookup(loaded, deps.store, token, q, caller, deps.log);
     } catch (err) {
-      const shaped = deps.shapeError(err, 'GET', PATH);
-      status = shaped.status;
-      body = JSON.stringify(shaped.body);
-      headers = flatHeaders({ ...shaped.headers, Vary: 'Origin' }, Buffer.byteLength(body));
+      return failed(req, res, err, started, token);
     }
-    const origin = h.origin === undefined ? null : allowedOrigin(h.origin);
-    if (origin) headers.push('Access-Control-Allow-Origin', origin);
-    res.writeHead(status, headers);
-    res.end(body);
-    deps.logLine('GET', PATH, status, started, token, note);
+    const ok = (a: LookupAnswer) => {
+      send(res, h.origin, 200, answerHeaders(lang, a.bytes), a.json);
+      deps.logLine('GET', PATH, 200, started, token, a.logNote);
+    };
+    if (!(answered instanceof Promise)) return ok(answered);
+    return answered.then(ok, (err: unknown) => failed(req, res, err, started, token));
   }
 
   return (req, res) => {
@@ -137,11 +146,16 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
     const h = req.headers;
     if (!h.host || h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return false;
     const started = performance.now();
-    answer(req, res, url, started).catch((err: unknown) => {
+    const broke = (err: unknown) => {
       deps.log.error(`GET ${PATH}: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end();
-    });
+    };
+    try {
+      answer(req, res, url, started)?.catch(broke);
+    } catch (err) {
+      broke(err);
+    }
     return true;
   };
 }

@@ -159,41 +159,69 @@ export interface LookupAnswer {
   logNote: string;
 }
 
-/** The store's part of a lookup, or null when it failed or did not answer within LOOKUP_STORE_TIMEOUT_MS. */
-async function readStore(store: Store, accountId: string | null, people: string[], log: Logger): Promise<Awaited<ReturnType<Store['readForLookup']>> | null> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    if (store.readsAtOnce) return await store.readForLookup(accountId, people, CONTEXT_NOTES);
-    return await Promise.race([
-      store.readForLookup(accountId, people, CONTEXT_NOTES),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${LOOKUP_STORE_TIMEOUT_MS} ms`)), LOOKUP_STORE_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (err) {
+type StoreRead = Awaited<ReturnType<Store['readForLookup']>>;
+
+/**
+ * The store's part of a lookup, or null when it failed or did not answer within
+ * LOOKUP_STORE_TIMEOUT_MS. A store that reads at once (SQLite: readForLookupNow) is read without
+ * a promise, so a lookup on it is answered in the request's own turn, without awaiting.
+ */
+function readStore(store: Store, accountId: string | null, people: string[], log: Logger): StoreRead | null | Promise<StoreRead | null> {
+  const failed = (err: unknown) => {
     log.warn(`lookup without notes and thanks: ${(err as Error).message}`);
     return null;
-  } finally {
-    clearTimeout(timer);
+  };
+  if (store.readForLookupNow) {
+    try {
+      return store.readForLookupNow(accountId, people, CONTEXT_NOTES);
+    } catch (err) {
+      return failed(err);
+    }
   }
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    store.readForLookup(accountId, people, CONTEXT_NOTES),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${LOOKUP_STORE_TIMEOUT_MS} ms`)), LOOKUP_STORE_TIMEOUT_MS);
+    }),
+  ]).then(
+    (read) => {
+      clearTimeout(timer);
+      return read;
+    },
+    (err: unknown) => {
+      clearTimeout(timer);
+      return failed(err);
+    },
+  );
 }
 
 /**
  * The answer to a lookup, with the account's latest notes and every person's thanks count. A
  * store that fails or does not answer within LOOKUP_STORE_TIMEOUT_MS never fails the lookup:
  * the answer has `notes: []`, thanks 0 and `writeBack: "unavailable"`. Records the audit row.
- * `caller`: who is asking (the notes' `mine`).
+ * `caller`: who is asking (the notes' `mine`). The answer itself when nothing had to be waited
+ * for (an email the config lists, on a store that reads at once), else a promise of it.
  */
-export async function answerLookup(loaded: LoadedConfig, store: Store, token: TokenEntry, q: LookupQuery, caller: Writer, log: Logger): Promise<LookupAnswer> {
-  let match = matchQuery(loaded.index, q);
+export function answerLookup(loaded: LoadedConfig, store: Store, token: TokenEntry, q: LookupQuery, caller: Writer, log: Logger): LookupAnswer | Promise<LookupAnswer> {
+  const match = matchQuery(loaded.index, q);
   // An email the config does not list but an agent linked to an account ("This is <account>").
-  const link = match.by !== 'email' && q.email ? await linkedMatch(loaded, store, q.email, log) : null;
-  if (link) match = link.match;
-  const extras: LookupExtras = { email: q.email, domain: q.domain, subject: q.subject, tags: parseTags(q.tags), linked: link?.linked };
+  if (match.by !== 'email' && q.email) return linkedMatch(loaded, store, q.email, log).then((link) => lookupWith(loaded, store, token, q, caller, log, link ? link.match : match, link?.linked));
+  return lookupWith(loaded, store, token, q, caller, log, match, undefined);
+}
+
+function lookupWith(loaded: LoadedConfig, store: Store, token: TokenEntry, q: LookupQuery, caller: Writer, log: Logger, match: MatchResult, linked: LookupExtras['linked']): LookupAnswer | Promise<LookupAnswer> {
+  const extras: LookupExtras = { email: q.email, domain: q.domain, subject: q.subject, tags: parseTags(q.tags), linked };
   const { account } = match;
   const area = account ? (matchProduct(derived(loaded).products, extras.subject ?? '', extras.tags ?? [])?.id ?? '') : '';
   const parts = partsFor(loaded, account, q.lang, area, extras);
-  const read = await readStore(store, account?.id ?? null, parts.people, log);
+  const read = readStore(store, account?.id ?? null, parts.people, log);
+  if (read instanceof Promise) return read.then((r) => finishLookup(loaded, store, token, q, caller, log, match, extras, parts, r));
+  return finishLookup(loaded, store, token, q, caller, log, match, extras, parts, read);
+}
+
+function finishLookup(loaded: LoadedConfig, store: Store, token: TokenEntry, q: LookupQuery, caller: Writer, log: Logger, match: MatchResult, extras: LookupExtras, parts: AccountParts, read: StoreRead | null): LookupAnswer {
+  const { account } = match;
   let json: string;
   let bytes = -1;
   if (read !== null && (read.stamp === parts.stamp || serialiseParts(parts, loaded, account, q.lang, extras, read.thanks, read.stamp)) && read.stamp !== undefined) {
