@@ -124,8 +124,11 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
       const loaded = deps.current();
       const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url, connection: connectionOf(req.socket) };
       token = deps.authorize(loaded, asking, (t) => (token = t));
-      const q = readLookupQuery((name) => getQueryParam(url, name) as string | undefined, h['accept-language'], loaded);
-      const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
+      // The query read once (Hono's own parser, as c.req.query decodes it: each name's first value):
+      // asked name by name, an escaped URL (?email=a%40b…) was read whole again for every name it lacks.
+      const params = getQueryParam(url) as Record<string, string | undefined>;
+      const q = readLookupQuery((name) => params[name], h['accept-language'], loaded);
+      const caller = deps.caller(loaded, token, params.author);
       lang = q.lang;
       answered = answerLookup(loaded, deps.store, token, q, caller, deps.log);
     } catch (err) {
