@@ -363,7 +363,12 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   // is not the stamp.) The stamp is read once per turn of the event loop (the lookups answered in
   // one turn are concurrent anyway): what another process committed before a turn began, its
   // lookups see.
-  const dataVersion = db.prepare('SELECT n FROM lookup_stamp WHERE id = 1').pluck();
+  // PRAGMA data_version first: it moves when any other connection committed (the audit worker's
+  // every batch too), and is cheaper to read; when it did not, lookup_stamp cannot have either
+  // (this store's own writes say so themselves, below).
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const lookupStamp = db.prepare('SELECT n FROM lookup_stamp WHERE id = 1').pluck();
+  let seenStamp: unknown;
   let epoch = 0;
   let seenVersion: unknown;
   let checkedThisTurn = false;
@@ -383,8 +388,11 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     checkedThisTurn = true;
     setImmediate(nextTurn);
     const v = dataVersion.get();
-    if (v !== seenVersion) {
-      seenVersion = v;
+    if (v === seenVersion) return;
+    seenVersion = v;
+    const n = lookupStamp.get();
+    if (n !== seenStamp) {
+      seenStamp = n;
       changed();
     }
   };
