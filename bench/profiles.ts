@@ -45,7 +45,8 @@ export const profiles: Section = {
     const spawnedUs = monotonicUs();
     const server = await spawnBaton(cfg.file, join(b.tmp, 'profile.db'), { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: { ...process.env, BATON_TSX: '1' } });
     const readyUs = monotonicUs();
-    await gen.run({ url: server.url, shape: cfg.shape, seconds: b.seconds(3) });
+    // Long enough to ask for most accounts once: the profile is of lookups, not of each account's first answer.
+    await gen.run({ url: server.url, shape: cfg.shape, seconds: b.seconds(12) });
     const fromUs = monotonicUs();
     const seconds = b.seconds(10);
     const loadRun = await measure(gen, server, { shape: cfg.shape, seconds });
@@ -88,10 +89,10 @@ export const profiles: Section = {
       ['writev', 'the write syscall itself (the bare server pays it too)'],
       ['answer', 'the fast path (src/server/fast-context.ts): one lookup from node:http request to response'],
       ['answerLookup', 'the lookup itself (src/server/lookup.ts): match, store read, answer, audit row'],
-      ['readForLookup', "the store's notes and thanks counts (SQLite: kept in memory while data_version holds)"],
+      ['readForLookup', "the store's notes and thanks counts (SQLite: kept in memory while lookup_stamp holds)"],
       ['serialiseParts', "an account's answer serialised again (first lookup, or the store changed)"],
       ['spliceAnswer', 'the per-request parts joined to the kept ones'],
-      ['writeBatch', 'the audit trail: group commits of lookup rows'],
+      ['writeBatch', 'the audit trail: group commits of lookup rows (SQLite: handing the batch to the audit worker; the commit is off this thread)'],
       ['buildContext', 'building the answer object'],
       ['json', "Hono's c.json (JSON.stringify and a Response)"],
       ['findToken', 'SHA-256 of the bearer token, compared in constant time'],

@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import type { Asking, ConnectionToken } from './app';
 import type { LoadedConfig, TokenEntry } from './config';
 import type { Logger } from './log';
-import { answerLookup, readLookupQuery } from './lookup';
+import { answerLookup, readLookupQuery, type LookupAnswer } from './lookup';
 import type { Store } from './store';
 import type { Writer } from './store';
 
@@ -67,50 +67,79 @@ function connectionOf(socket: Socket): ConnectionToken {
   return kept;
 }
 
+/**
+ * A response's headers as one flat list (writeHead's array form: no header object per answer):
+ * content-type, the route's own, CORS's exposed headers, the security headers, the length (the
+ * order the Hono route gives them; tests/api/fast-context.test.ts compares both).
+ */
+function flatHeaders(own: Record<string, string>, bytes: number): Array<string | number> {
+  const out: Array<string | number> = ['content-type', 'application/json'];
+  for (const k in own) out.push(k, own[k]!);
+  out.push('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) out.push(k, v);
+  out.push('content-length', bytes);
+  return out;
+}
+
+/** A lookup's headers but for its length, per language (built once). */
+const answerPrefix = new Map<string, ReadonlyArray<string | number>>();
+function answerHeaders(lang: string, bytes: number): Array<string | number> {
+  let prefix = answerPrefix.get(lang);
+  if (!prefix) {
+    const own = contextHeaders(lang);
+    own.Vary += ', Origin';
+    answerPrefix.set(lang, (prefix = flatHeaders(own, 0).slice(0, -2)));
+  }
+  const out = prefix.slice();
+  out.push('content-length', bytes);
+  return out;
+}
+
 /** A request header as web Headers.get gives it: repeated values joined with ", ". */
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
 
 /** A request listener's first look: true when it answers the request (then the Hono app must not). */
 export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
-  async function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): Promise<void> {
+  function send(res: ServerResponse, origin: string | undefined, status: number, headers: Array<string | number>, body: string): void {
+    const allowed = origin === undefined ? null : allowedOrigin(origin);
+    if (allowed) headers.push('Access-Control-Allow-Origin', allowed);
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  function failed(req: IncomingMessage, res: ServerResponse, err: unknown, started: number, token: TokenEntry | undefined): void {
+    const shaped = deps.shapeError(err, 'GET', PATH);
+    const body = JSON.stringify(shaped.body);
+    send(res, req.headers.origin, shaped.status, flatHeaders({ ...shaped.headers, Vary: 'Origin' }, Buffer.byteLength(body)), body);
+    deps.logLine('GET', PATH, shaped.status, started, token, '');
+  }
+
+  /** Answers in this turn when the lookup had nothing to wait for (answerLookup gave the answer, not a promise). */
+  function answer(req: IncomingMessage, res: ServerResponse, url: string, started: number): void | Promise<void> {
     const h = req.headers;
-    let status = 200;
-    let body: string;
-    let bytes: number;
-    let own: Record<string, string>;
     let token: TokenEntry | undefined;
-    let note = '';
+    let lang: string;
+    let answered: LookupAnswer | Promise<LookupAnswer>;
     try {
       const loaded = deps.current();
       const asking: Asking = { authorization: h.authorization, remoteAddress: req.socket.remoteAddress, forwardedFor: () => header(h['x-forwarded-for']), url, connection: connectionOf(req.socket) };
       token = deps.authorize(loaded, asking, (t) => (token = t));
-      const q = readLookupQuery((name) => getQueryParam(url, name) as string | undefined, h['accept-language'], loaded);
-      const caller = deps.caller(loaded, token, getQueryParam(url, 'author') as string | undefined);
-      const answered = await answerLookup(loaded, deps.store, token, q, caller, deps.log);
-      body = answered.json;
-      bytes = answered.bytes;
-      note = answered.logNote;
-      own = contextHeaders(q.lang);
-      own.Vary += ', Origin';
+      // The query read once (Hono's own parser, as c.req.query decodes it: each name's first value):
+      // asked name by name, an escaped URL (?email=a%40b…) was read whole again for every name it lacks.
+      const params = getQueryParam(url) as Record<string, string | undefined>;
+      const q = readLookupQuery((name) => params[name], h['accept-language'], loaded);
+      const caller = deps.caller(loaded, token, params.author);
+      lang = q.lang;
+      answered = answerLookup(loaded, deps.store, token, q, caller, deps.log);
     } catch (err) {
-      const shaped = deps.shapeError(err, 'GET', PATH);
-      status = shaped.status;
-      body = JSON.stringify(shaped.body);
-      bytes = Buffer.byteLength(body);
-      own = { ...shaped.headers, Vary: 'Origin' };
+      return failed(req, res, err, started, token);
     }
-    const origin = allowedOrigin(h.origin ?? '');
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/json',
-      ...own,
-      'Access-Control-Expose-Headers': EXPOSE_HEADERS,
-      ...SECURITY_HEADERS,
-      'content-length': bytes,
+    const ok = (a: LookupAnswer) => {
+      send(res, h.origin, 200, answerHeaders(lang, a.bytes), a.json);
+      deps.logLine('GET', PATH, 200, started, token, a.logNote);
     };
-    if (origin) headers['Access-Control-Allow-Origin'] = origin;
-    res.writeHead(status, headers);
-    res.end(body);
-    deps.logLine('GET', PATH, status, started, token, note);
+    if (!(answered instanceof Promise)) return ok(answered);
+    return answered.then(ok, (err: unknown) => failed(req, res, err, started, token));
   }
 
   return (req, res) => {
@@ -120,11 +149,16 @@ export function contextFastPath(deps: FastPathDeps): (req: IncomingMessage, res:
     const h = req.headers;
     if (!h.host || h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return false;
     const started = performance.now();
-    answer(req, res, url, started).catch((err: unknown) => {
+    const broke = (err: unknown) => {
       deps.log.error(`GET ${PATH}: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end();
-    });
+    };
+    try {
+      answer(req, res, url, started)?.catch(broke);
+    } catch (err) {
+      broke(err);
+    }
     return true;
   };
 }

@@ -10,24 +10,28 @@
  * WAL only at checkpoints.)
  *
  * The audit trail is batched (store.ts: group commit every AUDIT_FLUSH_MS, flushed on close) and
- * its batches go through a second connection to the same file with `synchronous = NORMAL`: a
- * batch committed is in the WAL (the OS's page cache) without an fsync on the event loop; only a
- * power loss or kernel crash can drop the last batches, and never corrupts the file.
+ * its batches are committed by a worker thread (the audit worker) through its own connection to
+ * the same file with `synchronous = NORMAL`: the event loop only hands the batch over (inserting
+ * the rows cost a few µs per lookup on it, bench section 8), and a batch committed is in the WAL
+ * (the OS's page cache) without an fsync; only a power loss or kernel crash can drop the last
+ * batches, and never corrupts the file. A flush (close, recentLookups, countLookups, pruneAudit)
+ * resolves once the worker committed; a batch the worker could not commit stays buffered and is
+ * tried again. Should the worker not start, or fail, the batches go through a connection of their
+ * own on this thread.
  * Why mixing the two is sound: `synchronous` is a per-connection setting; both connections
  * share one WAL (and its locks), and the file only changes at checkpoints, which sync in both
  * modes. A FULL commit fsyncs the whole WAL file after appending its frames, so everything
  * before it — audit rows included — is on disk too: NORMAL commits never weaken a FULL one.
  * (':memory:' is one database per connection, so there the audit uses the main connection.)
  *
- * Checkpoints (copying the WAL back into the file, with an fsync of each) run mostly in a worker
- * thread with its own connection, every CHECKPOINT_EVERY_MS: SQLite's automatic checkpoint runs
- * in whichever connection commits when the WAL reaches 1000 pages, and on the event loop that
- * was a 20–30 ms stall every second or two under load (bench: the p99). A checkpoint changes no
- * data, so it moves no connection's data_version. The worker's checkpoints cannot restart the
- * WAL while audit batches keep coming (frames committed during one are left for the next), so
- * the audit connection still checkpoints itself, at AUDIT_WAL_PAGES: by then the worker has
- * copied nearly everything, and the WAL starts over from its beginning. Should the worker not
- * start, the audit connection checkpoints as SQLite does by default.
+ * Checkpoints (copying the WAL back into the file, with an fsync of each) run in the audit
+ * worker: every CHECKPOINT_EVERY_MS, and as SQLite does by itself in whichever connection commits
+ * when the WAL reaches 1000 pages — nearly always the worker's. On the event loop that was a
+ * 20–30 ms stall every second or two under load (bench: the p99).
+ *
+ * What lookups keep in memory (notes, thanks counts) is stamped with lookup_stamp, a number
+ * triggers move in every transaction that changes notes or thanks (migration 5): the audit
+ * worker's commits move PRAGMA data_version for every other connection, so that cannot be it.
  *
  * better-sqlite3 is synchronous: each method does its work before it returns its promise.
  */
@@ -163,6 +167,21 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
       CREATE INDEX handoffs_recent ON handoffs (stage, email, at);
     `);
   },
+  (db) => {
+    db.exec(`
+      -- What lookups keep in memory (notes, thanks counts) is good while this number holds: every
+      -- change of notes or thanks moves it, in the same transaction, from any process. The audit
+      -- trail's commits (another thread) leave it alone, which PRAGMA data_version does not.
+      CREATE TABLE lookup_stamp (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+      INSERT INTO lookup_stamp (id, n) VALUES (1, 0);
+      CREATE TRIGGER notes_insert_stamp AFTER INSERT ON notes BEGIN UPDATE lookup_stamp SET n = n + 1 WHERE id = 1; END;
+      CREATE TRIGGER notes_update_stamp AFTER UPDATE ON notes BEGIN UPDATE lookup_stamp SET n = n + 1 WHERE id = 1; END;
+      CREATE TRIGGER notes_delete_stamp AFTER DELETE ON notes BEGIN UPDATE lookup_stamp SET n = n + 1 WHERE id = 1; END;
+      CREATE TRIGGER thanks_insert_stamp AFTER INSERT ON thanks BEGIN UPDATE lookup_stamp SET n = n + 1 WHERE id = 1; END;
+      CREATE TRIGGER thanks_update_stamp AFTER UPDATE ON thanks BEGIN UPDATE lookup_stamp SET n = n + 1 WHERE id = 1; END;
+      CREATE TRIGGER thanks_delete_stamp AFTER DELETE ON thanks BEGIN UPDATE lookup_stamp SET n = n + 1 WHERE id = 1; END;
+    `);
+  },
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. */
@@ -190,31 +209,8 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   db.pragma('foreign_keys = ON');
   const schemaVersion = migrate(db);
 
-  // The audit trail's own connection (see the top). Opened after the migrations, so it sees the
-  // schema; WAL is a property of the file, set again here only to say so.
-  let auditDb = db;
-  if (path !== ':memory:') {
-    try {
-      auditDb = new Database(path);
-      auditDb.pragma('journal_mode = WAL');
-      auditDb.pragma('synchronous = NORMAL'); // survives a killed process; a power loss may drop the last batches
-      auditDb.pragma('busy_timeout = 5000');
-    } catch (err) {
-      if (auditDb !== db) auditDb.close();
-      db.close();
-      throw err;
-    }
-  }
-
-  // A batch goes in as few statements as it can: one INSERT of up to AUDIT_ROWS_PER_INSERT rows
-  // (a statement per row cost more than the rows themselves); statements kept per row count.
-  const AUDIT_ROWS_PER_INSERT = 64;
-  const inserts = new Map<number, Database.Statement>();
-  const insertOf = (n: number) => {
-    let stmt = inserts.get(n);
-    if (!stmt) inserts.set(n, (stmt = auditDb.prepare(`INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES ${Array(n).fill('(?, ?, ?, ?, ?)').join(', ')}`)));
-    return stmt;
-  };
+  const log = opts.log ?? silentLogger;
+  // The audit trail's rows, as the worker (or insertAuditRows) takes them: AUDIT_FIELDS values a row.
   // Rows of one batch mostly share their millisecond: its ISO string is made once.
   let isoMs = NaN;
   let isoAt = '';
@@ -226,25 +222,39 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     }
     return isoAt;
   };
-  const insertBatch = auditDb.transaction((rows: LookupEvent[]) => {
-    for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_INSERT) {
-      const end = Math.min(rows.length, i + AUDIT_ROWS_PER_INSERT);
-      const values: unknown[] = [];
-      for (let k = i; k < end; k++) {
-        const e = rows[k]!;
-        const ticket = e.ticket ?? '';
-        values.push(isoOf(e.at!), e.token, e.accountId, e.matchBy, ticket.length > 200 ? ticket.slice(0, 200) : ticket);
-      }
-      insertOf(end - i).run(values);
+  const flatten = (rows: LookupEvent[]): AuditValue[] => {
+    const values: AuditValue[] = [];
+    for (const e of rows) {
+      const ticket = e.ticket ?? '';
+      values.push(isoOf(e.at!), e.token, e.accountId, e.matchBy, ticket.length > 200 ? ticket.slice(0, 200) : ticket);
     }
-  });
-  const log = opts.log ?? silentLogger;
-  // The checkpoint worker starts with the first audit batch (a store that records no lookups, like most in the tests, needs none).
-  let checkpoints: { stop(): Promise<void> } | undefined;
+    return values;
+  };
+  // Where the batches go: a file's through the audit worker (see the top), started with the first
+  // batch (a store that records no lookups, like most in the tests, starts none); ':memory:' and a
+  // worker that cannot start or failed, through a connection on this thread.
+  let worker: AuditWorker | null | undefined = path === ':memory:' ? null : undefined;
+  let local: ((values: AuditValue[]) => void) | undefined;
+  const writeHere = (values: AuditValue[]) => {
+    if (!local) {
+      let conn = db;
+      if (path !== ':memory:') {
+        conn = new Database(path);
+        conn.pragma('synchronous = NORMAL');
+        conn.pragma('busy_timeout = 5000');
+        localDb = conn;
+      }
+      local = auditInserter(conn);
+    }
+    local(values);
+  };
+  let localDb: Db | undefined;
   const audit = new AuditBatcher(
     (rows) => {
-      if (path !== ':memory:' && !closed) checkpoints ??= startCheckpoints(path, auditDb, log);
-      insertBatch.immediate(rows);
+      const values = flatten(rows);
+      if (worker === undefined && !closed) worker = startAuditWorker(path, log);
+      if (worker && worker.alive()) return worker.write(values);
+      writeHere(values);
     },
     log,
     opts.auditFlushMs,
@@ -347,12 +357,18 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
 
   // What lookups read (an account's latest notes, people's thanks counts), kept in memory while
   // nothing changed: `epoch` moves on every write of notes or thanks through this store, and
-  // whenever the file's data_version, read through the audit connection, moves — which it does
-  // when any other connection commits: this store's main connection, or another process on the
-  // same file. (The audit connection's own batches do not move it.) data_version is read once per
-  // turn of the event loop (the lookups answered in one turn are concurrent anyway): what another
-  // process committed before a turn began, its lookups see.
-  const dataVersion = auditDb.prepare('PRAGMA data_version').pluck();
+  // whenever the file's lookup_stamp moves — which triggers do in every transaction that changes
+  // notes or thanks, from any connection: this store's, or another process's on the same file.
+  // (The audit worker's batches do not move it; they move PRAGMA data_version, which is why that
+  // is not the stamp.) The stamp is read once per turn of the event loop (the lookups answered in
+  // one turn are concurrent anyway): what another process committed before a turn began, its
+  // lookups see.
+  // PRAGMA data_version first: it moves when any other connection committed (the audit worker's
+  // every batch too), and is cheaper to read; when it did not, lookup_stamp cannot have either
+  // (this store's own writes say so themselves, below).
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const lookupStamp = db.prepare('SELECT n FROM lookup_stamp WHERE id = 1').pluck();
+  let seenStamp: unknown;
   let epoch = 0;
   let seenVersion: unknown;
   let checkedThisTurn = false;
@@ -372,8 +388,11 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     checkedThisTurn = true;
     setImmediate(nextTurn);
     const v = dataVersion.get();
-    if (v !== seenVersion) {
-      seenVersion = v;
+    if (v === seenVersion) return;
+    seenVersion = v;
+    const n = lookupStamp.get();
+    if (n !== seenStamp) {
+      seenStamp = n;
       changed();
     }
   };
@@ -432,7 +451,7 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
 
   const syncOf = (conn: Db) => (['off', 'normal', 'full', 'extra'] as const)[conn.pragma('synchronous', { simple: true }) as number] ?? 'unknown';
   const synchronous = syncOf(db);
-  const auditSynchronous = syncOf(auditDb);
+  const auditSynchronous = path === ':memory:' ? synchronous : 'normal'; // the worker's connection (or writeHere's) sets NORMAL
   /** Runs synchronous work as the async interface wants it: a throw becomes a rejection (a full disk a StoreFullError). */
   const later = <T>(work: () => T): Promise<T> => {
     try {
@@ -477,7 +496,7 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
 
     addThanks: (t) => later(() => writing(() => addThanks.immediate(t))),
     countThanks: (people) => later(() => countThanks(people)),
-    readsAtOnce: true,
+    readForLookupNow: readForLookup,
     readForLookup: (accountId, people, notes) => later(() => readForLookup(accountId, people, notes)),
 
     linkEmail: (l) =>
@@ -509,9 +528,9 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
     close() {
       closed ??= (async () => {
         await audit.close();
-        await checkpoints?.stop();
-        // The audit connection first: the last one to close checkpoints the WAL into the file.
-        if (auditDb !== db && auditDb.open) auditDb.close();
+        await worker?.stop();
+        // The audit connections first: the last one to close checkpoints the WAL into the file.
+        if (localDb?.open) localDb.close();
         if (db.open) db.close();
       })();
       return closed;
@@ -519,74 +538,154 @@ export function openSqliteStore(path: string, opts: OpenStoreOptions = {}): Stor
   };
 }
 
-/** How often the checkpoint worker copies the WAL into the file. */
-export const CHECKPOINT_EVERY_MS = 500;
-/** With the worker running, the audit connection's own checkpoint (which restarts the WAL) waits for this many pages (16 MB). */
-export const AUDIT_WAL_PAGES = 4000;
+/** An audit row's values, AUDIT_FIELDS of them: at (ISO), token, account id, match, ticket. */
+type AuditValue = string | null;
 
 /**
- * The worker's code (eval: no file to find beside a bundle); better-sqlite3 comes by its resolved
- * URL. Dynamic import() only: eval'd code is CommonJS in a plain process and ESM under a loader
- * such as tsx, and import() works in both.
+ * Commits audit rows (AUDIT_FIELDS values each) in one transaction, as few INSERTs as it can: up
+ * to 64 rows each (a statement per row cost more than the rows themselves); statements kept per
+ * row count. The audit worker runs this same function (its source is put into the worker's code),
+ * so it refers to nothing outside itself.
  */
-const CHECKPOINT_WORKER = `
+function auditInserter(conn: Db): (values: AuditValue[]) => void {
+  const fields = 5;
+  const step = 64 * fields;
+  const inserts = new Map<number, Database.Statement>();
+  const insertOf = (rows: number): Database.Statement => {
+    let stmt = inserts.get(rows);
+    if (!stmt) inserts.set(rows, (stmt = conn.prepare(`INSERT INTO audit (at, token, account_id, match_by, ticket) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?)').join(', ')}`)));
+    return stmt;
+  };
+  const batch = conn.transaction((values: AuditValue[]) => {
+    for (let i = 0; i < values.length; i += step) {
+      const chunk = i === 0 && values.length <= step ? values : values.slice(i, i + step);
+      insertOf(chunk.length / fields).run(chunk);
+    }
+  });
+  return (values) => {
+    batch.immediate(values);
+  };
+}
+
+/** How often the audit worker copies the WAL into the file. */
+export const CHECKPOINT_EVERY_MS = 500;
+
+/**
+ * The audit worker's code (eval: no file to find beside a bundle); better-sqlite3 comes by its
+ * resolved URL. Dynamic import() only: eval'd code is CommonJS in a plain process and ESM under a
+ * loader such as tsx, and import() works in both. (`__name`: tsx's keepNames helper, which the
+ * inserter's source may call.)
+ */
+const AUDIT_WORKER = `
+const __name = (f) => f;
+const auditInserter = ${auditInserter.toString()};
 (async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
   const Database = (await import(workerData.module)).default;
-  const db = new Database(workerData.path, { fileMustExist: true });
-  db.pragma('synchronous = NORMAL');
-  const tick = () => {
+  let db;
+  let insert;
+  try {
+    db = new Database(workerData.path, { fileMustExist: true });
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    insert = auditInserter(db);
+  } catch (err) {
+    parentPort.postMessage({ failed: String((err && err.message) || err) });
+    return;
+  }
+  const timer = setInterval(() => {
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
     } catch (err) {
-      parentPort.postMessage({ error: String((err && err.message) || err) });
+      parentPort.postMessage({ warn: 'checkpoint failed: ' + String((err && err.message) || err) });
     }
-  };
-  const timer = setInterval(tick, workerData.everyMs);
-  parentPort.on('message', () => {
-    clearInterval(timer);
-    db.close();
-    process.exit(0);
+  }, workerData.everyMs);
+  parentPort.on('message', (m) => {
+    if (m === 'stop') {
+      clearInterval(timer);
+      db.close();
+      process.exit(0);
+    }
+    try {
+      insert(m.values);
+      parentPort.postMessage({ id: m.id });
+    } catch (err) {
+      parentPort.postMessage({ id: m.id, error: String((err && err.message) || err), code: err && err.code });
+    }
   });
   parentPort.postMessage({ ready: true });
 })();
 `;
 
+interface AuditWorker {
+  /** False once it failed or stopped: batches then go through a connection on this thread. */
+  alive(): boolean;
+  /** Resolves when the worker committed the rows; rejects (the rows stay with the AuditBatcher) when it could not. */
+  write(values: AuditValue[]): Promise<void>;
+  /** Ends it (after the last batch: close() flushes first); its connection closes before the main one. */
+  stop(): Promise<void>;
+}
+
 /**
- * Starts the checkpoint worker for the file at `path`; until it says it is ready, and if it fails,
- * the audit connection keeps SQLite's automatic checkpoints at 1000 pages. stop() ends it (before the connections close: the
- * last one to close checkpoints the rest).
+ * Starts the audit worker for the file at `path`: it commits the batches it is sent, in the order
+ * sent, each before it answers, and copies the WAL into the file every CHECKPOINT_EVERY_MS (its
+ * own commits checkpoint too, as SQLite does at 1000 pages — all off the event loop). Null when
+ * no worker can be made; a worker that fails later answers its waiting batches with an error.
+ * While a batch is in flight the worker keeps the process up (a flush waits for it); idle, not.
  */
-function startCheckpoints(path: string, auditDb: Db, log: { warn(message: string): void }): { stop(): Promise<void> } {
-  const automatic = (on: boolean) => {
-    if (auditDb.open) auditDb.pragma(`wal_autocheckpoint = ${on ? 1000 : AUDIT_WAL_PAGES}`);
-  };
-  let worker: Worker | undefined;
-  let lastError = '';
+function startAuditWorker(path: string, log: { warn(message: string): void }): AuditWorker | null {
+  let worker: Worker;
   try {
-    worker = new Worker(CHECKPOINT_WORKER, { eval: true, execArgv: [], workerData: { path, module: pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href, everyMs: CHECKPOINT_EVERY_MS } });
+    worker = new Worker(AUDIT_WORKER, { eval: true, execArgv: [], workerData: { path, module: pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href, everyMs: CHECKPOINT_EVERY_MS } });
   } catch (err) {
-    log.warn(`store: checkpoints stay on the event loop (${(err as Error).message})`);
-    return { stop: async () => undefined };
+    log.warn(`store: audit batches stay on the event loop (${(err as Error).message})`);
+    return null;
   }
   worker.unref();
+  let alive = true;
+  let stopping = false;
+  let next = 0;
+  let lastWarn = '';
+  const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  worker.on('message', (m: { ready?: boolean; error?: string }) => {
-    if (m.ready) automatic(false);
-    else if (m.error && m.error !== lastError) {
-      lastError = m.error;
-      log.warn(`store: checkpoint failed: ${m.error}`);
+  const fail = (why: string) => {
+    if (!alive) return;
+    alive = false;
+    if (!stopping) log.warn(`store: audit batches back on the event loop (${why})`);
+    for (const w of waiting.values()) w.reject(new Error(`the audit worker stopped: ${why}`));
+    waiting.clear();
+  };
+  worker.on('message', (m: { ready?: true; failed?: string; warn?: string; id?: number; error?: string; code?: string }) => {
+    if (m.failed !== undefined) return fail(m.failed);
+    if (m.warn !== undefined) {
+      if (m.warn !== lastWarn) log.warn(`store: ${(lastWarn = m.warn)}`);
+      return;
     }
+    if (m.id === undefined) return;
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (waiting.size === 0 && !stopping) worker.unref();
+    if (m.error === undefined) w.resolve();
+    else w.reject(Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
   });
-  worker.on('error', (err) => {
-    automatic(true);
-    log.warn(`store: checkpoints back on the event loop (${err.message})`);
-  });
-  void exited.then(() => automatic(true));
+  worker.on('error', (err) => fail(err.message));
+  void exited.then(() => fail('it exited'));
   return {
+    alive: () => alive,
+    write: (values) =>
+      new Promise<void>((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, values });
+      }),
     stop: async () => {
-      worker.ref(); // an unref'd worker would not keep the process up while close() waits for it
-      worker.postMessage('stop');
+      stopping = true;
+      if (alive) {
+        worker.ref(); // an unref'd worker would not keep the process up while close() waits for it
+        worker.postMessage('stop');
+      }
       await exited;
     },
   };

@@ -212,8 +212,8 @@ export interface Store {
   addThanks(t: NewThanks): Promise<AddThanksResult>;
   /** Thanks received, for each of `people` that has any. */
   countThanks(people: readonly string[]): Promise<Map<string, number>>;
-  /** True when readForLookup has done its work before it returns (SQLite): there is nothing to wait for, or to time out. */
-  readonly readsAtOnce?: boolean;
+  /** readForLookup without a promise, for a store that reads at once (SQLite): nothing to wait for, or to time out. Throws where readForLookup rejects. */
+  readonly readForLookupNow?: (accountId: string | null, people: readonly string[], notes: number) => { notes: readonly NoteRow[]; thanks: Map<string, number>; stamp?: number };
   /**
    * What a lookup shows of the store, read at once (PostgreSQL: one query): the account's latest
    * `notes` notes and the people's thanks counts. `stamp`, when given, is the same value as long

@@ -93,6 +93,8 @@ describe('GET /v1/context: the fast path and the Hono route answer alike', () =>
     ['no match', '/v1/context?email=someone@elsewhere.example&org=Unknown+Co'],
     ['with an author', '/v1/context?email=aiko.tanaka@acme.example.jp&author=Mika'],
     ['a repeated parameter', '/v1/context?email=aiko.tanaka@acme.example.jp&email=emma.clark@northwind.example.com'],
+    ['escaped parameter names', '/v1/context?e%6Dail=aiko.tanaka%40acme.example.jp&l%61ng=ja&author=Mika+Ito'],
+    ['a name without a value, then repeated', '/v1/context?ticket&email=aiko.tanaka%40acme.example.jp&ticket=9&lang=en&lang=ja'],
   ])('%s', async (_what, path) => {
     const answer = await both(path);
     expect(answer.status).toBe(200);

@@ -68,6 +68,7 @@ describe.each([true, false])('answerLookup (store gives a stamp: %s)', (withStam
           const got = await answerLookup(loaded, s.store, token, q, caller, silentLogger);
           expect(got.json.toString(), `${JSON.stringify(base)} ${lang}`).toBe(whole(q, (m.account && s.notes.get(m.account.id)) || [], s.thanks));
           expect(got.match.by).toBe(m.by);
+          expect(got.bytes, 'Content-Length').toBe(Buffer.byteLength(got.json));
         }
       }
     };
@@ -120,6 +121,7 @@ it('the demo config: product areas by subject and tags, free-mail domains, verif
         const q: LookupQuery = { email: undefined, domain: undefined, org: undefined, ticket: undefined, ...ask, lang };
         const got = await answerLookup(demo.loaded, s.store, demo.loaded.tokens[0]!, q, caller, silentLogger);
         expect(got.json.toString(), `${JSON.stringify(ask)} ${lang}`).toBe(whole(q, [], s.thanks, demo.loaded));
+        expect(got.bytes, 'Content-Length').toBe(Buffer.byteLength(got.json));
       }
     }
   }

@@ -1,8 +1,8 @@
 /**
- * SQLite checkpoints off the event loop (store-sqlite.ts): once audit batches come, a worker
- * thread copies the WAL into the file, and the audit connection's own checkpoint waits for
- * AUDIT_WAL_PAGES. Seen from outside: the file grows while the WAL is far below SQLite's 1000
- * pages, and the answers a lookup keeps (the read stamp) hold across those checkpoints.
+ * SQLite checkpoints off the event loop (store-sqlite.ts): once audit batches come, the audit
+ * worker thread copies the WAL into the file every CHECKPOINT_EVERY_MS. Seen from outside: the
+ * file grows while the WAL is far below SQLite's 1000 pages, and the answers a lookup keeps (the
+ * read stamp) hold across those checkpoints.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
