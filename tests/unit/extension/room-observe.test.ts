@@ -7,7 +7,7 @@
  * not one per change; a change after the look is seen again.
  */
 import { afterEach, expect, it, vi } from 'vitest';
-import { createRoom } from '../../../src/content/room';
+import { createRoom, nextLookIn } from '../../../src/content/room';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -42,4 +42,11 @@ it('records one batch of the page changes per look, and sees changes again after
     expect(callbacks).toBeGreaterThan(1);
   }, { timeout: 2000, interval: 20 });
   room.release();
+});
+
+it('paces its looks by their cost: a page whose look takes 10 ms is looked at once a second at most (1 % of its main thread)', () => {
+  expect(nextLookIn(10, 150, 0)).toBe(1_000);
+  expect(nextLookIn(10, 150, 400)).toBe(600);
+  expect(nextLookIn(0.5, 150, 0)).toBe(150); // a cheap look: the rescan interval
+  expect(nextLookIn(0.5, 150, 200)).toBe(0);
 });
