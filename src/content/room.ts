@@ -86,6 +86,7 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   let top = 0;
   let style: HTMLStyleElement | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let frame: number | undefined;
   let lastScan = 0;
   /** How long the last look took (ms): the next waits at least LOOK_PACE times that. */
   let scanCost = 0;
@@ -163,11 +164,17 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   }
 
   const schedule = () => {
-    if (timer !== undefined || !width) return;
+    if (timer !== undefined || frame !== undefined || !width) return;
     timer = setTimeout(() => {
       timer = undefined;
-      fit();
-      observe(true);
+      // In the next frame, just before the browser's own style and layout: the look's reads
+      // bring those forward instead of adding one more of each between two frames (a page that
+      // changes all the time has them to do again at every frame).
+      frame = win.requestAnimationFrame(() => {
+        frame = undefined;
+        fit();
+        observe(true);
+      });
     }, nextLookIn(scanCost, rescanMs, Date.now() - lastScan));
   };
 
@@ -212,6 +219,8 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
       observe(false);
       clearTimeout(timer);
       timer = undefined;
+      if (frame !== undefined) win.cancelAnimationFrame(frame);
+      frame = undefined;
     }
   };
 
