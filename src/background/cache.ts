@@ -74,11 +74,23 @@ export class ContextCache {
   }
 
   async put(key: string, data: ContextResponse): Promise<CacheEntry> {
+    const { entry, written } = this.store(key, data);
+    await written;
+    return entry;
+  }
+
+  /**
+   * put() in its two steps: the entry, in memory at once (get() answers from it), and its write
+   * to storage (a round trip to the browser a fresh answer need not wait for).
+   */
+  store(key: string, data: ContextResponse): { entry: CacheEntry; written: Promise<void> } {
     const entry = { data, fetchedAt: this.now() };
     this.memory.set(key, entry);
-    await this.area.set({ [PREFIX + key]: entry });
-    if (this.memory.size > MAX_ENTRIES) await this.prune();
-    return entry;
+    const written = (async () => {
+      await this.area.set({ [PREFIX + key]: entry });
+      if (this.memory.size > MAX_ENTRIES) await this.prune();
+    })();
+    return { entry, written };
   }
 
   async delete(key: string): Promise<void> {

@@ -49,6 +49,11 @@ export interface BackgroundDeps {
   inlineHidden?(tabId: number, reason: string): Promise<void>;
   /** Whether this browser has a side panel (Chrome sidePanel, Firefox sidebar_action). */
   hasPanel?: boolean;
+  /**
+   * storage.onChanged (local, managed) calls `settings.forget()`: the settings are read once and
+   * kept until then, not read from storage by every lookup.
+   */
+  settingsWatched?: boolean;
   rate?: RateLimit;
   now?: () => number;
   api?: ApiOptions;
@@ -91,7 +96,7 @@ export interface Background {
 export function createBackground(deps: BackgroundDeps): Background {
   const now = deps.now ?? Date.now;
   const secrets = deps.secrets ?? memorySecretStore();
-  const settings = settingsStore(deps.local, deps.managed, secrets);
+  const settings = settingsStore(deps.local, deps.managed, secrets, undefined, { kept: deps.settingsWatched === true });
   const cache = new ContextCache(deps.local, now);
   const inflight = new Map<string, Promise<LookupResult>>();
   const locales = new Map<Locale, Promise<Record<string, string>>>();
@@ -130,7 +135,9 @@ export function createBackground(deps: BackgroundDeps): Background {
       p = (async (): Promise<LookupResult> => {
         const r = await getContext(t, { ...query, author: t.agentName }, deps.api);
         if (r.ok) {
-          const e = await cache.put(key, r.data);
+          // Answered from memory at once; storage.local keeps it for a restarted worker.
+          const { entry: e, written } = cache.store(key, r.data);
+          written.catch((err: unknown) => console.warn('Baton: could not keep an answer in storage', err));
           return { ok: true, data: e.data, fetchedAt: e.fetchedAt, stale: false };
         }
         if (hit && (r.error.kind === 'offline' || r.error.kind === 'server')) {

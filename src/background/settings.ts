@@ -93,6 +93,11 @@ export interface SettingsStore {
    * storage.onChanged does not tell of it; the background reacts to both the same way.
    */
   onTokenChanged(listener: () => void): void;
+  /**
+   * Storage changed under the store (storage.onChanged for local or managed): the next read
+   * reads storage again. Only a store made with `kept` keeps a read until then.
+   */
+  forget(): void;
 }
 
 const TOKEN = 'token';
@@ -102,6 +107,14 @@ export function settingsStore(
   managed: { get(k: null): Promise<Record<string, unknown>> } | undefined,
   secrets: SecretStore,
   defaults = buildDefaults(),
+  opts: {
+    /**
+     * Keep what was read until forget(), write() or a new token: for a background whose
+     * storage.onChanged calls forget() (every lookup reads the settings; each read is two
+     * round trips to the browser). Without it, every read reads storage.
+     */
+    kept?: boolean;
+  } = {},
 ): SettingsStore {
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -136,8 +149,10 @@ export function settingsStore(
     const before = await secrets.get(TOKEN);
     if (before === value) return;
     tokenRead = null;
+    kept = null;
     await secrets.set(TOKEN, value);
     tokenRead = null;
+    kept = null;
     changed();
   };
   /**
@@ -179,13 +194,27 @@ export function settingsStore(
     }
   };
   // storage.local (with the token) and managed storage at once: each is a round trip.
-  const read = async () => {
+  const readNow = async () => {
     const [own, managedValues] = await Promise.all([readOwn(), readManaged()]);
     return mergeSettings(defaults, own, managedValues);
   };
+  /** The last read (opts.kept): each caller gets its own copy, so none changes another's. */
+  let kept: Promise<SettingsView> | null = null;
+  const read = async (): Promise<SettingsView> => {
+    if (!opts.kept) return readNow();
+    const p = (kept ??= readNow());
+    p.catch(() => {
+      if (kept === p) kept = null;
+    });
+    return structuredClone(await p);
+  };
   return {
     read,
+    forget() {
+      kept = null;
+    },
     async write(patch) {
+      kept = null;
       const view = await read();
       const clean = sanitize(patch as Record<string, unknown>);
       for (const k of view.managed) delete clean[k]; // policy wins; never shadow it locally
@@ -196,6 +225,7 @@ export function settingsStore(
         });
       }
       await local.set(rest);
+      kept = null;
       return read();
     },
     onTokenChanged(listener) {

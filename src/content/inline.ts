@@ -205,13 +205,19 @@ export function mountInline(opts: InlineOptions): InlineHandle {
       ui = { ...ui, ...patch };
       layout();
     },
+    // A ticket switch says both again: the same layout and visibility lay nothing out again (a
+    // layout fits the room, a walk of the page's computed styles); what the new ticket's markup
+    // changed is the room's to see (it watches the page).
     setLayout(l) {
+      if (l === desk) return;
       desk = l;
       layout();
     },
     show(v) {
-      visible = v;
-      layout();
+      if (v !== visible) {
+        visible = v;
+        layout();
+      }
       if (v) later();
     },
     focus() {

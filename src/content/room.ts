@@ -13,7 +13,7 @@
  *    adds to the page's own transforms). The page's own values come back when the sidebar goes.
  *    Fixed elements are looked for again when the page changes (a class or style flips a bar to
  *    fixed on scroll), at most every `rescanMs` (longer when a look takes long: at most about
- *    1/30 of the page's main thread goes to it), and whenever the room is set again (the host
+ *    1/100 of the page's main thread goes to it), and whenever the room is set again (the host
  *    does on a resize of the window). Between a change and that look the page is not observed
  *    (the look sees the whole page): a page changing its DOM all the time costs one batch of
  *    records per look, not one record per change.
@@ -63,6 +63,18 @@ class Styles {
   }
 }
 
+/**
+ * A look (fit(): the page's computed styles, element by element) waits this many times as long
+ * as the last one took: at most about 1 % of the page's main thread goes to looks however often
+ * the page changes (the content script's budget on a busy page is 3 %, bench/extension.ts).
+ */
+export const LOOK_PACE = 100;
+
+/** When the next look may run (ms from now): `rescanMs` after the last, or LOOK_PACE × its cost. */
+export function nextLookIn(lastCostMs: number, rescanMs: number, sinceLastMs: number): number {
+  return Math.max(0, Math.max(rescanMs, lastCostMs * LOOK_PACE) - sinceLastMs);
+}
+
 export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: number } = {}): Room {
   const win = doc.defaultView!;
   const html = doc.documentElement;
@@ -74,8 +86,9 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   let top = 0;
   let style: HTMLStyleElement | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let frame: number | undefined;
   let lastScan = 0;
-  /** How long the last look took (ms): the next waits at least 30 times that. */
+  /** How long the last look took (ms): the next waits at least LOOK_PACE times that. */
   let scanCost = 0;
   const rescanMs = opts.rescanMs ?? 150;
 
@@ -151,12 +164,18 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   }
 
   const schedule = () => {
-    if (timer !== undefined || !width) return;
+    if (timer !== undefined || frame !== undefined || !width) return;
     timer = setTimeout(() => {
       timer = undefined;
-      fit();
-      observe(true);
-    }, Math.max(0, Math.max(rescanMs, scanCost * 30) - (Date.now() - lastScan)));
+      // In the next frame, just before the browser's own style and layout: the look's reads
+      // bring those forward instead of adding one more of each between two frames (a page that
+      // changes all the time has them to do again at every frame).
+      frame = win.requestAnimationFrame(() => {
+        frame = undefined;
+        fit();
+        observe(true);
+      });
+    }, nextLookIn(scanCost, rescanMs, Date.now() - lastScan));
   };
 
   const observer = new win.MutationObserver((records) => {
@@ -200,6 +219,8 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
       observe(false);
       clearTimeout(timer);
       timer = undefined;
+      if (frame !== undefined) win.cancelAnimationFrame(frame);
+      frame = undefined;
     }
   };
 

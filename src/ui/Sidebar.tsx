@@ -510,7 +510,7 @@ export function Sidebar({ model, t, ui, now, actions, write, host = 'frame' }: S
 }
 
 /** "Updated just now" (たった今更新), else "Updated 2 min ago" (2 分前に更新). */
-function updated(at: number, now: number, t: T): string {
+export function updated(at: number, now: number, t: T): string {
   return Math.abs(now - at) < 45_000 ? t('updatedNow') : t('updated', formatAge(at, now, t.lang));
 }
 

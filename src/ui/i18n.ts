@@ -17,15 +17,26 @@ export function makeT(strings: UiStrings): T {
   return t;
 }
 
+/**
+ * Intl formatters made once per language and kind: making one costs about 0.1 ms (a date's
+ * 0.4 ms), and one relay renders dozens of numbers and dates.
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat>();
+function formatter<F extends Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat>(key: string, make: () => F): F {
+  let f = formatters.get(key) as F | undefined;
+  if (!f) formatters.set(key, (f = make()));
+  return f;
+}
+
 export function formatNumber(n: number, lang: Locale): string {
-  return new Intl.NumberFormat(lang).format(n);
+  return formatter(`n:${lang}`, () => new Intl.NumberFormat(lang)).format(n);
 }
 
 /** "2 min ago" / "2 分前" for a timestamp. */
 export function formatAge(then: number, now: number, lang: Locale): string {
   const s = Math.round((then - now) / 1000);
   const abs = Math.abs(s);
-  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
+  const rtf = formatter(`r:${lang}`, () => new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' }));
   if (abs < 45) return rtf.format(0, 'second');
   if (abs < 45 * 60) return rtf.format(Math.round(s / 60), 'minute');
   if (abs < 22 * 3600) return rtf.format(Math.round(s / 3600), 'hour');
@@ -41,5 +52,5 @@ export function formatDate(raw: string, lang: Locale): string {
   const opts: Intl.DateTimeFormatOptions = m[3]
     ? { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }
     : { year: 'numeric', month: 'short', timeZone: 'UTC' };
-  return new Intl.DateTimeFormat(lang, opts).format(d);
+  return formatter(`d:${lang}:${m[3] ? 'day' : 'month'}`, () => new Intl.DateTimeFormat(lang, opts)).format(d);
 }

@@ -9,9 +9,9 @@ import { render } from 'preact';
 import { runtime } from '../shared/runtime';
 import { VIEW_PORT, type SidebarModel, type TabView, type ViewHello, type ViewWatch } from '../shared/view';
 import type { SidebarUi, UiStrings, ViewPush } from '../shared/messages';
-import { makeT, type T } from './i18n';
+import { formatAge, makeT, type T } from './i18n';
 import { applyTheme, call } from './page';
-import { NoTicket, Sidebar, type SidebarActions, type SidebarHost } from './Sidebar';
+import { NoTicket, Sidebar, updated, type SidebarActions, type SidebarHost } from './Sidebar';
 import { createWriteBack, type Send } from './write';
 
 export interface ViewOptions {
@@ -86,7 +86,23 @@ export function mountView(opts: ViewOptions): ViewHandle {
     doc,
   });
 
+  /**
+   * What the last view pushed showed when it was drawn (see shows()); null once anything else
+   * drew (the agent's actions, a write-back's patch, the clock).
+   */
+  let drawn: string | null = null;
+  /**
+   * What a view shows: the view, with its answer's time as the words it is shown in ("Updated
+   * just now", "2 min ago"). A revalidation that brings the same answer shows the same.
+   */
+  const shows = (v: TabView, now: number): string => {
+    const at = v.model?.fetchedAt;
+    const shownAt = typeof at === 'number' ? `${updated(at, now, t)}|${formatAge(at, now, t.lang)}` : at;
+    return JSON.stringify(v.model ? { ...v, model: { ...v.model, fetchedAt: shownAt } } : v);
+  };
+
   function draw(): void {
+    drawn = null;
     const now = Date.now();
     render(
       model ? (
@@ -112,12 +128,18 @@ export function mountView(opts: ViewOptions): ViewHandle {
       return ui;
     },
     setView(v) {
+      // The same on screen (a revalidated answer equal to the one shown): kept, not drawn again.
+      const now = shows(v, Date.now());
+      const same = now === drawn;
       view = v;
       model = v.model;
       ui = v.ui;
+      if (same) return;
       draw();
+      drawn = now;
     },
     setStrings(s) {
+      drawn = null;
       t = makeT(s);
       doc.documentElement.lang = s.lang;
       applyTheme(doc, s);

@@ -3,7 +3,7 @@
  * local), lookups through the cache (fresh, stale-while-revalidate, offline fallback), the
  * per-site sidebar state, per-ticket overrides and UI strings.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackground, resolveLanguage, type BackgroundDeps } from '../../../src/background/handlers';
 import { FRESH_MS, USABLE_MS } from '../../../src/background/cache';
 import { deskMatches, registeredMatches } from '../../../src/background/settings';
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-function setup(opts: { local?: Record<string, unknown>; managed?: Record<string, unknown> | 'throws'; now?: () => number } = {}) {
+function setup(opts: { local?: Record<string, unknown>; managed?: Record<string, unknown> | 'throws'; now?: () => number; settingsWatched?: boolean } = {}) {
   const local = new MemoryArea();
   for (const [k, v] of Object.entries(opts.local ?? { apiUrl: api.url, token: DEMO_TOKEN })) local.data.set(k, v);
   // The token's store as in the browser (IndexedDB; fake-indexeddb here), one database per setup.
@@ -38,6 +38,7 @@ function setup(opts: { local?: Record<string, unknown>; managed?: Record<string,
     openOptions: async () => void opened++,
     api: { backoffMs: 5, timeoutMs: 1000 },
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.settingsWatched ? { settingsWatched: true } : {}),
   };
   const bg = createBackground(deps);
   return { bg, h: bg.handlers, local, secrets, opened: () => opened };
@@ -46,6 +47,31 @@ function setup(opts: { local?: Record<string, unknown>; managed?: Record<string,
 const aiko = { email: 'aiko.tanaka@acme.example.jp', domain: 'acme.example.jp', lang: 'ja' as const };
 
 describe('settings', () => {
+  it('watched storage: a lookup reads the settings kept from the last read, until forget() or a write', async () => {
+    const { bg, h, local } = setup({ settingsWatched: true });
+    let reads = 0;
+    const get = local.get.bind(local);
+    local.get = (keys) => (Array.isArray(keys) && keys.includes('apiUrl') && reads++, get(keys));
+    await h['settings:get']({}); // the first read (it moves the setup's token out of storage.local)
+    await h['context:get']({ query: aiko });
+    const first = reads;
+    expect(first).toBeGreaterThan(0);
+    await h['context:get']({ query: { ...aiko, ticket: '2' } });
+    await h['settings:get']({});
+    expect(reads).toBe(first); // no storage round trip per lookup
+    // What storage.onChanged tells: read again.
+    await local.set({ agentName: 'Sato' });
+    bg.settings.forget();
+    expect((await h['settings:get']({})).settings.agentName).toBe('Sato');
+    expect(reads).toBe(first + 1);
+    // A write through the store is read back at once.
+    await bg.settings.write({ agentName: 'Suzuki' });
+    expect((await h['settings:get']({})).settings.agentName).toBe('Suzuki');
+    // Callers get copies: changing one changes nothing kept.
+    (await h['settings:get']({})).settings.agentName = 'x';
+    expect((await h['settings:get']({})).settings.agentName).toBe('Suzuki');
+  });
+
   it('managed values win over local ones and are reported as managed', async () => {
     const { h } = setup({ local: { apiUrl: 'http://local.example', token: 'mine', agentName: 'Ken' }, managed: { apiUrl: api.url, token: DEMO_TOKEN } });
     const view = await h['settings:get']({});
@@ -118,6 +144,31 @@ describe('context:get', () => {
     now += FRESH_MS - 1;
     const second = await h['context:get']({ query: { ...aiko, ticket: '2' } });
     expect(second).toMatchObject({ ok: true, stale: false, fetchedAt: 1_000 });
+  });
+
+  it("answers a fresh lookup without waiting for the answer's write to storage.local", async () => {
+    const { h, local } = setup();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const set = local.set.bind(local);
+    local.set = async (items) => {
+      if (Object.keys(items).some((k) => k.startsWith('cache:'))) {
+        order.push('write');
+        await gate;
+        order.push('written');
+      }
+      return set(items);
+    };
+    const answer = h['context:get']({ query: aiko }).then((r) => (order.push('answer'), r));
+    await vi.waitFor(() => expect(order).toContain('answer'), { timeout: 5_000 });
+    expect(order).toEqual(['write', 'answer']);
+    release();
+    expect(await answer).toMatchObject({ ok: true, stale: false });
+    await vi.waitFor(() => expect(order).toContain('written'));
+    // A new worker (the same storage) has it.
+    const again = createBackground({ local, secrets: idbSecretStore(new IDBFactory()), loadLocale, uiLanguage: () => 'en', openOptions: async () => undefined });
+    expect(await again.cache.get(Object.keys(Object.fromEntries(local.data)).find((k) => k.startsWith('cache:'))!.slice(6))).not.toBeNull();
   });
 
   it('serves a stale answer at once, and refreshes when asked with force', async () => {

@@ -151,6 +151,24 @@ describe('the host against the page', () => {
     }
   });
 
+  it('a ticket switch saying the same layout and visibility again reads no computed style (no layout on the switch path)', () => {
+    const h = mountInline({ ui: { collapsed: false, width: 340 }, src: 'chrome-extension://x/f.html', label: 'Baton', shadow: 'open' });
+    try {
+      const layout = { below: '#nothing-here', push: ['main'] };
+      h.setLayout(layout);
+      h.show(true);
+      const styleOf = vi.spyOn(window, 'getComputedStyle');
+      h.setLayout(layout);
+      h.show(true);
+      expect(styleOf).not.toHaveBeenCalled();
+      h.setLayout(null); // another layout: laid out again
+      expect(styleOf).toHaveBeenCalled();
+    } finally {
+      vi.restoreAllMocks();
+      h.destroy();
+    }
+  });
+
   it("a desk's layout: its top bar keeps the whole width, what lies under it is pushed, its CSS comes and goes", () => {
     document.body.insertAdjacentHTML('beforeend', '<div id="top">menus</div><div id="content" style="margin-right: 2px">ticket</div><div id="foot">footer</div>');
     const content = document.getElementById('content')!;

@@ -7,7 +7,7 @@
  * not one per change; a change after the look is seen again.
  */
 import { afterEach, expect, it, vi } from 'vitest';
-import { createRoom } from '../../../src/content/room';
+import { createRoom, nextLookIn } from '../../../src/content/room';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -40,6 +40,30 @@ it('records one batch of the page changes per look, and sees changes again after
   await vi.waitFor(() => {
     feed.append(document.createElement('li'));
     expect(callbacks).toBeGreaterThan(1);
-  }, { timeout: 2000, interval: 20 });
+  }, { timeout: 10_000, interval: 20 });
+  room.release();
+});
+
+it('paces its looks by their cost: a page whose look takes 10 ms is looked at once a second at most (1 % of its main thread)', () => {
+  expect(nextLookIn(10, 150, 0)).toBe(1_000);
+  expect(nextLookIn(10, 150, 400)).toBe(600);
+  expect(nextLookIn(0.5, 150, 0)).toBe(150); // a cheap look: the rescan interval
+  expect(nextLookIn(0.5, 150, 200)).toBe(0);
+});
+
+it("looks again at a changed page in an animation frame (its reads come where the browser's own style and layout come anyway)", async () => {
+  const ours = document.createElement('div');
+  document.documentElement.append(ours);
+  const room = createRoom(document, ours, { rescanMs: 10 });
+  room.set(340, null);
+  let inFrame = false;
+  const raf = window.requestAnimationFrame.bind(window);
+  vi.spyOn(window, 'requestAnimationFrame').mockImplementation((cb) => raf((t) => ((inFrame = true), cb(t), (inFrame = false))));
+  const reads: boolean[] = [];
+  const real = window.getComputedStyle.bind(window);
+  vi.spyOn(window, 'getComputedStyle').mockImplementation((el, p) => (reads.push(inFrame), real(el, p)));
+  document.body.append(document.createElement('p'));
+  await vi.waitFor(() => expect(reads.length).toBeGreaterThan(0), { timeout: 2000, interval: 10 });
+  expect(reads.every(Boolean)).toBe(true);
   room.release();
 });
