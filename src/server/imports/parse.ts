@@ -114,7 +114,9 @@ export async function parseFiles(files: readonly FileBytes[], opts: ParseOptions
   try {
     for (let n = 0; n < workers; n++) {
       // In the config worker (a reload), the parse workers run under its memory limits too.
-      const w = new Worker(parseWorkerEntry(), { stdout: false, stderr: false, ...(isMainThread ? {} : { resourceLimits }) });
+      // The parent's node flags, less --input-type (a `node -e` parent's: a worker file is refused with it).
+      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+      const w = new Worker(parseWorkerEntry(), { stdout: false, stderr: false, execArgv, ...(isMainThread ? {} : { resourceLimits }) });
       pool.push(w);
       w.on('message', (reply: ParseReply) => {
         if ('crash' in reply) return fail(new Error(`the parser failed on ${files[reply.index]!.display}: ${reply.crash}`));
