@@ -18,6 +18,7 @@ import type { ImportReport } from './imports/report';
 import type { BatonConfig } from '../shared/config';
 import type { Snapshots } from './snapshot';
 import { prepare, readConfigText, type ConfigError, type LoadResult } from './config';
+import { workerEntryFor, workerExecArgv } from './workers';
 
 export interface WorkerRequest {
   id: number;
@@ -58,12 +59,9 @@ export function isolationLimits(env: NodeJS.ProcessEnv = process.env): Isolation
   };
 }
 
-/**
- * The worker's entry: the one place that knows how the server runs. From TypeScript source (tsx)
- * a bootstrap registers tsx in the worker; built JavaScript runs config-worker.js as it is.
- */
+/** The config worker's entry (workers.ts: config-worker.mjs from source, config-worker.js built). */
 export function workerEntry(here: string = import.meta.url): URL {
-  return /\.[cm]?ts$/.test(new URL(here).pathname) ? new URL('./config-worker.mjs', here) : new URL('./config-worker.js', here);
+  return workerEntryFor('config-worker', here);
 }
 
 const fileError = (displayName: string, message: string): ConfigError => ({ file: displayName, line: 1, col: 1, path: '', message });
@@ -78,6 +76,7 @@ export class IsolatedLoader {
 
   private spawn(): Worker {
     const worker = new Worker(workerEntry(), {
+      execArgv: workerExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: this.limits.maxHeapMb },
       stdout: false,
       stderr: false,

@@ -73,7 +73,6 @@ function termScore(w: string, term: string, fuzzy: boolean, cjk: boolean): numbe
   return 0;
 }
 
-/** A growable Int32Array. */
 /** How many items a loop of the build handles between two places a slice may end (a mask: 4,096). */
 const STEP = 4095;
 
@@ -118,6 +117,7 @@ export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): Ge
   return runs[0]!;
 }
 
+/** A growable Int32Array. */
 class Ints {
   data = new Int32Array(1 << 16);
   length = 0;
@@ -192,13 +192,13 @@ export class SearchIndex {
   private static *steps(accounts: readonly AccountConfig[]): Generator<void, SearchIndex, void> {
     const b = SearchIndex.builder();
     for (const account of accounts) {
-      b.add([account]);
+      b.add(account);
       yield;
     }
     return yield* b.finish();
   }
 
-  private static builder(): { add(accounts: readonly AccountConfig[]): void; finish(): Generator<void, SearchIndex, void> } {
+  private static builder(): { add(account: AccountConfig): void; finish(): Generator<void, SearchIndex, void> } {
     const entries: Entry[] = [];
     const ids = new Map<string, number>();
     const byId: string[] = [];
@@ -243,44 +243,41 @@ export class SearchIndex {
       ownTerms.length = 0;
       ownFields.length = 0;
     };
-    const addAccounts = (accounts: readonly AccountConfig[]) => {
-      for (const account of accounts) {
-        const e = entries.push({ kind: 'account', account, contact: null, length: account.name.length }) - 1;
-        const names: Array<[string, Field]> = [[account.name, Field.Name], ...account.aliases.map((a): [string, Field] => [a, Field.Alias])];
-        const companyTerms: string[] = [];
-        for (const [name, field] of names) {
-          const whole = kanaFold(normalizeCompany(name));
-          add(whole, field);
-          companyTerms.push(whole);
-          for (const w of companyWords(name)) {
-            add(w, field, true);
-            companyTerms.push(w);
-          }
-        }
-        for (const d of account.domains) {
-          const domain = normalizeDomain(d);
-          if (!domain) continue;
-          if (!domains.has(domain)) domains.set(domain, e);
-          add(domain, Field.Domain);
-          for (const label of domain.split('.').slice(0, -1)) for (const w of searchWords(label)) add(w, Field.Domain);
-        }
-        flush(e);
-        const companyIds = [...new Set(companyTerms)].filter(Boolean).map(idOf);
-        for (const contact of account.contacts) {
-          const name = contact.name || contact.email;
-          const c = entries.push({ kind: 'contact', account, contact, length: name.length }) - 1;
-          const words = contact.name ? searchWords(contact.name) : [];
-          if (words.length > 1) add(words.join(''), Field.ContactName);
-          for (const w of words) add(w, Field.ContactName, true);
-          const email = foldSearch(contact.email.trim());
-          add(email, Field.Email);
-          const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
-          add(local, Field.Email);
-          for (const w of searchWords(local)) add(w, Field.Email);
-          flush(c, companyIds);
+    const addAccount = (account: AccountConfig) => {
+      const e = entries.push({ kind: 'account', account, contact: null, length: account.name.length }) - 1;
+      const names: Array<[string, Field]> = [[account.name, Field.Name], ...account.aliases.map((a): [string, Field] => [a, Field.Alias])];
+      const companyTerms: string[] = [];
+      for (const [name, field] of names) {
+        const whole = kanaFold(normalizeCompany(name));
+        add(whole, field);
+        companyTerms.push(whole);
+        for (const w of companyWords(name)) {
+          add(w, field, true);
+          companyTerms.push(w);
         }
       }
-
+      for (const d of account.domains) {
+        const domain = normalizeDomain(d);
+        if (!domain) continue;
+        if (!domains.has(domain)) domains.set(domain, e);
+        add(domain, Field.Domain);
+        for (const label of domain.split('.').slice(0, -1)) for (const w of searchWords(label)) add(w, Field.Domain);
+      }
+      flush(e);
+      const companyIds = [...new Set(companyTerms)].filter(Boolean).map(idOf);
+      for (const contact of account.contacts) {
+        const name = contact.name || contact.email;
+        const c = entries.push({ kind: 'contact', account, contact, length: name.length }) - 1;
+        const words = contact.name ? searchWords(contact.name) : [];
+        if (words.length > 1) add(words.join(''), Field.ContactName);
+        for (const w of words) add(w, Field.ContactName, true);
+        const email = foldSearch(contact.email.trim());
+        add(email, Field.Email);
+        const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
+        add(local, Field.Email);
+        for (const w of searchWords(local)) add(w, Field.Email);
+        flush(c, companyIds);
+      }
     };
 
     const finish = function* (): Generator<void, SearchIndex, void> {
@@ -347,7 +344,7 @@ export class SearchIndex {
       domains,
     );
     };
-    return { add: addAccounts, finish };
+    return { add: addAccount, finish };
   }
 
   /** The best `limit` accounts and contacts for `query`, best first. */

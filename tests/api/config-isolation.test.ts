@@ -4,15 +4,17 @@
  * parsed once; a new file without tokens does not replace one with tokens. Through a real
  * ConfigHolder and app on a real SQLite store, and `baton check` through the real CLI.
  */
+import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContextResponse } from '../../src/shared/context';
 import { createApp } from '../../src/server/app';
 import { CONFIG_LIMITS, formatConfigError, loadConfigFile, parseConfig } from '../../src/server/config';
 import { IsolatedLoader, workerEntry } from '../../src/server/config-load';
 import { ConfigHolder } from '../../src/server/holder';
-import { bearer, FIXTURES, runCli, tempStore, waitFor, type TempStore } from './helpers';
+import { bearer, FIXTURES, REPO, runCli, tempStore, waitFor, type TempStore } from './helpers';
 
 const original = readFileSync(join(FIXTURES, 'valid.yaml'), 'utf8');
 
@@ -138,6 +140,24 @@ describe('bounded config loads', () => {
     expect(workerEntry('file:///app/src/server/config-load.ts').pathname).toBe('/app/src/server/config-worker.mjs');
     expect(workerEntry('file:///app/dist/server/config-load.js').pathname).toBe('/app/dist/server/config-worker.js');
   });
+
+  it('the workers start under a parent run as node --input-type=module -e (the flag is not passed on: Node refuses a worker file with it)', async () => {
+    const src = (f: string) => JSON.stringify(pathToFileURL(join(REPO, 'src/server', f)).href);
+    const code = [
+      `const { IsolatedLoader } = await import(${src('config-load.ts')});`,
+      `const { parseFiles } = await import(${src('imports/parse.ts')});`,
+      'const loader = new IsolatedLoader();',
+      `const load = await loader.loadText(${JSON.stringify(original)}, 'valid.yaml');`,
+      "const files = [{ display: 'a.csv', bytes: Buffer.from('Id,Name\\n1,one\\n') }, { display: 'b.csv', bytes: Buffer.from('Id\\n2\\n') }];",
+      'const parsed = await parseFiles(files, { workers: 1 });',
+      'loader.close();',
+      'console.log(JSON.stringify({ load: load.ok, parsed: parsed.map((p) => p.ok && p.table.length) }));',
+    ].join('\n');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    expect(JSON.parse(out.trim())).toEqual({ load: true, parsed: [1, 1] });
+  }, 60_000);
 });
 
 describe('each change once, and never a file without tokens', () => {

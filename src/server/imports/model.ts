@@ -87,11 +87,16 @@ export function emptyCanon(): Canon {
   return { users: null, accounts: [], contacts: new Map(), deals: [], sources: new Map(), leads: new Map(), team: [] };
 }
 
+/** `item` at the end of `key`'s list in `lists`. */
+function pushTo<T>(lists: Map<string, T[]>, key: string, item: T): void {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
+}
+
 /** A contact row, with its account's others. */
 export function addContact(canon: Canon, contact: CrmContact): void {
-  const list = canon.contacts.get(contact.account);
-  if (list) list.push(contact);
-  else canon.contacts.set(contact.account, [contact]);
+  pushTo(canon.contacts, contact.account, contact);
 }
 
 /**
@@ -184,11 +189,7 @@ export interface Built {
 
 function group<T extends { account: string }>(items: readonly T[]): Map<string, T[]> {
   const m = new Map<string, T[]>();
-  for (const it of items) {
-    const list = m.get(it.account);
-    if (list) list.push(it);
-    else m.set(it.account, [it]);
-  }
+  for (const it of items) pushTo(m, it.account, it);
   return m;
 }
 

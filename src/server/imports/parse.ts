@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, resourceLimits, Worker } from 'node:worker_threads';
 import { decode, type Encoding } from './decode';
 import { parseTable, type Broken, type Table } from './table';
+import { workerEntryFor, workerExecArgv } from '../workers';
 
 /** One export file as read (files.ts). */
 export interface FileBytes {
@@ -22,7 +23,7 @@ export interface FileBytes {
 }
 
 export type ParsedFile =
-  | { ok: true; table: Table; broken: Broken[]; encoding: string; sha256: Buffer }
+  | { ok: true; table: Table; broken: Broken[]; encoding: string; sha256: Uint8Array }
   | { ok: false; row: number; message: string };
 
 /** Below this many bytes in all, an export parses in the server thread. */
@@ -68,12 +69,9 @@ export function workersFor(files: readonly FileBytes[], asked: number | undefine
   return Math.min(availableParallelism() - 1, files.length - 1, 3);
 }
 
-/**
- * The worker's entry: from TypeScript source (tsx, tests) a bootstrap registers tsx in the
- * worker; built JavaScript runs parse-worker.js beside the bundle (scripts/build-server.mjs).
- */
+/** The parse worker's entry (workers.ts: parse-worker.mjs from source, parse-worker.js built). */
 export function parseWorkerEntry(here: string = import.meta.url): URL {
-  return /\.[cm]?ts$/.test(new URL(here).pathname) ? new URL('./parse-worker.mjs', here) : new URL('./parse-worker.js', here);
+  return workerEntryFor('parse-worker', here);
 }
 
 /** A request to a parse worker and its reply. */
@@ -114,13 +112,11 @@ export async function parseFiles(files: readonly FileBytes[], opts: ParseOptions
   try {
     for (let n = 0; n < workers; n++) {
       // In the config worker (a reload), the parse workers run under its memory limits too.
-      // The parent's node flags, less --input-type (a `node -e` parent's: a worker file is refused with it).
-      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      const w = new Worker(parseWorkerEntry(), { stdout: false, stderr: false, execArgv, ...(isMainThread ? {} : { resourceLimits }) });
+      const w = new Worker(parseWorkerEntry(), { stdout: false, stderr: false, execArgv: workerExecArgv(), ...(isMainThread ? {} : { resourceLimits }) });
       pool.push(w);
       w.on('message', (reply: ParseReply) => {
         if ('crash' in reply) return fail(new Error(`the parser failed on ${files[reply.index]!.display}: ${reply.crash}`));
-        out[reply.index] = revive(reply.parsed);
+        out[reply.index] = reply.parsed;
         pending--;
         give(w);
         settle();
@@ -146,9 +142,4 @@ export async function parseFiles(files: readonly FileBytes[], opts: ParseOptions
     for (const w of pool) void w.terminate();
   }
   return out;
-}
-
-/** A table as it arrives from a worker: its buffers are plain Uint8Arrays after the clone of a Buffer. */
-function revive(p: ParsedFile): ParsedFile {
-  return p.ok ? { ...p, sha256: Buffer.from(p.sha256.buffer, p.sha256.byteOffset, p.sha256.byteLength) } : p;
 }

@@ -41,7 +41,7 @@ export function rowsOf(table: Table): string[][] {
   const rows: string[][] = [];
   for (let r = 0; r < table.length; r++) {
     const row: string[] = [];
-    for (let k = table.starts[r]!; k < table.starts[r + 1]!; k++) row.push(cellOf(table, r, k - table.starts[r]!));
+    for (let i = 0; i < table.starts[r + 1]! - table.starts[r]!; i++) row.push(cellOf(table, r, i));
     rows.push(row);
   }
   return rows;
@@ -154,16 +154,9 @@ export class Columns<F extends string> {
   get(r: number, field: F): string {
     const i = this.index.get(field);
     if (i === undefined) return '';
-    const { starts, ends, text } = this.table;
-    const k = starts[r]! + i;
-    if (k >= starts[r + 1]!) return '';
-    const a = k === 0 ? 0 : ends[k - 1]!;
-    const b = ends[k]!;
-    if (a === b) return '';
-    // Most cells have nothing to trim: look at the ends before making a string, and trim only those that do.
-    const first = text.charCodeAt(a);
-    const last = text.charCodeAt(b - 1);
-    const v = text.slice(a, b);
-    return first <= 32 || last <= 32 || first === 0x3000 || last === 0x3000 ? v.trim() : v;
+    const v = cellOf(this.table, r, i);
+    if (!v) return '';
+    // trim() makes a new string even when there is nothing to trim; most cells have nothing.
+    return v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32 || v.charCodeAt(0) === 0x3000 || v.charCodeAt(v.length - 1) === 0x3000 ? v.trim() : v;
   }
 }

@@ -22,7 +22,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A parse result with plain rows and digests, to compare. */
 const plain = (p: ParsedFile) =>
-  p.ok ? { ok: true, headers: p.table.headers, file: p.table.file, rows: rowsOf(p.table), rowNumbers: [...p.table.rowNumbers], broken: p.broken, encoding: p.encoding, sha256: p.sha256.toString('hex') } : p;
+  p.ok ? { ok: true, headers: p.table.headers, file: p.table.file, rows: rowsOf(p.table), rowNumbers: [...p.table.rowNumbers], broken: p.broken, encoding: p.encoding, sha256: Buffer.from(p.sha256).toString('hex') } : p;
 
 async function files(path: string): Promise<FileBytes[]> {
   const read = await readExport(path, path);
