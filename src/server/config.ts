@@ -5,6 +5,7 @@
  * "kuroda"?)`). All errors are reported at once. A good file becomes a LoadedConfig: the config
  * plus what requests need ready-made (matching index, id maps, token digests).
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -550,14 +551,26 @@ function readError(displayName: string, err: unknown): ConfigError {
 
 /** The config file's text (BOM removed), size-capped before it is read; or the error. */
 export async function readConfigText(path: string, displayName = path): Promise<{ ok: true; text: string } | { ok: false; errors: ConfigError[] }> {
+  const read = await readConfigBytes(path, displayName);
+  return read.ok ? { ok: true, text: read.bytes.toString('utf8') } : read;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * The config file's bytes (size-capped), less a leading BOM: as readConfigText's text decoded, so
+ * the same hash when they are valid UTF-8 (a start from a snapshot then never makes the text: at
+ * a million contacts a 138 MiB string kept while the snapshot is parsed and the indexes built).
+ */
+async function readConfigBytes(path: string, displayName: string): Promise<{ ok: true; bytes: Buffer } | { ok: false; errors: ConfigError[] }> {
   const max = configMaxBytes();
   try {
     const size = (await stat(path)).size;
     if (size > max) {
       return { ok: false, errors: [{ file: displayName, line: 1, col: 1, path: '', message: `the file is ${(size / 2 ** 20).toFixed(1)} MiB: at most ${(max / 2 ** 20).toFixed(0)} MiB are read (BATON_CONFIG_MAX_BYTES raises it; CRM exports belong in imports:)` }] };
     }
-    const text = await readFile(path, 'utf8');
-    return { ok: true, text: text.replace(/^\uFEFF/, '') };
+    const bytes = await readFile(path);
+    return { ok: true, bytes: bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes };
   } catch (err) {
     return { ok: false, errors: [readError(displayName, err)] };
   }
@@ -579,14 +592,24 @@ export type SnapshotUse = { from: 'snapshot' } | { from: 'file'; save: (() => Pr
  * taken from its snapshot, and a full load of a config without imports: can be saved as one.
  */
 export async function loadConfigFile(path: string, displayName = path, snapshots?: Snapshots | null): Promise<LoadResult & { snapshot?: SnapshotUse }> {
-  const read = await readConfigText(path, displayName);
+  if (!snapshots) {
+    const read = await readConfigText(path, displayName);
+    return read.ok ? loadConfigText(read.text, path, displayName) : read;
+  }
+  const read = await readConfigBytes(path, displayName);
   if (!read.ok) return read;
-  if (!snapshots) return loadConfigText(read.text, path, displayName);
-  const hash = createHash('sha256').update(read.text).digest('hex');
+  // Valid UTF-8 decodes to a text whose UTF-8 is these bytes: the text's hash (as a reload's,
+  // holder.ts). Otherwise (replacement characters) the text is made first and hashed.
+  const utf8 = isUtf8(read.bytes);
+  let text: string | null = utf8 ? null : read.bytes.toString('utf8');
+  const hash = createHash('sha256')
+    .update(text ?? read.bytes)
+    .digest('hex');
   const key = snapshots.key(hash);
   const kept = await snapshots.read(key);
   if (kept) return { ok: true, loaded: prepare(kept, displayName, hash), snapshot: { from: 'snapshot' } };
-  const result = await loadConfigText(read.text, path, displayName);
+  text ??= read.bytes.toString('utf8');
+  const result = await loadConfigText(text, path, displayName);
   if (!result.ok) return result;
   const config = result.loaded.config;
   return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? () => snapshots.write(key, config, { share: 0.25 }) : null } };

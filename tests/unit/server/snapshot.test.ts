@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfigFile, type SnapshotUse } from '../../../src/server/config';
+import { loadConfigFile, readConfigText, type SnapshotUse } from '../../../src/server/config';
 import { codeFingerprint, snapshotDir, Snapshots } from '../../../src/server/snapshot';
 import type { BatonConfig } from '../../../src/shared/config';
 
@@ -123,4 +124,33 @@ describe('loading with snapshots', () => {
     expect(readdirSync(folder).sort()).toEqual(['k3.json', 'k4.json', 'k5.json', 'k6.json', 'new.json.1.3.tmp']);
     expect(statSync(join(folder, 'k6.json')).mode & 0o777).toBe(0o600);
   });
+});
+
+describe('a start reads the bytes, a reload the text: one hash', () => {
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const valid = readFileSync(VALID);
+  // The start hashes the file's bytes (no text made when a snapshot is there); a reload (holder.ts)
+  // hashes the decoded text: a BOM, and bytes that are not UTF-8, must give the same hash both ways.
+  const cases: Array<[string, Buffer]> = [
+    ['plain', valid],
+    ['with a BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), valid])],
+    ['with bytes that are not UTF-8 (in a comment)', Buffer.concat([valid, Buffer.from('\n# caf\xe9 \xff\n', 'latin1')])],
+  ];
+  for (const [name, bytes] of cases) {
+    it(`${name}: from the file and from its snapshot, the hash of the text readConfigText gives`, async () => {
+      const file = join(dir, `bytes-${cases.findIndex((c) => c[0] === name)}.yaml`);
+      writeFileSync(file, bytes);
+      const read = await readConfigText(file);
+      if (!read.ok) throw new Error('readable');
+      const snaps = new Snapshots(join(dir, `bytes-${name.length}`), 'code');
+      const first = await loadConfigFile(file, 'x.yaml', snaps);
+      if (!first.ok) throw new Error(`should load: ${JSON.stringify(first.errors)}`);
+      expect(first.loaded.hash).toBe(sha(read.text));
+      if (first.snapshot?.from === 'file') await first.snapshot.save!();
+      const second = await loadConfigFile(file, 'x.yaml', snaps);
+      if (!second.ok) throw new Error('should load');
+      expect(second.snapshot).toEqual({ from: 'snapshot' });
+      expect(second.loaded.hash).toBe(sha(read.text));
+    });
+  }
 });
