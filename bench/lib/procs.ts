@@ -94,7 +94,15 @@ export interface SpawnOptions {
  */
 export async function spawnServer(command: string, args: string[], port: number, opts: SpawnOptions = {}): Promise<Proc> {
   const t0 = performance.now();
-  const child = spawn(command, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group, so stop() reaches what it starts too (npx runs the server as its child).
+  const child = spawn(command, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, s);
+    } catch {
+      child.kill(s);
+    }
+  };
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-20_000);
@@ -107,7 +115,7 @@ export async function spawnServer(command: string, args: string[], port: number,
   for (;;) {
     if (gone) throw new Error(`${command} ${args.join(' ')} exited with ${child.exitCode ?? child.signalCode} before answering /healthz: ${err.slice(-2000)}`);
     if (performance.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       throw new Error(`${command} ${args.join(' ')}: no /healthz 200 within ${opts.timeoutMs ?? 600_000} ms`);
     }
     const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
@@ -127,8 +135,8 @@ export async function spawnServer(command: string, args: string[], port: number,
     stop: async () => {
       live.delete(proc);
       if (gone) return;
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      signal('SIGTERM');
+      const force = setTimeout(() => signal('SIGKILL'), 10_000);
       await exited;
       clearTimeout(force);
     },
