@@ -493,9 +493,8 @@ export function prepare(config: BatonConfig, file: string, hash: string, imports
   };
 }
 
-/** Parses and checks config text. `file` is the name errors carry. */
-export function parseConfig(text: string, file: string): LoadResult {
-  const hash = createHash('sha256').update(text).digest('hex');
+/** Parses and checks config text. `file` is the name errors carry; `hash` the text's SHA-256 when the caller has it. */
+export function parseConfig(text: string, file: string, hash = createHash('sha256').update(text).digest('hex')): LoadResult {
   const at = (line: number, col: number, path: string, message: string): ConfigError => ({ file, line, col, path, message });
 
   let raw: unknown;
@@ -577,8 +576,8 @@ async function readConfigBytes(path: string, displayName: string): Promise<{ ok:
 }
 
 /** Checks config text read from `path` and joins in the exports its imports: name. */
-export async function loadConfigText(text: string, path: string, displayName = path): Promise<LoadResult> {
-  const parsed = parseConfig(text, displayName);
+export async function loadConfigText(text: string, path: string, displayName = path, hash?: string): Promise<LoadResult> {
+  const parsed = parseConfig(text, displayName, hash);
   if (!parsed.ok || parsed.loaded.config.imports.length === 0) return parsed;
   return withImports(parsed.loaded, text, path, displayName);
 }
@@ -609,7 +608,7 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   const kept = await snapshots.read(key);
   if (kept) return { ok: true, loaded: prepare(kept, displayName, hash), snapshot: { from: 'snapshot' } };
   text ??= read.bytes.toString('utf8');
-  const result = await loadConfigText(text, path, displayName);
+  const result = await loadConfigText(text, path, displayName, hash);
   if (!result.ok) return result;
   const config = result.loaded.config;
   return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
