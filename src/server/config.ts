@@ -595,23 +595,33 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
     const read = await readConfigText(path, displayName);
     return read.ok ? loadConfigText(read.text, path, displayName) : read;
   }
+  // Only the hash is kept: the file's bytes are let go while the snapshot is read (138 MiB at a million contacts).
+  const first = await hashConfigFile(path, displayName).then((r) => (r.ok ? { ok: true as const, hash: r.hash } : r));
+  if (!first.ok) return first;
+  const kept = await snapshots.read(snapshots.key(first.hash));
+  if (kept) return { ok: true, loaded: prepare(kept, displayName, first.hash), snapshot: { from: 'snapshot' } };
+  // None: read again for the full load (the file may have changed since: its hash is worked out again).
+  const read = await hashConfigFile(path, displayName);
+  if (!read.ok) return read;
+  const key = snapshots.key(read.hash);
+  const result = await loadConfigText(read.text(), path, displayName, read.hash);
+  if (!result.ok) return result;
+  const config = result.loaded.config;
+  return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
+}
+
+/** A config file's hash (as a reload works it out from its text) and a way to its text. */
+async function hashConfigFile(path: string, displayName: string): Promise<{ ok: true; hash: string; text: () => string } | { ok: false; errors: ConfigError[] }> {
   const read = await readConfigBytes(path, displayName);
   if (!read.ok) return read;
   // Valid UTF-8 decodes to a text whose UTF-8 is these bytes: the text's hash (as a reload's,
   // holder.ts). Otherwise (replacement characters) the text is made first and hashed.
-  const utf8 = isUtf8(read.bytes);
-  let text: string | null = utf8 ? null : read.bytes.toString('utf8');
+  const { bytes } = read;
+  const text = isUtf8(bytes) ? null : bytes.toString('utf8');
   const hash = createHash('sha256')
-    .update(text ?? read.bytes)
+    .update(text ?? bytes)
     .digest('hex');
-  const key = snapshots.key(hash);
-  const kept = await snapshots.read(key);
-  if (kept) return { ok: true, loaded: prepare(kept, displayName, hash), snapshot: { from: 'snapshot' } };
-  text ??= read.bytes.toString('utf8');
-  const result = await loadConfigText(text, path, displayName, hash);
-  if (!result.ok) return result;
-  const config = result.loaded.config;
-  return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
+  return { ok: true, hash, text: () => text ?? bytes.toString('utf8') };
 }
 
 /** Reads the exports a parsed config names and joins their accounts in (src/server/imports/). */

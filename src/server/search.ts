@@ -54,13 +54,6 @@ const FUZZY_MIN = 4;
 const ENOUGH = 5;
 const FUZZY_MAX = 24;
 
-interface Entry {
-  kind: 'account' | 'contact';
-  account: AccountConfig;
-  contact: ContactConfig | null;
-  /** What sorts ties: the shown name's length. */
-  length: number;
-}
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -80,75 +73,142 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 
 /**
  * A stable sort in steps (what items.sort(compare) gives): runs of 4,096 sorted natively, then
- * merged pairwise, a place for a slice to end after each run and every 4,096 items merged.
+ * merged pairwise, a place for a slice to end after each run and every 4,096 items merged. The
+ * merges go back and forth between `items` (sorted in place: the caller's array) and one other
+ * array of its length, so a sort of millions leaves no array per merge round behind.
  */
 export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): Generator<void, T[], void> {
   const RUN = STEP + 1;
-  let runs: T[][] = [];
-  for (let i = 0; i < items.length; i += RUN) {
-    runs.push(items.slice(i, i + RUN).sort(compare));
+  const n = items.length;
+  for (let i = 0; i < n; i += RUN) {
+    const run = items.slice(i, i + RUN).sort(compare);
+    for (let k = 0; k < run.length; k++) items[i + k] = run[k]!;
     yield;
   }
-  if (runs.length === 0) return [];
-  while (runs.length > 1) {
-    const next: T[][] = [];
-    for (let r = 0; r < runs.length; r += 2) {
-      const a = runs[r]!;
-      const b = runs[r + 1];
-      if (!b) {
-        next.push(a);
-        continue;
-      }
-      const out: T[] = new Array(a.length + b.length);
-      let i = 0;
-      let j = 0;
-      let k = 0;
-      while (i < a.length && j < b.length) {
-        out[k++] = compare(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!; // ties: the earlier run's first (stable)
+  if (n <= RUN) return items;
+  let from = items;
+  let to: T[] = new Array<T>(n);
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        to[k++] = compare(from[j]!, from[i]!) < 0 ? from[j++]! : from[i++]!; // ties: the earlier run's first (stable)
         if ((k & STEP) === 0) yield;
       }
-      while (i < a.length) out[k++] = a[i++]!;
-      while (j < b.length) out[k++] = b[j++]!;
-      next.push(out);
+      while (i < mid) to[k++] = from[i++]!;
+      while (j < hi) to[k++] = from[j++]!;
       yield;
     }
-    runs = next;
+    [from, to] = [to, from];
   }
-  return runs[0]!;
+  return from;
 }
 
-/** A growable Int32Array. */
-class Ints {
-  data = new Int32Array(1 << 16);
+/** A growable Int32Array (or Uint8Array). */
+class Ints<A extends Int32Array | Uint8Array = Int32Array> {
+  data: A;
   length = 0;
+  constructor(private readonly Kind: new (length: number) => A = Int32Array as unknown as new (length: number) => A) {
+    this.data = new Kind(1 << 16);
+  }
   push(x: number): void {
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = new this.Kind(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = x;
   }
-  done(): Int32Array {
-    return this.data.slice(0, this.length);
+  /** The items in an array of their length; this one is emptied (its buffer let go at once). */
+  done(): A {
+    const out = this.data.slice(0, this.length) as A;
+    this.data = new this.Kind(0);
+    this.length = 0;
+    return out;
   }
 }
 
 /**
+ * Terms → ids in the order first seen (`terms[id]`), without a Map: at a million contacts there are
+ * 2.3 million terms, and a Map of them is over 100 MB while it is built (more while it grows). Here:
+ * open addressing in an Int32Array of slots, each term's hash kept to compare and to grow.
+ */
+class TermIds {
+  readonly terms: string[] = [];
+  private readonly hashes = new Ints();
+  private slots = new Int32Array(1 << 16).fill(-1);
+
+  /** The term's id, a new one when it is new. */
+  id(term: string): number {
+    const h = hashOf(term);
+    const at = this.find(term, h);
+    const id = this.slots[at]!;
+    if (id >= 0) return id;
+    const next = this.terms.push(term) - 1;
+    this.hashes.push(h);
+    this.slots[at] = next;
+    if (this.terms.length * 2 > this.slots.length) this.grow();
+    return next;
+  }
+
+  /** Lets the table go (its terms stay): no more ids. */
+  release(): void {
+    this.slots = new Int32Array(0);
+    this.hashes.done();
+  }
+
+  /** The slot that holds the term, or the free one where it goes. */
+  private find(term: string, h: number): number {
+    const mask = this.slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = this.slots[i]!;
+      if (id < 0 || (this.hashes.data[id] === h && this.terms[id] === term)) return i;
+    }
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.terms.length; id++) {
+      let i = this.hashes.data[id]! & mask;
+      while (slots[i]! >= 0) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.slots = slots;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units. */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0 & 0x7fffffff;
+}
+
+/**
  * The index as flat typed arrays (a handful of allocations for 100,000 contacts):
+ *  - entry e is account `entryAccount[e]` (of the accounts indexed) and, when `entryContact[e]` is
+ *    not -1, that contact of it; `entryLength[e]` sorts ties (the shown name's length);
  *  - `terms` sorted; term t's postings (entry × 8 + field) are post[postStart[t] … postStart[t + 1]);
- *  - entry e's own terms and fields are fwdTerm/fwdCode[fwdStart[e] … fwdStart[e + 1]) (a
+ *  - entry e's own terms and fields are fwdTerm/fwdField[fwdStart[e] … fwdStart[e + 1]) (a
  *    word checked against one entry).
  */
 export class SearchIndex {
   private constructor(
-    private readonly entries: Entry[],
+    private readonly accounts: readonly AccountConfig[],
+    private readonly entryAccount: Int32Array,
+    private readonly entryContact: Int32Array,
+    private readonly entryLength: Int32Array,
     private readonly terms: string[],
     private readonly postStart: Int32Array,
     private readonly post: Int32Array,
     private readonly fwdStart: Int32Array,
     private readonly fwdTerm: Int32Array,
-    private readonly fwdCode: Int32Array,
+    private readonly fwdField: Uint8Array,
     /** Sorted suffixes of non-Latin terms (for infix matches), with the term each belongs to. */
     private readonly suffixes: string[],
     private readonly suffixTerm: Int32Array,
@@ -159,7 +219,14 @@ export class SearchIndex {
   ) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.entryAccount.length;
+  }
+
+  /** Entry e's account and contact (null: the entry is the account). */
+  private entry(e: number): { account: AccountConfig; contact: ContactConfig | null } {
+    const account = this.accounts[this.entryAccount[e]!]!;
+    const c = this.entryContact[e]!;
+    return { account, contact: c < 0 ? null : account.contacts[c]! };
   }
 
   static build(accounts: readonly AccountConfig[]): SearchIndex {
@@ -190,7 +257,7 @@ export class SearchIndex {
 
   /** The build as steps: each yield is a place a slice may end. */
   private static *steps(accounts: readonly AccountConfig[]): Generator<void, SearchIndex, void> {
-    const b = SearchIndex.builder();
+    const b = SearchIndex.builder(accounts);
     for (const account of accounts) {
       b.add(account);
       yield;
@@ -198,23 +265,26 @@ export class SearchIndex {
     return yield* b.finish();
   }
 
-  private static builder(): { add(account: AccountConfig): void; finish(): Generator<void, SearchIndex, void> } {
-    const entries: Entry[] = [];
-    const ids = new Map<string, number>();
-    const byId: string[] = [];
+  /** `accounts`: the list `add` is given each of, in its order. */
+  private static builder(accounts: readonly AccountConfig[]): { add(account: AccountConfig): void; finish(): Generator<void, SearchIndex, void> } {
+    const entryAccount = new Ints();
+    const entryContact = new Ints();
+    const entryLength = new Ints();
+    let accountIndex = -1;
+    const ids = new TermIds();
+    const byId = ids.terms;
     const fuzzyWords = new Set<string>();
     const domains = new Map<string, number>();
     const fwdStart = new Ints();
     fwdStart.push(0);
     const pairTerm = new Ints();
-    const pairCode = new Ints();
-    const idOf = (term: string) => {
-      let id = ids.get(term);
-      if (id === undefined) {
-        id = byId.push(term) - 1;
-        ids.set(term, id);
-      }
-      return id;
+    const pairField = new Ints(Uint8Array);
+    const idOf = (term: string) => ids.id(term);
+    const newEntry = (contact: number, length: number): number => {
+      entryAccount.push(accountIndex);
+      entryContact.push(contact);
+      entryLength.push(length);
+      return entryAccount.length - 1;
     };
     // One entry's terms (a few: a linear scan dedupes them faster than a Map).
     const ownTerms: string[] = [];
@@ -233,18 +303,20 @@ export class SearchIndex {
     const flush = (entry: number, extra: readonly number[] = []) => {
       for (let i = 0; i < ownTerms.length; i++) {
         pairTerm.push(idOf(ownTerms[i]!));
-        pairCode.push(entry * 8 + ownFields[i]!);
+        pairField.push(ownFields[i]!);
       }
       for (const id of extra) {
         pairTerm.push(id);
-        pairCode.push(entry * 8 + Field.Company);
+        pairField.push(Field.Company);
       }
+      if (fwdStart.length !== entry + 1) throw new Error('search index: entries out of order');
       fwdStart.push(pairTerm.length);
       ownTerms.length = 0;
       ownFields.length = 0;
     };
     const addAccount = (account: AccountConfig) => {
-      const e = entries.push({ kind: 'account', account, contact: null, length: account.name.length }) - 1;
+      accountIndex++;
+      const e = newEntry(-1, account.name.length);
       const names: Array<[string, Field]> = [[account.name, Field.Name], ...account.aliases.map((a): [string, Field] => [a, Field.Alias])];
       const companyTerms: string[] = [];
       for (const [name, field] of names) {
@@ -265,13 +337,16 @@ export class SearchIndex {
       }
       flush(e);
       const companyIds = [...new Set(companyTerms)].filter(Boolean).map(idOf);
-      for (const contact of account.contacts) {
+      for (let k = 0; k < account.contacts.length; k++) {
+        const contact = account.contacts[k]!;
         const name = contact.name || contact.email;
-        const c = entries.push({ kind: 'contact', account, contact, length: name.length }) - 1;
+        const c = newEntry(k, name.length);
         const words = contact.name ? searchWords(contact.name) : [];
         if (words.length > 1) add(words.join(''), Field.ContactName);
         for (const w of words) add(w, Field.ContactName, true);
-        const email = foldSearch(contact.email.trim());
+        // The contact's own string when folding leaves it as it is (most emails): one string fewer a contact.
+        const folded = foldSearch(contact.email.trim());
+        const email = folded === contact.email ? contact.email : folded;
         add(email, Field.Email);
         const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
         add(local, Field.Email);
@@ -282,27 +357,34 @@ export class SearchIndex {
 
     const finish = function* (): Generator<void, SearchIndex, void> {
       // Sorted terms; each pair's term id becomes its sorted position.
-      const terms = yield* sortInSteps([...byId], byCodeUnits);
+      ids.release();
+      const order = new Array<number>(byId.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      const sorted = yield* sortInSteps(order, (a, b) => byCodeUnits(byId[a]!, byId[b]!));
+      const terms = new Array<string>(sorted.length);
       const rank = new Int32Array(byId.length);
-      for (let i = 0; i < terms.length; i++) {
-        rank[ids.get(terms[i]!)!] = i;
+      for (let i = 0; i < sorted.length; i++) {
+        terms[i] = byId[sorted[i]!]!;
+        rank[sorted[i]!] = i;
         if ((i & STEP) === STEP) yield;
       }
+      byId.length = 0;
       const fwdTerm = pairTerm.done();
       for (let i = 0; i < fwdTerm.length; i++) {
         fwdTerm[i] = rank[fwdTerm[i]!]!;
         if ((i & STEP) === STEP) yield;
       }
-      const fwdCode = pairCode.done();
+      const fwdField = pairField.done();
+      const fwd = fwdStart.done();
       // Postings by counting sort of the pairs on their term (entry order kept within a term).
       const postStart = new Int32Array(terms.length + 1);
       for (let i = 0; i < fwdTerm.length; i++) postStart[fwdTerm[i]! + 1]!++;
       for (let t = 0; t < terms.length; t++) postStart[t + 1]! += postStart[t]!;
       const fill = postStart.slice(0, terms.length);
       const post = new Int32Array(fwdTerm.length);
-      for (let i = 0; i < fwdTerm.length; i++) {
-        post[fill[fwdTerm[i]!]!++] = fwdCode[i]!;
-        if ((i & STEP) === STEP) yield;
+      for (let e = 0; e + 1 < fwd.length; e++) {
+        for (let i = fwd[e]!, end = fwd[e + 1]!; i < end; i++) post[fill[fwdTerm[i]!]!++] = e * 8 + fwdField[i]!;
+        if ((e & STEP) === STEP) yield;
       }
       yield;
 
@@ -324,20 +406,23 @@ export class SearchIndex {
     };
     let n = 0;
     for (const word of fuzzyWords) {
-      const t = rank[ids.get(word)!]!;
+      const t = lowerBound(terms, word); // its sorted position
       put(word, t);
       for (let k = 0; k < word.length; k++) put(word.slice(0, k) + word.slice(k + 1), t);
       if ((++n & 1023) === 0) yield;
     }
 
     return new SearchIndex(
-      entries,
+      accounts,
+      entryAccount.done(),
+      entryContact.done(),
+      entryLength.done(),
       terms,
       postStart,
       post,
-      fwdStart.done(),
+      fwd,
       fwdTerm,
-      fwdCode,
+      fwdField,
       suffixPairs.map((p) => p[0]),
       Int32Array.from(suffixPairs.map((p) => p[1])),
       deletions,
@@ -401,8 +486,8 @@ export class SearchIndex {
     }
 
     return this.top(scores, limit).map(([e, s]) => {
-      const entry = this.entries[e]!;
-      const out: SearchResult = { kind: entry.kind, account: { id: entry.account.id, name: entry.account.name }, score: Math.round(s * 1000) / 1000 };
+      const entry = this.entry(e);
+      const out: SearchResult = { kind: entry.contact ? 'contact' : 'account', account: { id: entry.account.id, name: entry.account.name }, score: Math.round(s * 1000) / 1000 };
       if (entry.contact) out.contact = { email: entry.contact.email, name: entry.contact.name };
       return out;
     });
@@ -412,10 +497,12 @@ export class SearchIndex {
   private top(scores: Map<number, number>, limit: number): Array<[number, number]> {
     const before = (a: [number, number], b: [number, number]) => {
       if (a[1] !== b[1]) return a[1] > b[1];
-      const x = this.entries[a[0]]!;
-      const y = this.entries[b[0]]!;
-      if (x.kind !== y.kind) return x.kind === 'account';
-      return x.length !== y.length ? x.length < y.length : a[0] < b[0];
+      const x = this.entryContact[a[0]]! < 0;
+      const y = this.entryContact[b[0]]! < 0;
+      if (x !== y) return x; // accounts first
+      const lx = this.entryLength[a[0]]!;
+      const ly = this.entryLength[b[0]]!;
+      return lx !== ly ? lx < ly : a[0] < b[0];
     };
     const out: Array<[number, number]> = [];
     for (const item of scores) {
@@ -443,7 +530,7 @@ export class SearchIndex {
   private scoreOn(e: number, w: string, cjk = NON_ASCII.test(w)): number {
     let best = 0;
     for (let i = this.fwdStart[e]!, end = this.fwdStart[e + 1]!; i < end; i++) {
-      const field = this.fwdCode[i]! & 7;
+      const field = this.fwdField[i]!;
       const s = termScore(w, this.terms[this.fwdTerm[i]!]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
       if (s > best) best = s;
     }

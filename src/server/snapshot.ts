@@ -16,15 +16,15 @@
  * files are 0600: they hold what the config holds (token digests, not tokens).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatonConfig } from '../shared/config';
 
 /** Bumped when what a snapshot holds changes shape. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Snapshots kept per folder (newest first): a few configs or versions side by side, not a growing pile. */
 const KEEP = 4;
 /** Accounts per write of a snapshot (about 1 ms of work at 10 contacts each). */
@@ -62,10 +62,55 @@ export function codeFingerprint(here: string = import.meta.url): string | null {
   return print;
 }
 
-interface SnapshotFile {
+/** A snapshot's first line; then one account a line (`accounts` of them), then {"end": true}. */
+interface SnapshotHead {
   format: number;
   key: string;
+  accounts: number;
   config: BatonConfig;
+}
+
+/**
+ * The config of a snapshot file read as lines (Snapshots.write's layout), or null when it is not
+ * one of this format under `key`; throws on a line that is not JSON. Only whole lines are decoded,
+ * a chunk of the file at a time.
+ */
+async function readLines(chunks: AsyncIterable<Buffer>, key: string): Promise<BatonConfig | null> {
+  let head: Partial<SnapshotHead> | null = null;
+  let accounts: BatonConfig['accounts'] = [];
+  let ended = false;
+  const line = (text: string): boolean => {
+    if (ended) return false; // anything after the end line
+    const value = JSON.parse(text) as unknown;
+    if (!head) {
+      head = value as Partial<SnapshotHead> | null;
+      return !!head && head.format === FORMAT && head.key === key && typeof head.accounts === 'number' && !!head.config && Array.isArray(head.config.accounts);
+    }
+    if (accounts.length < head.accounts!) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+      accounts.push(value as BatonConfig['accounts'][number]);
+      return true;
+    }
+    ended = (value as { end?: unknown } | null)?.end === true;
+    return ended;
+  };
+  let rest: Buffer | null = null;
+  for await (const chunk of chunks) {
+    const bytes: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    const last = bytes.lastIndexOf(0x0a);
+    if (last < 0) {
+      rest = bytes;
+      continue;
+    }
+    rest = last + 1 < bytes.length ? bytes.subarray(last + 1) : null;
+    const lines = bytes.toString('utf8', 0, last).split('\n');
+    for (const text of lines) if (!line(text)) return null;
+  }
+  if (rest || !ended || !head) return null; // cut short (no end line, or a last line without its newline)
+  const config = (head as SnapshotHead).config;
+  config.accounts = accounts;
+  accounts = [];
+  return config;
 }
 
 /** JSON.stringify's replacer: throws on what JSON.parse would not give back as it was. */
@@ -124,20 +169,28 @@ export class Snapshots {
     return join(this.dir, `${key}.json`);
   }
 
-  /** The validated config kept under `key`, or null (none, another format, damaged: removed). */
+  /**
+   * The validated config kept under `key`, or null (none, another format, damaged or cut short:
+   * removed). Read a slice of the file at a time, one account a line (see write): no string of
+   * the whole file (at a million contacts 143 MB of JSON, a 280 MB string) is ever made.
+   */
   async read(key: string): Promise<BatonConfig | null> {
     const file = this.file(key);
-    let text: string;
+    let stream;
     try {
-      text = await readFile(file, 'utf8');
+      stream = createReadStream(file, { highWaterMark: 1 << 20 });
+      await new Promise<void>((ok, fail) => stream!.once('open', () => ok()).once('error', fail));
     } catch {
+      stream?.destroy();
       return null;
     }
     try {
-      const got = JSON.parse(text) as Partial<SnapshotFile> | null;
-      if (got && got.format === FORMAT && got.key === key && got.config && Array.isArray(got.config.accounts)) return got.config;
+      const got = await readLines(stream, key);
+      if (got) return got;
     } catch {
       // damaged or cut short: fall through
+    } finally {
+      stream.destroy();
     }
     await rm(file, { force: true }).catch(() => {});
     return null;
@@ -157,23 +210,24 @@ export class Snapshots {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(key);
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    // Written a slice of accounts at a time: no string of the whole config (280 MB of UTF-16 at a
-    // million contacts), and a server that saves its start's load answers between slices.
-    const { accounts, ...rest } = config;
-    const head = JSON.stringify({ format: FORMAT, key, config: rest } satisfies Omit<SnapshotFile, 'config'> & { config: Omit<BatonConfig, 'accounts'> }, exactJson);
+    // Written a slice of accounts at a time, one account a line (read back the same way): no string
+    // of the whole config (280 MB of UTF-16 at a million contacts), and a server that saves its
+    // start's load answers between slices. The first line is the config with its accounts empty
+    // (in their place: the fields keep their order) and their count; the last says the file ends.
+    const { accounts } = config;
+    const head = JSON.stringify({ format: FORMAT, key, accounts: accounts.length, config: { ...config, accounts: [] } } satisfies SnapshotHead, exactJson);
     const out = await open(tmp, 'w', 0o600);
     try {
-      // head ends in "}}": the accounts go in before the config's closing brace.
-      await out.write(`${head.slice(0, -2)}${head.endsWith('{}}') ? '' : ','}"accounts":[`);
+      await out.write(`${head}\n`);
       for (let i = 0; i < accounts.length; i += SLICE) {
         const t0 = performance.now();
-        const part = accounts.slice(i, i + SLICE).map((a) => JSON.stringify(a, exactJson));
+        const part = accounts.slice(i, i + SLICE).map((a) => `${JSON.stringify(a, exactJson)}\n`);
         const took = performance.now() - t0;
-        await out.write(`${i > 0 ? ',' : ''}${part.join(',')}`);
+        await out.write(part.join(''));
         // On the serving thread, at most `share` of its time: a pause after each slice.
         if (share < 1) await new Promise((r) => setTimeout(r, (took * (1 - share)) / share));
       }
-      await out.write(']}}');
+      await out.write(`${JSON.stringify({ end: true })}\n`);
       await out.close();
       await rename(tmp, file);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -105,6 +105,67 @@ describe('loading with snapshots', () => {
     expect(readFileSync(join(dir, 'exact', 'f2.json'), 'utf8')).toBe(readFileSync(join(dir, 'exact', 'f.json'), 'utf8').replace('"key":"f"', '"key":"f2"'));
     await snaps.write('g', { accounts: [] } as unknown as BatonConfig);
     expect(await snaps.read('g')).toEqual({ accounts: [] });
+  });
+
+  it('is one account a line (head, accounts, end): read back a chunk at a time, the same config, its fields in order', async () => {
+    const folder = join(dir, 'lines');
+    const snaps = new Snapshots(folder, 'code');
+    // Lines across the 1 MiB chunks the read takes, one line longer than a chunk, non-ASCII text.
+    const accounts = Array.from({ length: 3000 }, (_, i) => ({ id: `a${i}`, name: `会社 ${i} 株式会社`, note: 'x'.repeat(i === 1500 ? 1_500_000 : (i * 37) % 2000), tags: [i, null, true] }));
+    const config = { version: 1, accounts, people: [{ id: 'p', name: 'é' }], tokens: [] };
+    await snaps.write('k', config as unknown as BatonConfig);
+    const lines = readFileSync(join(folder, 'k.json'), 'utf8').split('\n');
+    expect(lines).toHaveLength(3000 + 3); // head, the accounts, the end line, then the last newline
+    expect(lines.at(-1)).toBe('');
+    expect(JSON.parse(lines[1]!)).toEqual(accounts[0]);
+    const back = await snaps.read('k');
+    expect(back).toEqual(config);
+    expect(Object.keys(back!)).toEqual(Object.keys(config));
+  });
+
+  it('a snapshot cut short or with a broken line is refused and removed: the start loads in full and loses nothing', async () => {
+    const folder = join(dir, 'cut');
+    const snaps = new Snapshots(folder, 'code');
+    const full = await loadConfigFile(VALID, 'valid.yaml', snaps);
+    if (!full.ok || full.snapshot?.from !== 'file') throw new Error('valid.yaml should load in full');
+    await full.snapshot.save!();
+    const [name] = readdirSync(folder);
+    const whole = readFileSync(join(folder, name!), 'utf8');
+    const lines = whole.split('\n');
+    expect(lines.length).toBeGreaterThan(4);
+    const damaged = [
+      whole.slice(0, -1), // the last newline
+      lines.slice(0, -2).join('\n') + '\n', // the end line
+      lines.slice(0, 3).join('\n') + '\n' + lines.slice(4).join('\n'), // an account
+      whole.slice(0, lines[0]!.length + 1 + Math.floor(lines[1]!.length / 2)), // in the middle of an account
+      whole.replace(lines[2]!, `${lines[2]!.slice(0, -1)},}`), // a line that is not JSON
+      whole + '{"id":"more"}\n', // a line after the end
+      lines[0] + '\n', // the head alone
+    ];
+    const { loadedAt: _a, ...was } = full.loaded;
+    for (const text of damaged) {
+      writeFileSync(join(folder, name!), text);
+      const again = await loadConfigFile(VALID, 'valid.yaml', snaps);
+      if (!again.ok) throw new Error('should load');
+      expect(again.snapshot?.from).toBe('file');
+      expect(readdirSync(folder)).toEqual([]); // removed
+      const { loadedAt: _b, ...now } = again.loaded;
+      expect(now).toEqual(was);
+      if (again.snapshot?.from === 'file') await again.snapshot.save!();
+      expect(readFileSync(join(folder, name!), 'utf8')).toBe(whole); // written again whole
+    }
+  });
+
+  it('a snapshot of the first format (one JSON document) under the key is not taken', async () => {
+    const folder = join(dir, 'format1');
+    const snaps = new Snapshots(folder, 'code');
+    const config = { version: 1, accounts: [{ id: 'a' }] };
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'k.json'), JSON.stringify({ format: 1, key: 'k', config }));
+    expect(await snaps.read('k')).toBeNull();
+    writeFileSync(join(folder, 'k.json'), JSON.stringify({ format: 2, key: 'k', config }));
+    expect(await snaps.read('k')).toBeNull();
+    expect(readdirSync(folder)).toEqual([]);
   });
 
   it('keeps the newest four and clears writes cut short after a minute', async () => {

@@ -1,0 +1,543 @@
+/**
+ * src/server/search.ts as it was at 1f87a9a (entries as objects, a Map of terms, postings as
+ * entry × 8 + field in two arrays): the reference tests/unit/server/search-packed.test.ts compares
+ * the packed build against, answer for answer. Test code only; not to be changed.
+ */
+/**
+ * Search over accounts (name, aliases, domains) and contacts (name, email) for `GET /v1/search`:
+ * prefix, word and fuzzy matching on an in-memory index built once per loaded config (on the
+ * first search, or ahead of it: see `warmSearch`), kept beside the config in a WeakMap.
+ *
+ * The index is a sorted dictionary of terms, each with its postings (entry × field):
+ *  - an account's name and aliases as whole keys (normalizeCompany: "レイクサイドホテルズ",
+ *    "lakesidehotels") and as words, legal words left out (株式会社, Co., Ltd.);
+ *  - its domains whole and as the words of their labels ("lakeside-hotels.example.com" →
+ *    lakeside, hotels, example);
+ *  - a contact's name whole and as words, its email whole, its local part whole and as words,
+ *    and its account's name words.
+ * All text is folded the same way on both sides (foldSearch: NFKC, lower case, Latin accents off,
+ * hiragana as katakana), so "ﾚｲｸｻｲﾄﾞ", "れいくさいど" and "レイクサイド" are one query.
+ *
+ * A query word scores against a term, best first:
+ *   exact 1 · prefix 0.7–0.95 (more of the term typed scores higher) · infix 0.55–0.65 (inside
+ *   a Japanese term: "電機" in ミナト電機) · fuzzy 0.5 (one edit — a letter wrong, missing, extra,
+ *   or two swapped — on name words of 4+ characters: "Nortwind", "lakside")
+ * times the field's weight (account name 1, alias 0.97, contact name 0.95, email 0.92, domain 0.9,
+ * and a contact's company 0.6 — so "grace lakeside" finds Grace Hill, and "acme" puts the account
+ * above its contacts).
+ * Several words must all match (an entry's score is their mean); the words run together are
+ * tried as one key too ("lakeside hot" → lakesidehot…). A query with "@" also tries the whole
+ * email and, by its domain, the account. Ties: accounts before contacts, then shorter names.
+ *
+ * Work per query is bounded whatever the data: at most MAX_TERMS dictionary terms and
+ * MAX_POSTINGS postings per query word (a one-letter query over 100,000 contacts stops there;
+ * its results are then a sample of equally good ones); a query of several words checks the
+ * rarest word's matches, best first, until ENOUGH × the results asked for match every word.
+ */
+import type { AccountConfig, ContactConfig } from '../../../src/shared/config';
+import type { SearchResult } from '../../../src/shared/context';
+import { companyWords, foldSearch, normalizeCompany, normalizeDomain, kanaFold, searchWords } from '../../../src/server/normalize';
+
+const enum Field {
+  Name = 0,
+  Alias = 1,
+  Domain = 2,
+  ContactName = 3,
+  Email = 4,
+  /** A contact's company (its account's name words): "grace lakeside", "田中 アクメ". */
+  Company = 5,
+}
+const FIELD_WEIGHT = [1, 0.97, 0.9, 0.95, 0.92, 0.6];
+/** Fields whose words are matched fuzzily (names, not emails or domains). */
+const FUZZY_FIELDS = new Set([Field.Name, Field.Alias, Field.ContactName]);
+
+const MAX_TERMS = 200;
+const MAX_POSTINGS = 1000;
+const FUZZY_MIN = 4;
+/** A query of several words stops once this many times the results asked for match them all. */
+const ENOUGH = 5;
+const FUZZY_MAX = 24;
+
+interface Entry {
+  kind: 'account' | 'contact';
+  account: AccountConfig;
+  contact: ContactConfig | null;
+  /** What sorts ties: the shown name's length. */
+  length: number;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** How well a query word matches one term (before the field's weight); 0 when not at all. `cjk`: `w` has non-ASCII text (so inside matches count). */
+function termScore(w: string, term: string, fuzzy: boolean, cjk: boolean): number {
+  if (term === w) return 1;
+  if (term.startsWith(w)) return 0.7 + 0.25 * (w.length / term.length);
+  if (cjk && w.length >= 2 && term.includes(w)) return 0.55 + 0.1 * (w.length / term.length);
+  if (fuzzy && w.length >= FUZZY_MIN && w.length <= FUZZY_MAX && withinOneEdit(w, term)) return 0.5;
+  return 0;
+}
+
+/** How many items a loop of the build handles between two places a slice may end (a mask: 4,096). */
+const STEP = 4095;
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A stable sort in steps (what items.sort(compare) gives): runs of 4,096 sorted natively, then
+ * merged pairwise, a place for a slice to end after each run and every 4,096 items merged.
+ */
+export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): Generator<void, T[], void> {
+  const RUN = STEP + 1;
+  let runs: T[][] = [];
+  for (let i = 0; i < items.length; i += RUN) {
+    runs.push(items.slice(i, i + RUN).sort(compare));
+    yield;
+  }
+  if (runs.length === 0) return [];
+  while (runs.length > 1) {
+    const next: T[][] = [];
+    for (let r = 0; r < runs.length; r += 2) {
+      const a = runs[r]!;
+      const b = runs[r + 1];
+      if (!b) {
+        next.push(a);
+        continue;
+      }
+      const out: T[] = new Array(a.length + b.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < a.length && j < b.length) {
+        out[k++] = compare(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!; // ties: the earlier run's first (stable)
+        if ((k & STEP) === 0) yield;
+      }
+      while (i < a.length) out[k++] = a[i++]!;
+      while (j < b.length) out[k++] = b[j++]!;
+      next.push(out);
+      yield;
+    }
+    runs = next;
+  }
+  return runs[0]!;
+}
+
+/** A growable Int32Array. */
+class Ints {
+  data = new Int32Array(1 << 16);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+  done(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/**
+ * The index as flat typed arrays (a handful of allocations for 100,000 contacts):
+ *  - `terms` sorted; term t's postings (entry × 8 + field) are post[postStart[t] … postStart[t + 1]);
+ *  - entry e's own terms and fields are fwdTerm/fwdCode[fwdStart[e] … fwdStart[e + 1]) (a
+ *    word checked against one entry).
+ */
+export class SearchIndex {
+  private constructor(
+    private readonly entries: Entry[],
+    private readonly terms: string[],
+    private readonly postStart: Int32Array,
+    private readonly post: Int32Array,
+    private readonly fwdStart: Int32Array,
+    private readonly fwdTerm: Int32Array,
+    private readonly fwdCode: Int32Array,
+    /** Sorted suffixes of non-Latin terms (for infix matches), with the term each belongs to. */
+    private readonly suffixes: string[],
+    private readonly suffixTerm: Int32Array,
+    /** Deletion neighbourhood (the word and each one-character deletion of it) → term indices, for name words. */
+    private readonly deletions: Map<string, number[]>,
+    /** Normalised domain → account entry. */
+    private readonly domains: Map<string, number>,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  static build(accounts: readonly AccountConfig[]): SearchIndex {
+    const steps = SearchIndex.steps(accounts);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * The same index built in slices of about `sliceMs` of work, giving the event loop back in
+   * between (a config of 100,000 contacts takes about a second to index, its sorts included:
+   * requests keep being answered, none waits more than a slice).
+   */
+  static async buildAsync(accounts: readonly AccountConfig[], sliceMs = 8): Promise<SearchIndex> {
+    const steps = SearchIndex.steps(accounts);
+    let deadline = performance.now() + sliceMs;
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      if (performance.now() >= deadline) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        deadline = performance.now() + sliceMs;
+      }
+    }
+  }
+
+  /** The build as steps: each yield is a place a slice may end. */
+  private static *steps(accounts: readonly AccountConfig[]): Generator<void, SearchIndex, void> {
+    const b = SearchIndex.builder();
+    for (const account of accounts) {
+      b.add(account);
+      yield;
+    }
+    return yield* b.finish();
+  }
+
+  private static builder(): { add(account: AccountConfig): void; finish(): Generator<void, SearchIndex, void> } {
+    const entries: Entry[] = [];
+    const ids = new Map<string, number>();
+    const byId: string[] = [];
+    const fuzzyWords = new Set<string>();
+    const domains = new Map<string, number>();
+    const fwdStart = new Ints();
+    fwdStart.push(0);
+    const pairTerm = new Ints();
+    const pairCode = new Ints();
+    const idOf = (term: string) => {
+      let id = ids.get(term);
+      if (id === undefined) {
+        id = byId.push(term) - 1;
+        ids.set(term, id);
+      }
+      return id;
+    };
+    // One entry's terms (a few: a linear scan dedupes them faster than a Map).
+    const ownTerms: string[] = [];
+    const ownFields: Field[] = [];
+    /** `word`: a word of a name (matched fuzzily); whole keys (all words run together, emails) are not. */
+    const add = (term: string, field: Field, word = false) => {
+      if (!term) return;
+      const at = ownTerms.indexOf(term);
+      if (at < 0) {
+        ownTerms.push(term);
+        ownFields.push(field);
+      } else if (FIELD_WEIGHT[field]! > FIELD_WEIGHT[ownFields[at]!]!) ownFields[at] = field;
+      if (word && FUZZY_FIELDS.has(field) && term.length >= FUZZY_MIN && term.length <= FUZZY_MAX) fuzzyWords.add(term);
+    };
+    /** The entry's terms to the pairs; `extra`: term ids of the contact's company (their field is Company). */
+    const flush = (entry: number, extra: readonly number[] = []) => {
+      for (let i = 0; i < ownTerms.length; i++) {
+        pairTerm.push(idOf(ownTerms[i]!));
+        pairCode.push(entry * 8 + ownFields[i]!);
+      }
+      for (const id of extra) {
+        pairTerm.push(id);
+        pairCode.push(entry * 8 + Field.Company);
+      }
+      fwdStart.push(pairTerm.length);
+      ownTerms.length = 0;
+      ownFields.length = 0;
+    };
+    const addAccount = (account: AccountConfig) => {
+      const e = entries.push({ kind: 'account', account, contact: null, length: account.name.length }) - 1;
+      const names: Array<[string, Field]> = [[account.name, Field.Name], ...account.aliases.map((a): [string, Field] => [a, Field.Alias])];
+      const companyTerms: string[] = [];
+      for (const [name, field] of names) {
+        const whole = kanaFold(normalizeCompany(name));
+        add(whole, field);
+        companyTerms.push(whole);
+        for (const w of companyWords(name)) {
+          add(w, field, true);
+          companyTerms.push(w);
+        }
+      }
+      for (const d of account.domains) {
+        const domain = normalizeDomain(d);
+        if (!domain) continue;
+        if (!domains.has(domain)) domains.set(domain, e);
+        add(domain, Field.Domain);
+        for (const label of domain.split('.').slice(0, -1)) for (const w of searchWords(label)) add(w, Field.Domain);
+      }
+      flush(e);
+      const companyIds = [...new Set(companyTerms)].filter(Boolean).map(idOf);
+      for (const contact of account.contacts) {
+        const name = contact.name || contact.email;
+        const c = entries.push({ kind: 'contact', account, contact, length: name.length }) - 1;
+        const words = contact.name ? searchWords(contact.name) : [];
+        if (words.length > 1) add(words.join(''), Field.ContactName);
+        for (const w of words) add(w, Field.ContactName, true);
+        const email = foldSearch(contact.email.trim());
+        add(email, Field.Email);
+        const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
+        add(local, Field.Email);
+        for (const w of searchWords(local)) add(w, Field.Email);
+        flush(c, companyIds);
+      }
+    };
+
+    const finish = function* (): Generator<void, SearchIndex, void> {
+      // Sorted terms; each pair's term id becomes its sorted position.
+      const terms = yield* sortInSteps([...byId], byCodeUnits);
+      const rank = new Int32Array(byId.length);
+      for (let i = 0; i < terms.length; i++) {
+        rank[ids.get(terms[i]!)!] = i;
+        if ((i & STEP) === STEP) yield;
+      }
+      const fwdTerm = pairTerm.done();
+      for (let i = 0; i < fwdTerm.length; i++) {
+        fwdTerm[i] = rank[fwdTerm[i]!]!;
+        if ((i & STEP) === STEP) yield;
+      }
+      const fwdCode = pairCode.done();
+      // Postings by counting sort of the pairs on their term (entry order kept within a term).
+      const postStart = new Int32Array(terms.length + 1);
+      for (let i = 0; i < fwdTerm.length; i++) postStart[fwdTerm[i]! + 1]!++;
+      for (let t = 0; t < terms.length; t++) postStart[t + 1]! += postStart[t]!;
+      const fill = postStart.slice(0, terms.length);
+      const post = new Int32Array(fwdTerm.length);
+      for (let i = 0; i < fwdTerm.length; i++) {
+        post[fill[fwdTerm[i]!]!++] = fwdCode[i]!;
+        if ((i & STEP) === STEP) yield;
+      }
+      yield;
+
+      let unsorted: Array<[string, number]> = [];
+      for (let i = 0; i < terms.length; i++) {
+        const t = terms[i]!;
+        if ((i & STEP) === STEP) yield;
+        if (t.length < 3 || !NON_ASCII.test(t)) continue;
+        for (let k = 1; k <= t.length - 2; k++) unsorted.push([t.slice(k), i]);
+      }
+      const suffixPairs = yield* sortInSteps(unsorted, (a, b) => byCodeUnits(a[0], b[0]));
+      unsorted = [];
+
+      const deletions = new Map<string, number[]>();
+      const put = (key: string, t: number) => {
+        const list = deletions.get(key);
+        if (!list) deletions.set(key, [t]);
+        else if (list[list.length - 1] !== t) list.push(t);
+    };
+    let n = 0;
+    for (const word of fuzzyWords) {
+      const t = rank[ids.get(word)!]!;
+      put(word, t);
+      for (let k = 0; k < word.length; k++) put(word.slice(0, k) + word.slice(k + 1), t);
+      if ((++n & 1023) === 0) yield;
+    }
+
+    return new SearchIndex(
+      entries,
+      terms,
+      postStart,
+      post,
+      fwdStart.done(),
+      fwdTerm,
+      fwdCode,
+      suffixPairs.map((p) => p[0]),
+      Int32Array.from(suffixPairs.map((p) => p[1])),
+      deletions,
+      domains,
+    );
+    };
+    return { add: addAccount, finish };
+  }
+
+  /** The best `limit` accounts and contacts for `query`, best first. */
+  search(query: string, limit: number): SearchResult[] {
+    const folded = foldSearch(query).trim();
+    if (!folded) return [];
+    let words = searchWords(folded);
+    const meaningful = companyWords(folded);
+    if (meaningful.length > 0 && meaningful.length < words.length) words = meaningful; // "Lakeside Co." → lakeside
+    if (words.length > 6) words = words.slice(0, 6);
+
+    let scores: Map<number, number>;
+    if (words.length === 0) {
+      scores = new Map();
+    } else if (words.length === 1) {
+      scores = this.scoreWord(words[0]!);
+    } else {
+      // All words must match: candidates from the rarest word, each checked for the others
+      // against its own terms (so a common word's postings never need collecting).
+      const order = [...words].sort((a, b) => this.estimate(a) - this.estimate(b));
+      const [rarest, ...rest] = order;
+      const cjk = rest.map((w) => NON_ASCII.test(w));
+      scores = new Map();
+      // The rarest word's matches come best first (exact terms, then the shortest completions):
+      // enough of them matching every word is enough to rank.
+      const checked = new Map<number, number>();
+      this.matches(rarest!, (entry, s) => {
+        if ((checked.get(entry) ?? -1) >= s) return true;
+        checked.set(entry, s);
+        let sum = s;
+        for (let k = 0; k < rest.length; k++) {
+          const x = this.scoreOn(entry, rest[k]!, cjk[k]);
+          if (x === 0) return true;
+          sum += x;
+        }
+        const total = sum / words.length;
+        if (total > (scores.get(entry) ?? 0)) scores.set(entry, total);
+        return scores.size < limit * ENOUGH;
+      });
+    }
+    const best = (entry: number, s: number) => {
+      if (s > (scores.get(entry) ?? 0)) scores.set(entry, s);
+    };
+    // The words run together: a name typed without its spaces, or with them where the key has none.
+    const joined = words.join('');
+    if (words.length > 1) for (const [e, s] of this.scoreWord(joined)) best(e, s);
+    // An email or a domain as typed (with its @ and dots).
+    const compact = folded.replace(/\s+/g, '');
+    if (/[@.]/.test(compact) && compact !== joined) for (const [e, s] of this.scoreWord(compact)) best(e, s);
+    const at = compact.lastIndexOf('@');
+    if (at >= 0) {
+      const account = this.domains.get(normalizeDomain(compact.slice(at + 1)));
+      if (account !== undefined) best(account, 0.9 * FIELD_WEIGHT[Field.Domain]!);
+    }
+
+    return this.top(scores, limit).map(([e, s]) => {
+      const entry = this.entries[e]!;
+      const out: SearchResult = { kind: entry.kind, account: { id: entry.account.id, name: entry.account.name }, score: Math.round(s * 1000) / 1000 };
+      if (entry.contact) out.contact = { email: entry.contact.email, name: entry.contact.name };
+      return out;
+    });
+  }
+
+  /** The `limit` best of `scores` (ties: accounts first, then shorter names), without sorting them all. */
+  private top(scores: Map<number, number>, limit: number): Array<[number, number]> {
+    const before = (a: [number, number], b: [number, number]) => {
+      if (a[1] !== b[1]) return a[1] > b[1];
+      const x = this.entries[a[0]]!;
+      const y = this.entries[b[0]]!;
+      if (x.kind !== y.kind) return x.kind === 'account';
+      return x.length !== y.length ? x.length < y.length : a[0] < b[0];
+    };
+    const out: Array<[number, number]> = [];
+    for (const item of scores) {
+      if (out.length === limit && !before(item, out[out.length - 1]!)) continue;
+      let i = out.length === limit ? out.length - 1 : out.length;
+      while (i > 0 && before(item, out[i - 1]!)) {
+        if (i < limit) out[i] = out[i - 1]!;
+        i--;
+      }
+      if (out.length < limit) out.push(item);
+      out[i] = item;
+    }
+    return out;
+  }
+
+  /** About how many postings a word reaches by prefix (counted up to a bound): which word of a query is rarest. */
+  private estimate(w: string): number {
+    const lo = lowerBound(this.terms, w);
+    let n = 0;
+    for (let i = lo; i < this.terms.length && i < lo + MAX_TERMS && this.terms[i]!.startsWith(w) && n < MAX_POSTINGS * 4; i++) n += this.postStart[i + 1]! - this.postStart[i]!;
+    return n;
+  }
+
+  /** How well word `w` matches entry `e` (its best term, times the term's field weight); 0 when not at all. */
+  private scoreOn(e: number, w: string, cjk = NON_ASCII.test(w)): number {
+    let best = 0;
+    for (let i = this.fwdStart[e]!, end = this.fwdStart[e + 1]!; i < end; i++) {
+      const field = this.fwdCode[i]! & 7;
+      const s = termScore(w, this.terms[this.fwdTerm[i]!]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
+      if (s > best) best = s;
+    }
+    return best;
+  }
+
+  /** Entry → best score of one query word over the dictionary (prefix, infix, fuzzy). */
+  private scoreWord(w: string): Map<number, number> {
+    const out = new Map<number, number>();
+    this.matches(w, (e, s) => {
+      if (s > (out.get(e) ?? 0)) out.set(e, s);
+      return true;
+    });
+    return out;
+  }
+
+  /**
+   * Calls `each(entry, score)` for the postings of one query word, best matches first: the
+   * exact term, the shortest completions, inside Japanese terms, then one edit away; at most
+   * MAX_POSTINGS postings, fewer when `each` returns false. An entry may come more than once.
+   */
+  private matches(w: string, each: (entry: number, score: number) => boolean): void {
+    let budget = MAX_POSTINGS;
+    const take = (term: number, match: number) => {
+      for (let i = this.postStart[term]!, end = this.postStart[term + 1]!; i < end && budget > 0; i++, budget--) {
+        const code = this.post[i]!;
+        if (!each(code >> 3, match * FIELD_WEIGHT[code & 7]!)) budget = 0;
+      }
+    };
+
+    // Prefix (and exact) on the dictionary: the exact term first, then the shortest
+    // completions, so a budget spent goes to the closest.
+    const lo = lowerBound(this.terms, w);
+    const range: number[] = [];
+    for (let i = lo; i < this.terms.length && range.length < MAX_TERMS && this.terms[i]!.startsWith(w); i++) range.push(i);
+    range.sort((a, b) => this.terms[a]!.length - this.terms[b]!.length);
+    for (const i of range) {
+      if (budget <= 0) return;
+      take(i, termScore(w, this.terms[i]!, false, false));
+    }
+
+    // Inside a Japanese term (no spaces to split it at): "電機" in ミナト電機, "愛子" in 田中愛子.
+    if (NON_ASCII.test(w) && w.length >= 2) {
+      for (let i = lowerBound(this.suffixes, w), n = 0; i < this.suffixes.length && n < MAX_TERMS && budget > 0 && this.suffixes[i]!.startsWith(w); i++, n++) {
+        const term = this.suffixTerm[i]!;
+        take(term, 0.55 + 0.1 * (w.length / this.terms[term]!.length));
+      }
+    }
+
+    // One edit away (name words of 4+ characters).
+    if (w.length >= FUZZY_MIN && w.length <= FUZZY_MAX && budget > 0) {
+      const seen = new Set<number>();
+      const keys = [w];
+      for (let k = 0; k < w.length; k++) keys.push(w.slice(0, k) + w.slice(k + 1));
+      for (const key of keys) {
+        for (const t of this.deletions.get(key) ?? []) {
+          if (budget <= 0) return;
+          if (seen.has(t)) continue;
+          seen.add(t);
+          const term = this.terms[t]!;
+          if (term !== w && withinOneEdit(w, term)) take(t, 0.5);
+        }
+      }
+    }
+  }
+}
+
+/** First index whose value is not below `key` (sorted `list`). */
+function lowerBound(list: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** True when `a` becomes `b` with at most one edit: a letter changed, added, removed, or two neighbours swapped. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  let i = 0;
+  while (i < la && i < lb && a[i] === b[i]) i++;
+  if (la === lb) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true; // one changed
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // two swapped
+  }
+  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
