@@ -32,6 +32,12 @@ export const RECALL_MAX = 32;
  * (the background answers a report within milliseconds; this bounds what a lost report holds up).
  */
 export const OVERTAKEN_MS = 2_000;
+/**
+ * How many tickets' rendered relays a view keeps beside the one shown (its DOM, out of the page
+ * while another is shown): a switch back puts that DOM in again and updates what changed (the
+ * answer's age, say), instead of rendering the whole relay over the last ticket's.
+ */
+export const SHELF_MAX = 8;
 
 export interface ViewHandle {
   readonly view: TabView | null;
@@ -139,6 +145,28 @@ export function mountView(opts: ViewOptions): ViewHandle {
   /** The ticket the shown tab reported last (shownKey), until the background's view after it. */
   let awaited: { key: string | null; until: number } | null = null;
 
+  /** Each ticket's rendered view (by shownKey; '' for no ticket), the shown one last. */
+  const shelf = new Map<string, HTMLElement>();
+  /** Where the model's view renders: its ticket's own element, put in the root (alone). */
+  const placeFor = (m: SidebarModel | null): HTMLElement => {
+    const key = (m && keyOf(m)) ?? '';
+    let place = shelf.get(key);
+    if (place) {
+      shelf.delete(key);
+    } else {
+      place = doc.createElement('div');
+      place.style.display = 'contents'; // no box of its own: the view lays out as if in the root
+      for (const [k, old] of shelf) {
+        if (shelf.size < SHELF_MAX) break;
+        shelf.delete(k);
+        render(null, old);
+      }
+    }
+    shelf.set(key, place);
+    if (opts.root.firstChild !== place || opts.root.childNodes.length !== 1) opts.root.replaceChildren(place);
+    return place;
+  };
+
   function draw(): void {
     drawn = null;
     const now = Date.now();
@@ -148,7 +176,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
       ) : (
         <NoTicket t={t} desks={view?.desks ?? []} actions={actions} host={opts.host} />
       ),
-      opts.root,
+      placeFor(model),
     );
   }
   draw();
@@ -211,7 +239,9 @@ export function mountView(opts: ViewOptions): ViewHandle {
     },
     destroy() {
       clearInterval(ticker);
-      render(null, opts.root);
+      for (const place of shelf.values()) render(null, place);
+      shelf.clear();
+      opts.root.replaceChildren();
     },
   };
 }

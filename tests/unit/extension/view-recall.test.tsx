@@ -9,7 +9,7 @@
  */
 import { options, type VNode } from 'preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OVERTAKEN_MS, RECALL_MAX, hearReports, mountView, type ViewHandle } from '../../../src/ui/view';
+import { OVERTAKEN_MS, RECALL_MAX, SHELF_MAX, hearReports, mountView, type ViewHandle } from '../../../src/ui/view';
 import { Sidebar } from '../../../src/ui/Sidebar';
 import { emptyModel, withResult, type SidebarModel } from '../../../src/ui/model';
 import type { ContextResponse } from '../../../src/shared/context';
@@ -199,6 +199,54 @@ describe('a ticket the view showed before, reported again', () => {
     v.reported(report(AIKO, '1'));
     expect(sidebarRenders).toBe(drawn);
     expect(shownName()).toContain(KENJI.name);
+  });
+});
+
+describe('each ticket’s rendered view, kept', () => {
+  /**
+   * DOM changes inside the view (not the root's own children: putting a kept view in is one; not
+   * an empty text node touched, which shows nothing).
+   */
+  const changesIn = async (fn: () => void) => {
+    const seen: MutationRecord[] = [];
+    const mo = new MutationObserver((r) => seen.push(...r));
+    mo.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+    fn();
+    await Promise.resolve();
+    seen.push(...mo.takeRecords());
+    mo.disconnect();
+    return seen.filter((r) => r.target !== root && !(r.type === 'characterData' && r.target.textContent === '')).length;
+  };
+
+  it('a switch back puts the ticket’s view in again and changes only what changed, not the whole relay', async () => {
+    const v = mount();
+    const aiko = answered(AIKO, '1');
+    v.setView(tabView(aiko));
+    const aside = root.querySelector('aside');
+    v.setView(tabView(answered(KENJI, '2')));
+    expect(root.childNodes).toHaveLength(1);
+    const back = await changesIn(() => v.reported(report(AIKO, '1')));
+    expect(back, 'DOM changes inside the view on the switch back').toBeLessThanOrEqual(3);
+    expect(root.querySelector('aside')).toBe(aside);
+    expect(shownName()).toContain(AIKO.name);
+    expect(root.childNodes).toHaveLength(1);
+    // The background's newer answer (fetched now): only its age changes on screen.
+    const newer = await changesIn(() => v.setView(tabView(answered(AIKO, '1', Date.now()))));
+    expect(newer).toBeGreaterThan(0);
+    expect(newer).toBeLessThanOrEqual(3);
+    expect(root.textContent).toContain(en.messages.updatedNow);
+  });
+
+  it('beyond SHELF_MAX other tickets, a ticket’s view is let go (unmounted) and made anew', () => {
+    const v = mount();
+    v.setView(tabView(answered(AIKO, '1')));
+    const aside = root.querySelector('aside');
+    for (let i = 0; i < SHELF_MAX; i++) v.setView(tabView(answered(KENJI, String(200 + i))));
+    v.setView(tabView(answered(AIKO, '1')));
+    expect(root.querySelector('aside')).not.toBe(aside);
+    expect(aside!.isConnected).toBe(false);
+    expect(aside!.parentNode?.childNodes.length ?? 0, 'the let-go view was unmounted').toBe(0);
+    expect(shownName()).toContain(AIKO.name);
   });
 });
 
