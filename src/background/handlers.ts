@@ -20,9 +20,11 @@ import type {
   Request,
   Response,
   SidebarUi,
-  TicketReport,
   UiStrings,
 } from '../shared/messages';
+import { ticketReport } from '../shared/messages';
+
+export { ticketReport };
 import type { TabView } from '../shared/view';
 
 export interface BackgroundDeps {
@@ -399,28 +401,6 @@ export function memoryArea(): KeyValueArea {
     set: async (items) => void Object.entries(items).forEach(([k, v]) => data.set(k, structuredClone(v))),
     remove: async (keys) => void (Array.isArray(keys) ? keys : [keys]).forEach((k) => data.delete(k)),
   };
-}
-
-const str = (x: unknown, max = 500): string | undefined => (typeof x === 'string' && x.trim() ? x.trim().slice(0, max) : undefined);
-
-/**
- * A content script's report, as its types say (our own script sent it, but it read a page any
- * script can write): strings only, bounded lengths, an http(s) page address.
- */
-export function ticketReport(raw: unknown): TicketReport | null {
-  if (!raw || typeof raw !== 'object') return null;
-  const r = raw as Record<string, unknown>;
-  const desk = r.desk as Record<string, unknown> | undefined;
-  const c = (r.customer ?? {}) as Record<string, unknown>;
-  const key = str(r.key, 2000);
-  const url = str(r.url, 4000);
-  if (!key || !url || !/^https?:\/\//i.test(url) || !str(desk?.id) || !str(desk?.label)) return null;
-  const customer: TicketReport['customer'] = {};
-  for (const f of ['email', 'name', 'org', 'ticket', 'subject', 'tags'] as const) {
-    const v = str(c[f], f === 'tags' ? 1000 : 500);
-    if (v) customer[f] = v;
-  }
-  return { key, url, desk: { id: str(desk!.id)!, label: str(desk!.label)! }, customer, ...(r.reading === true ? { reading: true } : {}), ...(r.fresh === true ? { fresh: true } : {}) };
 }
 
 /** Run one message through its handler; unknown names get a thrown Error. */

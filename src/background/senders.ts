@@ -5,17 +5,9 @@
  * refused.
  */
 import type { MessageName } from '../shared/messages';
+import { senderKind, type SenderKind, type SenderLike } from '../shared/senders';
 
-/** The fields of runtime.MessageSender the check reads. */
-export interface SenderLike {
-  id?: string;
-  url?: string;
-  origin?: string;
-  tab?: { id?: number; url?: string };
-  frameId?: number;
-}
-
-export type SenderKind = 'page' | 'content';
+export { senderKind, type SenderKind, type SenderLike };
 
 /**
  * What a content script may ask. It runs inside the desk's page, reads the page and reports
@@ -32,18 +24,6 @@ const CONTENT_ALLOWED: ReadonlySet<MessageName> = new Set<MessageName>([
   'inline:hidden',
   'options:open',
 ]);
-
-/**
- * 'page' for this extension's own pages, 'content' for its content scripts in tabs, else null.
- * `extensionOrigin` is runtime.getURL('') (e.g. `chrome-extension://<id>/`).
- */
-export function senderKind(sender: SenderLike, runtimeId: string, extensionOrigin: string): SenderKind | null {
-  if (!sender || sender.id !== runtimeId) return null;
-  const origin = extensionOrigin.endsWith('/') ? extensionOrigin : extensionOrigin + '/';
-  if (typeof sender.url === 'string' && sender.url.startsWith(origin)) return 'page';
-  if (sender.tab && typeof sender.tab.id === 'number' && sender.tab.id >= 0) return 'content';
-  return null;
-}
 
 export function mayAsk(kind: SenderKind | null, type: string): boolean {
   if (kind === 'page') return true;

@@ -71,6 +71,23 @@ export function withResult(m: SidebarModel, r: LookupResult): SidebarModel {
   return { ...m, state, data: null, fetchedAt: null, error: r.error };
 }
 
+/**
+ * Which ticket and customer a model is about, as one string: the page's origin, the desk and the
+ * customer as the content script read it (the ticket's id is part of it). The same ticket
+ * reported again with the same customer has the same key; null without a page, desk or customer.
+ */
+export function shownKey(page: string | undefined, desk: { id: string } | null, customer: CustomerOnPage | null): string | null {
+  if (!page || !desk || !customer) return null;
+  let origin: string;
+  try {
+    origin = new URL(page).origin;
+  } catch {
+    return null;
+  }
+  const c = customer;
+  return JSON.stringify([origin, desk.id, c.ticket ?? '', c.email ?? '', c.org ?? '', c.name ?? '', c.subject ?? '', c.tags ?? '']);
+}
+
 /** One tab as the views see it. */
 export interface TabView {
   tabId: number;

@@ -6,9 +6,10 @@
  * the background (its port, which the background pushes every change of the watched tab on).
  */
 import { render } from 'preact';
-import { runtime } from '../shared/runtime';
-import { VIEW_PORT, type SidebarModel, type TabView, type ViewHello, type ViewWatch } from '../shared/view';
-import type { SidebarUi, UiStrings, ViewPush } from '../shared/messages';
+import { runtime, type RuntimeLike } from '../shared/runtime';
+import { senderKind, type SenderLike } from '../shared/senders';
+import { VIEW_PORT, shownKey, type SidebarModel, type TabView, type ViewHello, type ViewWatch } from '../shared/view';
+import { isEnvelope, ticketReport, type SidebarUi, type TicketReport, type UiStrings, type ViewPush } from '../shared/messages';
 import { formatAge, makeT, type T } from './i18n';
 import { applyTheme, call } from './page';
 import { NoTicket, Sidebar, updated, type SidebarActions, type SidebarHost } from './Sidebar';
@@ -24,11 +25,32 @@ export interface ViewOptions {
   send?: Send;
 }
 
+/** How many relays a view keeps to draw again at once when their ticket is reported again. */
+export const RECALL_MAX = 32;
+/**
+ * How long after a report an answer about another customer is taken for an older one overtaken
+ * (the background answers a report within milliseconds; this bounds what a lost report holds up).
+ */
+export const OVERTAKEN_MS = 2_000;
+/**
+ * How many tickets' rendered relays a view keeps beside the one shown (its DOM, out of the page
+ * while another is shown): a switch back puts that DOM in again and updates what changed (the
+ * answer's age, say), instead of rendering the whole relay over the last ticket's.
+ */
+export const SHELF_MAX = 8;
+
 export interface ViewHandle {
   readonly view: TabView | null;
   readonly model: SidebarModel | null;
   readonly ui: SidebarUi;
   setView(v: TabView): void;
+  /**
+   * What the shown tab's content script just reported to the background (the view hears it
+   * too): a ticket whose relay this view drew before is drawn again at once, before the
+   * background's view of it arrives; until then, an answer about another customer is an older
+   * one overtaken and is not drawn.
+   */
+  reported(r: TicketReport | null): void;
   setStrings(s: UiStrings): void;
   destroy(): void;
 }
@@ -78,7 +100,10 @@ export function mountView(opts: ViewOptions): ViewHandle {
     send,
     model: () => model ?? ({} as SidebarModel),
     update: (patch) => {
-      if (model) model = { ...model, ...patch };
+      if (model) {
+        forget(model); // changed here (a note, a thanks): the background's view of it comes next
+        model = { ...model, ...patch };
+      }
       draw();
     },
     draw: () => draw(),
@@ -101,6 +126,47 @@ export function mountView(opts: ViewOptions): ViewHandle {
     return JSON.stringify(v.model ? { ...v, model: { ...v.model, fetchedAt: shownAt } } : v);
   };
 
+  /** Relays drawn from the background's views, by shownKey, oldest first (at most RECALL_MAX). */
+  const recall = new Map<string, SidebarModel>();
+  const keyOf = (m: SidebarModel) => shownKey(m.page, m.desk, m.customer);
+  const showsRelay = (m: SidebarModel | null): m is SidebarModel => !!m?.data && (m.state === 'ready' || m.state === 'stale');
+  const remember = (m: SidebarModel) => {
+    const k = keyOf(m);
+    if (!k) return;
+    recall.delete(k);
+    if (!showsRelay(m)) return;
+    recall.set(k, m);
+    if (recall.size > RECALL_MAX) recall.delete(recall.keys().next().value!);
+  };
+  const forget = (m: SidebarModel) => {
+    const k = keyOf(m);
+    if (k) recall.delete(k);
+  };
+  /** The ticket the shown tab reported last (shownKey), until the background's view after it. */
+  let awaited: { key: string | null; until: number } | null = null;
+
+  /** Each ticket's rendered view (by shownKey; '' for no ticket), the shown one last. */
+  const shelf = new Map<string, HTMLElement>();
+  /** Where the model's view renders: its ticket's own element, put in the root (alone). */
+  const placeFor = (m: SidebarModel | null): HTMLElement => {
+    const key = (m && keyOf(m)) ?? '';
+    let place = shelf.get(key);
+    if (place) {
+      shelf.delete(key);
+    } else {
+      place = doc.createElement('div');
+      place.style.display = 'contents'; // no box of its own: the view lays out as if in the root
+      for (const [k, old] of shelf) {
+        if (shelf.size < SHELF_MAX) break;
+        shelf.delete(k);
+        render(null, old);
+      }
+    }
+    shelf.set(key, place);
+    if (opts.root.firstChild !== place || opts.root.childNodes.length !== 1) opts.root.replaceChildren(place);
+    return place;
+  };
+
   function draw(): void {
     drawn = null;
     const now = Date.now();
@@ -110,7 +176,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
       ) : (
         <NoTicket t={t} desks={view?.desks ?? []} actions={actions} host={opts.host} />
       ),
-      opts.root,
+      placeFor(model),
     );
   }
   draw();
@@ -128,6 +194,14 @@ export function mountView(opts: ViewOptions): ViewHandle {
       return ui;
     },
     setView(v) {
+      if (awaited) {
+        // An answer about another customer than the one reported last: an older lookup's,
+        // overtaken by the report (the background drops those it still holds; this one was on
+        // its way). The background's view after the report follows.
+        if (Date.now() < awaited.until && v.tabId === view?.tabId && showsRelay(v.model) && keyOf(v.model) !== awaited.key) return;
+        awaited = null;
+      }
+      if (v.model) remember(v.model);
       // The same on screen (a revalidated answer equal to the one shown): kept, not drawn again.
       const now = shows(v, Date.now());
       const same = now === drawn;
@@ -138,7 +212,25 @@ export function mountView(opts: ViewOptions): ViewHandle {
       draw();
       drawn = now;
     },
+    reported(r) {
+      if (!view || !r || r.reading) {
+        awaited = null;
+        return;
+      }
+      const k = shownKey(r.url, r.desk, r.customer);
+      awaited = { key: k, until: Date.now() + OVERTAKEN_MS };
+      const known = k ? recall.get(k) : undefined;
+      // A paused tab waits for the agent's word; one showing this customer has nothing to draw.
+      if (!known || model?.error?.kind === 'paused' || (model && keyOf(model) === k)) return;
+      const v: TabView = { ...view, model: { ...known, page: r.url } };
+      const now = shows(v, Date.now());
+      view = v;
+      model = v.model;
+      draw();
+      drawn = now;
+    },
     setStrings(s) {
+      recall.clear(); // another language or theme: every relay is drawn from the background again
       drawn = null;
       t = makeT(s);
       doc.documentElement.lang = s.lang;
@@ -147,7 +239,9 @@ export function mountView(opts: ViewOptions): ViewHandle {
     },
     destroy() {
       clearInterval(ticker);
-      render(null, opts.root);
+      for (const place of shelf.values()) render(null, place);
+      shelf.clear();
+      opts.root.replaceChildren();
     },
   };
 }
@@ -163,6 +257,7 @@ export async function startView(opts: { host: SidebarHost; watch: () => Promise<
   document.documentElement.lang = strings.lang;
   applyTheme(document, strings);
   const handle = mountView({ root, host: opts.host, strings });
+  hearReports(handle, runtime()!);
   const connect = () => {
     const port = runtime()!.connect({ name: VIEW_PORT });
     port.onMessage.addListener((m: unknown) => {
@@ -175,4 +270,23 @@ export async function startView(opts: { host: SidebarHost; watch: () => Promise<
   };
   connect();
   return handle;
+}
+
+/**
+ * The shown tab's content script reports each ticket to the background; extension pages hear
+ * runtime messages too, so a view hears the report at the same moment and hands it to
+ * `handle.reported`. Only our own content script (not another extension, not a page: neither
+ * can send this extension's runtime messages), in the top frame of the tab the view shows. The
+ * background answers it, not the view. Returns the unsubscribe.
+ */
+export function hearReports(handle: Pick<ViewHandle, 'view' | 'reported'>, rt: RuntimeLike): () => void {
+  const own = rt.getURL('');
+  const heard = (msg: unknown, sender: { id?: string }) => {
+    if (!isEnvelope(msg) || msg.type !== 'tab:report') return;
+    const from = sender as SenderLike;
+    if (senderKind(from, rt.id, own) !== 'content' || from.frameId !== 0 || from.tab?.id !== handle.view?.tabId) return;
+    handle.reported(ticketReport((msg.payload as { ticket?: unknown } | undefined)?.ticket));
+  };
+  rt.onMessage.addListener(heard);
+  return () => rt.onMessage.removeListener(heard as never);
 }

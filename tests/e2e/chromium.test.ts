@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectedRelay, startApi, type Api } from './support/api';
-import { chromiumExtensionWorker, launchChromium, type LaunchedBrowser } from './support/browsers';
+import { chromiumExtensionWorker, launchChromium, withBackgroundHeld, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
 import { clickDemoTicket, configureThroughOptions, markDocument, optionsPath, overlaps, rects, rtLayout, sameDocument } from './support/pages';
 import { expectRelayOf, expectRelayOnRtTicket } from './support/relay';
@@ -74,6 +74,21 @@ describe('Chromium: configured on the options page, inline', () => {
     expect(await sameDocument(page, mark), 'the desk navigated client-side').toBe(true);
     expectRelayOf(second, EMMA);
     expect(second.text).not.toContain('田中 愛子');
+  });
+
+  test('back to a ticket shown before, the frame draws its relay itself: it shows while the background is held up', async () => {
+    // On ticket 2 (Emma) from the test before; ticket 1 (Aiko) was shown before it.
+    await waitForSidebarState(page, 'ready', { containing: 'Emma Clark' });
+    const back = await withBackgroundHeld(chromium.browser, chromium.extensionId, async () => {
+      await clickDemoTicket(page, 1);
+      return waitForSidebarState(page, 'ready', { containing: '田中 愛子', timeout: 3_000 });
+    });
+    expectRelayOf(back, AIKO);
+    // The background, let go, answers the same: still Aiko's relay; then on to a ticket not shown before.
+    expectRelayOf(await waitForSidebarState(page, 'ready', { containing: '田中 愛子' }), AIKO);
+    await clickDemoTicket(page, 3);
+    const third = await waitForSidebarState(page, 'ready', { containing: '太田 健二' });
+    expect(third.text).not.toContain('田中 愛子');
   });
 
   test('the inline sidebar passes an axe-core scan, leaves the reply box uncovered, and is photographed for the README', async () => {

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectedRelay, startApi, type Api } from './support/api';
-import { launchChromium, launchFirefox, readManifest, type LaunchedBrowser } from './support/browsers';
+import { launchChromium, launchFirefox, readManifest, withBackgroundHeld, type LaunchedBrowser } from './support/browsers';
 import { e2eContext, rtRequestorEmail, rtTicketUrl, type E2eContext } from './support/context';
 import { clickDemoTicket, configureThroughOptions, firefoxExtensionPage, firefoxPanelWindow, markDocument, openSidePanel, optionsPath, sameDocument } from './support/pages';
 import { expectRelayOf } from './support/relay';
@@ -125,6 +125,22 @@ describe('Chromium: the side panel', () => {
     await clickDemoTicket(demo, 1);
     expectRelayOf(await waitForSidebarState(panel, 'ready', { containing: '田中 愛子', also: showsRelayOf('aiko.tanaka@acme.example.jp') }), 'aiko.tanaka@acme.example.jp');
     expect(await sameDocument(demo, mark), 'the desk navigated client-side').toBe(true);
+  });
+
+  test('back to a ticket shown before, the panel draws its relay itself: it shows while the background is held up', async () => {
+    // The demo tab is on ticket 1 (Aiko); ticket 2 (Emma) was shown before.
+    const back = await withBackgroundHeld(chromium.browser, chromium.extensionId, async () => {
+      await clickDemoTicket(demo, 2);
+      return waitForSidebarState(panel, 'ready', { containing: 'Emma Clark', also: showsRelayOf(EMMA), timeout: 3_000 });
+    });
+    expectRelayOf(back, EMMA);
+    // The background, let go, answers the same; a ticket not shown before in the panel waits for it.
+    expectRelayOf(await waitForSidebarState(panel, 'ready', { also: showsRelayOf(EMMA) }), EMMA);
+    await clickDemoTicket(demo, 3);
+    const third = await waitForSidebarState(panel, 'ready', { containing: '太田 健二' });
+    expect(third.text).not.toContain('Emma Clark');
+    await clickDemoTicket(demo, 1); // where the next test photographs it
+    await waitForSidebarState(panel, 'ready', { containing: '田中 愛子' });
   });
 
   test('light and dark, as the system says', async () => {

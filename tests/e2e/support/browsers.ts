@@ -148,6 +148,24 @@ export async function chromiumExtensionWorker(browser: Browser, extensionId: str
 }
 
 /**
+ * Runs `fn` while the extension's service worker is held up: its one thread busy in a loop for
+ * `holdMs`, so no message reaches the background's handlers and it pushes nothing meanwhile.
+ * What a view shows while `fn` runs, it shows on its own. Throws when the worker is not held
+ * before `fn` and still after it (it answers), so a test cannot pass on a worker never held;
+ * returns once the worker is free again.
+ */
+export async function withBackgroundHeld<T>(browser: Browser, extensionId: string, fn: () => Promise<T>, holdMs = 5_000): Promise<T> {
+  const worker = await chromiumExtensionWorker(browser, extensionId);
+  await worker.evaluate(`setTimeout(() => { const until = Date.now() + ${holdMs}; while (Date.now() < until); }, 0), true`);
+  const busy = () => Promise.race([worker.evaluate('false'), new Promise((r) => setTimeout(() => r(true), 300))]);
+  if ((await busy()) !== true) throw new Error('the service worker could not be held up');
+  const result = await fn();
+  if ((await busy()) !== true) throw new Error(`the service worker was not held up through the test (hold ${holdMs} ms)`);
+  await worker.evaluate('true'); // free again
+  return result;
+}
+
+/**
  * Chromium reads the policy file at start, but an extension loaded afterwards over CDP
  * (`enableExtensions`) registers its managed-storage schema too late for that first read, and
  * its managed storage stays empty until the policy directory changes. So: wait for the
