@@ -41,6 +41,17 @@ describe('baton check', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('runs under the node flags an admin gives a large config (a bigger heap): its config and parse workers start without them', async () => {
+    const nodeFlags = ['--max-old-space-size=2048', '--stack-size=2000'];
+    const demo = await runCli(['check', 'baton.config.yaml'], { nodeFlags });
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    const imports = await runCli(['check', 'tests/fixtures/imports/imports.config.yaml'], { nodeFlags });
+    expect(imports.stderr).toBe('');
+    expect(imports.code).toBe(0);
+    expect(imports.stdout).toMatch(/imports\.config\.yaml: OK/);
+  });
+
   it('says when the file is missing', async () => {
     const r = await run(['check', 'no-such.yaml']);
     expect(r.code).toBe(1);
