@@ -130,17 +130,15 @@ export function mountView(opts: ViewOptions): ViewHandle {
   const recall = new Map<string, SidebarModel>();
   const keyOf = (m: SidebarModel) => shownKey(m.page, m.desk, m.customer);
   const showsRelay = (m: SidebarModel | null): m is SidebarModel => !!m?.data && (m.state === 'ready' || m.state === 'stale');
-  const remember = (m: SidebarModel) => {
-    const k = keyOf(m);
-    if (!k) return;
-    recall.delete(k);
-    if (!showsRelay(m)) return;
-    recall.set(k, m);
-    if (recall.size > RECALL_MAX) recall.delete(recall.keys().next().value!);
-  };
+  /** Drops what is kept for the model's ticket; its key (null: a model of no ticket). */
   const forget = (m: SidebarModel) => {
     const k = keyOf(m);
     if (k) recall.delete(k);
+    return k;
+  };
+  const remember = (m: SidebarModel) => {
+    const k = forget(m);
+    if (k && showsRelay(m)) keepNewest(recall, k, m, RECALL_MAX);
   };
   /** The ticket the shown tab reported last (shownKey), until the background's view after it. */
   let awaited: { key: string | null; until: number } | null = null;
@@ -151,21 +149,26 @@ export function mountView(opts: ViewOptions): ViewHandle {
   const placeFor = (m: SidebarModel | null): HTMLElement => {
     const key = (m && keyOf(m)) ?? '';
     let place = shelf.get(key);
-    if (place) {
-      shelf.delete(key);
-    } else {
+    if (!place) {
       place = doc.createElement('div');
       place.style.display = 'contents'; // no box of its own: the view lays out as if in the root
-      for (const [k, old] of shelf) {
-        if (shelf.size < SHELF_MAX) break;
-        shelf.delete(k);
-        render(null, old);
-      }
     }
-    shelf.set(key, place);
+    keepNewest(shelf, key, place, SHELF_MAX, (old) => render(null, old));
     if (opts.root.firstChild !== place || opts.root.childNodes.length !== 1) opts.root.replaceChildren(place);
     return place;
   };
+
+  /** Shows `v`: drawn, unless it shows what is on screen already (a revalidated equal answer). */
+  function present(v: TabView): void {
+    const now = shows(v, Date.now());
+    const same = now === drawn;
+    view = v;
+    model = v.model;
+    ui = v.ui;
+    if (same) return;
+    draw();
+    drawn = now;
+  }
 
   function draw(): void {
     drawn = null;
@@ -202,15 +205,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
         awaited = null;
       }
       if (v.model) remember(v.model);
-      // The same on screen (a revalidated answer equal to the one shown): kept, not drawn again.
-      const now = shows(v, Date.now());
-      const same = now === drawn;
-      view = v;
-      model = v.model;
-      ui = v.ui;
-      if (same) return;
-      draw();
-      drawn = now;
+      present(v);
     },
     reported(r) {
       if (!view || !r || r.reading) {
@@ -222,12 +217,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
       const known = k ? recall.get(k) : undefined;
       // A paused tab waits for the agent's word; one showing this customer has nothing to draw.
       if (!known || model?.error?.kind === 'paused' || (model && keyOf(model) === k)) return;
-      const v: TabView = { ...view, model: { ...known, page: r.url } };
-      const now = shows(v, Date.now());
-      view = v;
-      model = v.model;
-      draw();
-      drawn = now;
+      present({ ...view, model: { ...known, page: r.url } });
     },
     setStrings(s) {
       recall.clear(); // another language or theme: every relay is drawn from the background again
@@ -289,4 +279,18 @@ export function hearReports(handle: Pick<ViewHandle, 'view' | 'reported'>, rt: R
   };
   rt.onMessage.addListener(heard);
   return () => rt.onMessage.removeListener(heard as never);
+}
+
+/**
+ * Puts `value` under `key` as the newest entry of `map` (a Map keeps insertion order), then lets
+ * the oldest go beyond `max`, each handed to `dropped`.
+ */
+function keepNewest<K, V>(map: Map<K, V>, key: K, value: V, max: number, dropped?: (v: V) => void): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const [k, old] of map) {
+    if (map.size <= max) break;
+    map.delete(k);
+    dropped?.(old);
+  }
 }
