@@ -31,10 +31,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CDPSession, Frame, Page } from 'puppeteer-core';
 import { launchChromium, type LaunchedBrowser } from '../tests/e2e/support/browsers';
 import { configureThroughOptions, openSidePanel, optionsPath } from '../tests/e2e/support/pages';
 import { viewFrame, waitForSidebarState } from '../tests/e2e/support/sidebar';
+import type { ContextResponse } from '../src/shared/context';
 import type { Bench, Section } from './lib/harness';
 import { freePort, run, spawnServer, type Proc } from './lib/procs';
 import { median, num, percentile, spread } from './lib/stats';
@@ -58,6 +60,15 @@ interface Rig {
   desk: { server: Server[]; port: number };
   /** Where the relay shows now (set on the options page). */
   display(mode: Mode): Promise<void>;
+  /** The bare peer (bench/bare-extension) in a browser of its own. */
+  bare: BarePeer;
+}
+
+/** A browser with the bare peer extension: the platform's floor for the same switch. */
+interface BarePeer {
+  browser: LaunchedBrowser;
+  /** Where its content script puts the relay: its inline frame or the side panel. */
+  display(mode: Mode): Promise<void>;
 }
 
 /** Where the relay is shown: the inline frame beside the desk, or Chromium's side panel page. */
@@ -73,9 +84,44 @@ async function buildExtension(b: Bench): Promise<string> {
   cpSync(join(out, 'chrome'), dir, { recursive: true });
   const manifestFile = join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  manifest.key = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  manifest.key = benchKey();
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/** A manifest key of the bench's own (the browser helper derives the extension id from it). */
+function benchKey(): string {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
+/**
+ * The bare peer (bench/bare-extension), with the relays of the switch's customers as the real
+ * server answers them (the demo config), written into its relays.js: the view draws from them as
+ * from a cache.
+ */
+async function buildBare(b: Bench, baton: Proc): Promise<string> {
+  const dir = join(b.tmp, 'ext-bare');
+  cpSync(join(b.root, 'bench', 'bare-extension'), dir, { recursive: true });
+  const manifestFile = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+  manifest.key = benchKey();
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+  const { tickets } = (await import(pathToFileURL(join(b.root, 'demo', 'desk', 'tickets.js')).href)) as { tickets: Array<{ id: number; requester: { email: string } }> };
+  const relays: Record<string, unknown> = {};
+  for (const t of SWITCH_TICKETS) {
+    const email = tickets.find((x) => x.id === t.id)!.requester.email;
+    const res = await fetch(`${baton.url}/v1/context?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${DEMO_TOKEN}` } });
+    if (!res.ok) throw new Error(`bare peer: GET /v1/context for ticket ${t.id} answered ${res.status}`);
+    const c = (await res.json()) as ContextResponse;
+    relays[email] = {
+      name: c.contact?.name ?? t.name,
+      company: c.account?.name ?? '',
+      before: c.before.map((h) => ({ stage: h.stage.id, label: h.stage.label, person: h.person?.name ?? '', note: h.note ?? '' })),
+      after: c.after.map((i) => ({ level: i.level, label: i.label, count: i.count ?? '', note: i.note ?? '' })),
+    };
+  }
+  writeFileSync(join(dir, 'relays.js'), `export const relays = ${JSON.stringify(relays)};\n`);
   return dir;
 }
 
@@ -152,11 +198,25 @@ async function setUp(b: Bench): Promise<Rig> {
   const browser = await launchChromium({ extensionDir: extDir });
   const display = (mode: Mode) => configureThroughOptions(browser.browser, `${browser.extensionOrigin}/${optionsPath(extDir)}`, { apiUrl: baton.url, token: DEMO_TOKEN, display: mode });
   await display('inline');
-  return { browser, baton, desk, display };
+  const bareBrowser = await launchChromium({ extensionDir: await buildBare(b, baton) });
+  const bare: BarePeer = {
+    browser: bareBrowser,
+    async display(mode) {
+      const page = await bareBrowser.browser.newPage();
+      try {
+        await page.goto(`${bareBrowser.extensionOrigin}/src/options/index.html`, { waitUntil: 'load' });
+        await page.evaluate(`chrome.storage.local.set({ display: ${JSON.stringify(mode)} })`);
+      } finally {
+        await page.close();
+      }
+    },
+  };
+  return { browser, baton, desk, display, bare };
 }
 
 async function tearDown(r: Rig | null): Promise<void> {
   if (!r) return;
+  await r.bare.browser.close();
   await r.browser.close();
   await r.baton.stop();
   await Promise.all(r.desk.server.map((s) => new Promise((done) => s.close(done))));
@@ -262,53 +322,90 @@ interface ModeRun {
   n: number;
   block: number;
   clock: { offset: number; within: number };
-  samples: { cached: SwitchSample[]; uncached: SwitchSample[] };
+  samples: { cached: SwitchSample[]; uncached: SwitchSample[]; bare: SwitchSample[] };
+  bareClock: { offset: number; within: number };
+}
+
+/** A desk tab and its view, ready to switch tickets: the desk page, the side panel (panel mode), the view. */
+interface OpenView {
+  page: Page;
+  panel: Page | null;
+  view: ViewContext;
+  clock: { offset: number; within: number };
+  close(): Promise<void>;
 }
 
 /**
- * One mode's switches: the demo desk in a new tab, its view (the inline frame in it, or the side
- * panel opened by a real click and following the desk's tab), a warm-up round, then alternating
- * blocks of cached and not cached switches.
+ * The demo desk in a new tab of `browser` and its view (the inline frame in it, or the side panel
+ * opened by a real click and following the desk's tab), the probes in place, and a warm-up round
+ * (every customer asked once, not counted). `bare`: the bare peer's view, which only hears a
+ * runtime message once its page has run (so the first ticket waits for it).
  */
-async function switchRun(b: Bench, rig: Rig, mode: Mode, seq: { n: number }): Promise<ModeRun> {
-  const n = b.quick ? 5 : 50;
-  const page = await rig.browser.browser.newPage();
+async function openView(browser: LaunchedBrowser, deskUrl: string, mode: Mode, bare: boolean, seq: { n: number }): Promise<OpenView> {
+  const page = await browser.browser.newPage();
   let panel: Page | null = null;
+  const close = async () => {
+    await panel?.close().catch(() => undefined);
+    await page.close();
+  };
   try {
-    await page.goto(`${rig.baton.url}/demo/`, { waitUntil: 'load' });
+    await page.goto(deskUrl, { waitUntil: 'load' });
     await page.evaluate(PAGE_PROBE);
     if (mode === 'panel') {
       // Opened as a person opens it (a real click on the options page's button); it follows the
       // active tab of its window, the desk's.
-      panel = await openSidePanel(rig.browser.browser, rig.browser.extensionOrigin!);
+      panel = await openSidePanel(browser.browser, browser.extensionOrigin!);
       await page.bringToFront();
     }
-    // The first ticket mounts the inline frame (or fills the panel).
+    if (bare) await (panel ?? (await viewFrame(page))).waitForFunction('window.__bareReady === true', { timeout: 20_000, polling: 50 });
+    // The first ticket mounts Baton's inline frame (or fills the panel).
     await page.click(`#ticket-list a[href="/demo/tickets/${SWITCH_TICKETS[0]!.id}"]`);
     await waitForSidebarState(panel ?? page, 'ready', { containing: SWITCH_TICKETS[0]!.name, timeout: 30_000 });
     const view: ViewContext = panel ?? (await viewFrame(page));
     await view.evaluate(VIEW_PROBE);
     const clock = await clockOffset(page, view);
-    // Every customer asked once (warm-up, not counted), so the cached run finds them all.
     await switches(page, view, SWITCH_TICKETS.length, true, clock.offset, seq);
-    const samples = { cached: [] as SwitchSample[], uncached: [] as SwitchSample[] };
-    // Alternating blocks of ten, so a slow moment of the machine falls on both alike.
+    return { page, panel, view, clock, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * One mode's switches: Baton's desk tab and view and the bare peer's (its own browser), then
+ * alternating blocks: Baton cached, Baton not cached, the bare peer (it holds every relay: cached).
+ */
+async function switchRun(b: Bench, rig: Rig, mode: Mode, seq: { n: number }): Promise<ModeRun> {
+  const n = b.quick ? 5 : 50;
+  const deskUrl = `${rig.baton.url}/demo/`;
+  const baton = await openView(rig.browser, deskUrl, mode, false, seq);
+  let bare: OpenView | null = null;
+  try {
+    bare = await openView(rig.bare.browser, deskUrl, mode, true, seq);
+    const samples = { cached: [] as SwitchSample[], uncached: [] as SwitchSample[], bare: [] as SwitchSample[] };
+    // Alternating blocks of ten, so a slow moment of the machine falls on each alike.
     const block = b.quick ? n : 10;
     for (let done = 0; done < n; done += block) {
-      samples.cached.push(...(await switches(page, view, Math.min(block, n - done), true, clock.offset, seq)));
-      samples.uncached.push(...(await switches(page, view, Math.min(block, n - done), false, clock.offset, seq)));
+      const k = Math.min(block, n - done);
+      await baton.page.bringToFront();
+      samples.cached.push(...(await switches(baton.page, baton.view, k, true, baton.clock.offset, seq)));
+      samples.uncached.push(...(await switches(baton.page, baton.view, k, false, baton.clock.offset, seq)));
+      await bare.page.bringToFront();
+      samples.bare.push(...(await switches(bare.page, bare.view, k, true, bare.clock.offset, seq)));
     }
     // BATON_BENCH_TRACE=FILE: a Chromium trace (every process) of 5 more cached and 5 not cached switches (inline).
     if (process.env.BATON_BENCH_TRACE && mode === 'inline') {
-      await page.tracing.start({ path: process.env.BATON_BENCH_TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
-      await switches(page, view, 5, true, clock.offset, seq);
-      await switches(page, view, 5, false, clock.offset, seq);
-      await page.tracing.stop();
+      await baton.page.bringToFront();
+      await baton.page.tracing.start({ path: process.env.BATON_BENCH_TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
+      await switches(baton.page, baton.view, 5, true, baton.clock.offset, seq);
+      await switches(baton.page, baton.view, 5, false, baton.clock.offset, seq);
+      await baton.page.tracing.stop();
     }
-    return { mode, n, block, clock, samples };
+    return { mode, n, block, clock: baton.clock, bareClock: bare.clock, samples };
   } finally {
-    await panel?.close().catch(() => undefined);
-    await page.close();
+    await bare?.close();
+    await baton.close();
   }
 }
 
@@ -317,6 +414,7 @@ export async function ticketSwitch(b: Bench, rig: Rig): Promise<void> {
   const runs: ModeRun[] = [];
   for (const mode of ['inline', 'panel'] as const) {
     await rig.display(mode);
+    await rig.bare.display(mode);
     runs.push(await switchRun(b, rig, mode, seq));
   }
   await rig.display('inline'); // the main-thread rounds are inline mode's
@@ -335,21 +433,34 @@ export async function ticketSwitch(b: Bench, rig: Rig): Promise<void> {
       b.metric({ id: `${id}.p95`, label: `ticket switch to the relay on screen, ${words}, ${where}, p95`, unit: 'ms', value: p95, runs: painted, better: 'lower', workload: `demo desk, ${where}, ${run.n} switches` });
       rows.push([where, words, String(painted.length), num(percentile(dom, 50)), num(percentile(dom, 95)), `**${num(p50)}**`, `**${num(p95)}**`, num(Math.max(...painted))]);
       const limit = kind === 'cached' ? 50 : 100;
+      const bare = run.samples.bare.map((s) => s.ms);
       b.budget({
         id,
         what: `ticket switch in an SPA desk to the new relay on screen, answer ${words} (demo desk, Chromium, ${where}, ${run.n} switches)`,
-        now: `p95 ${num(p95)} ms (p50 ${num(p50)})`,
+        now: `p95 ${num(p95)} ms (p50 ${num(p50)})${kind === 'cached' ? `; the bare peer, in the same run: p95 ${num(percentile(bare, 95))} ms (p50 ${num(percentile(bare, 50))})` : ''}`,
         budget: `p95 ≤ ${limit} ms`,
         status: p95 <= limit ? 'pass' : 'miss',
       });
       b.data(run.mode === 'inline' ? `switch.${kind}` : `switch.panel.${kind}`, run.samples[kind]);
     }
+    const bare = run.samples.bare;
+    const painted = bare.map((s) => s.ms);
+    const dom = bare.map((s) => s.domMs);
+    const id = run.mode === 'inline' ? 'ext.switch.bare' : 'ext.switch.panel.bare';
+    b.metric({ id: `${id}.p50`, label: `ticket switch to the relay on screen, the bare peer, ${where}, p50`, unit: 'ms', value: percentile(painted, 50), better: 'lower', workload: `demo desk, ${where}, ${run.n} switches` });
+    b.metric({ id: `${id}.p95`, label: `ticket switch to the relay on screen, the bare peer, ${where}, p95`, unit: 'ms', value: percentile(painted, 95), runs: painted, better: 'lower', workload: `demo desk, ${where}, ${run.n} switches` });
+    rows.push([`${where}: **the bare peer**`, 'held in the view', String(painted.length), num(percentile(dom, 50)), num(percentile(dom, 95)), `**${num(percentile(painted, 50))}**`, `**${num(percentile(painted, 95))}**`, num(Math.max(...painted))]);
+    b.data(run.mode === 'inline' ? 'switch.bare' : 'switch.panel.bare', bare);
   }
   b.table(['view', 'answer', 'switches', 'DOM in place p50 (ms)', 'p95', 'on screen (painted) p50 (ms)', 'p95', 'max'], rows);
   b.line();
-  const clocks = runs.map((r) => `${r.mode === 'inline' ? "the frame's" : "the side panel's"} clock was ${num(r.clock.offset, 2)} ms off the page's (± ${num(r.clock.within, 2)} ms)`).join(', ');
+  const clocks = runs.map((r) => `${r.mode === 'inline' ? "the frame's" : "the side panel's"} clock was ${num(r.clock.offset, 2)} ms off the page's (± ${num(r.clock.within, 2)} ms; the bare peer's ${num(r.bareClock.offset, 2)} ± ${num(r.bareClock.within, 2)} ms)`).join(', ');
   b.line(
     `The demo desk (demo/desk) at ${'`'}/demo/${'`'} of a real \`baton serve\` with the demo config. Two views, one after the other, each set on the options page: the inline frame (display: inline) and Chromium's side panel (display: panel; the panel opened by a real click on the options page's "open the side panel" button, following the desk's tab). Each switch clicks the next ticket's inbox link. From: the ticket's customer element (\`.requester-email\`) appearing in the desk's DOM, seen by a MutationObserver in the page's main world. To: the view's \`data-state=ready\` with that customer's name and \`[data-part=before]\` filled (a MutationObserver in the frame or the panel page), then the first task after the next requestAnimationFrame (painted). Clock: \`performance.timeOrigin + performance.now()\` in the page and in the view, the offset from the shortest of 20 CDP round trips taken off: ${clocks}. Cached: customers shown before in this browser (a warm-up round asked each once). Not cached: the same customers with a subject never asked before (the subject is part of the extension's cache key, it picks the product team), so the background asks the API. Blocks of ${runs[0]!.block} cached and ${runs[0]!.block} not cached alternate; a switch every ${num(SWITCH_EVERY_MS / 1000, 1)} s (the content script tells the background of the agent's clicks once a second, and a page that changes the customer with no click before it is paused). What the clock covers: from the desk's own click handling having put the customer in its DOM (the handling before that, the desk's render, is the desk's) to the relay painted: the content script's read and report, the background's lookup, the view's render, layout and paint. Load average ${b.loadavg()}.`,
+  );
+  b.line();
+  b.line(
+    `**The bare peer** (bench/bare-extension, in a browser of its own, its blocks of ${runs[0]!.block} alternating with Baton's in the same run): the least an extension can do for the same switch, as the bare node:http server is for the API. Its content script sees the customer element with a MutationObserver, reads the email and sends it in one runtime.sendMessage (the hop Baton's content script uses to tell its views of the ticket); its view (the same two places: an extension-origin frame beside the desk, or the side panel page) holds the relays of every customer asked (the real server's answers, written into it at start) and draws the one named: the customer, each hand-off and each ring, as plain elements. No adapter, no background, no settings, no Preact. What it takes is the platform's: the runtime message from the desk's renderer through the browser process to the extension's renderer, and the frame's layout and paint (an out-of-process frame, composited with the desk page).`,
   );
 }
 
