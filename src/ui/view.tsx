@@ -38,6 +38,8 @@ export const OVERTAKEN_MS = 2_000;
  * answer's age, say), instead of rendering the whole relay over the last ticket's.
  */
 export const SHELF_MAX = 8;
+/** How often the shown view is drawn again to keep its times ("Updated 2 min ago") with the clock. */
+export const TICK_MS = 30_000;
 
 export interface ViewHandle {
   readonly view: TabView | null;
@@ -145,6 +147,18 @@ export function mountView(opts: ViewOptions): ViewHandle {
 
   /** Each ticket's rendered view (by shownKey; '' for no ticket), the shown one last. */
   const shelf = new Map<string, HTMLElement>();
+  /**
+   * What each kept element showed when it was last drawn, and when: the view pushed and the
+   * write-back state (sent thanks, a note being saved) then (`drawnAs`). A switch back to a ticket
+   * whose element shows that view puts it back as it is, with no render (the relay is on screen
+   * in the next frame); one drawn longer than TICK_MS ago is drawn again once the browser is idle,
+   * for the words of its times ("Updated 3 min ago") and a thanks that has since expired.
+   */
+  const kept = new Map<HTMLElement, { as: string; at: number }>();
+  const drawnAs = (v: TabView): string => {
+    const w = write.state;
+    return `${JSON.stringify(v)}\u0000${w.status}\u0000${w.noteError}\u0000${[...w.busy].join(',')}\u0000${[...w.thanked.keys()].join(',')}`;
+  };
   /** Where the model's view renders: its ticket's own element, put in the root (alone). */
   const placeFor = (m: SidebarModel | null): HTMLElement => {
     const key = (m && keyOf(m)) ?? '';
@@ -153,38 +167,60 @@ export function mountView(opts: ViewOptions): ViewHandle {
       place = doc.createElement('div');
       place.style.display = 'contents'; // no box of its own: the view lays out as if in the root
     }
-    keepNewest(shelf, key, place, SHELF_MAX, (old) => render(null, old));
+    keepNewest(shelf, key, place, SHELF_MAX, (old) => {
+      kept.delete(old);
+      render(null, old);
+    });
     if (opts.root.firstChild !== place || opts.root.childNodes.length !== 1) opts.root.replaceChildren(place);
     return place;
   };
 
   /** Shows `v`: drawn, unless it shows what is on screen already (a revalidated equal answer). */
   function present(v: TabView): void {
-    const now = shows(v, Date.now());
+    const at = Date.now();
+    const now = shows(v, at);
     const same = now === drawn;
     view = v;
     model = v.model;
     ui = v.ui;
     if (same) return;
-    draw();
-    drawn = now;
+    const key = (model && keyOf(model)) ?? '';
+    const place = shelf.get(key);
+    const was = place && kept.get(place);
+    if (was && was.as === drawnAs(v)) {
+      placeFor(model); // its element, on screen again as it was drawn
+      drawn = now;
+      if (at - was.at >= TICK_MS) whenIdle(() => view === v && draw(now));
+      return;
+    }
+    draw(now);
   }
 
-  function draw(): void {
-    drawn = null;
+  /** Draws the view; `as`: the shows() of the view pushed that this draws (what `drawn` becomes). */
+  function draw(as: string | null = null): void {
+    drawn = as;
     const now = Date.now();
+    const place = placeFor(model);
     render(
       model ? (
         <Sidebar model={model} t={t} ui={ui} now={now} actions={actions} write={write} host={opts.host} />
       ) : (
         <NoTicket t={t} desks={view?.desks ?? []} actions={actions} host={opts.host} />
       ),
-      placeFor(model),
+      place,
     );
+    // What it shows now is the view pushed (not a model or ui changed here since): kept as such.
+    if (view && model === view.model && ui === view.ui) kept.set(place, { as: drawnAs(view), at: now });
+    else kept.delete(place);
   }
+  const whenIdle = (fn: () => void) => {
+    const w = doc.defaultView as (Window & { requestIdleCallback?: (cb: () => void, o: { timeout: number }) => number }) | null;
+    if (w?.requestIdleCallback) w.requestIdleCallback(fn, { timeout: 250 });
+    else setTimeout(fn, 0);
+  };
   draw();
   // "Updated 2 min ago" keeps up with the clock.
-  const ticker = setInterval(() => model?.fetchedAt && draw(), 30_000);
+  const ticker = setInterval(() => model?.fetchedAt && draw(drawn), TICK_MS);
 
   return {
     get view() {
@@ -221,6 +257,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
     },
     setStrings(s) {
       recall.clear(); // another language or theme: every relay is drawn from the background again
+      kept.clear();
       drawn = null;
       t = makeT(s);
       doc.documentElement.lang = s.lang;

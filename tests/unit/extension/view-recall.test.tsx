@@ -9,7 +9,7 @@
  */
 import { options, type VNode } from 'preact';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OVERTAKEN_MS, RECALL_MAX, SHELF_MAX, hearReports, mountView, type ViewHandle } from '../../../src/ui/view';
+import { OVERTAKEN_MS, RECALL_MAX, SHELF_MAX, TICK_MS, hearReports, mountView, type ViewHandle } from '../../../src/ui/view';
 import { Sidebar } from '../../../src/ui/Sidebar';
 import { emptyModel, withResult, type SidebarModel } from '../../../src/ui/model';
 import type { ContextResponse } from '../../../src/shared/context';
@@ -235,6 +235,57 @@ describe('each ticket’s rendered view, kept', () => {
     expect(newer).toBeGreaterThan(0);
     expect(newer).toBeLessThanOrEqual(3);
     expect(root.textContent).toContain(en.messages.updatedNow);
+  });
+
+  it('a switch back to a view still as it was drawn renders nothing: its element is put back as it is', async () => {
+    const v = mount();
+    v.setView(tabView(answered(AIKO, '1')));
+    const aside = root.querySelector('aside');
+    v.setView(tabView(answered(KENJI, '2')));
+    const renders = sidebarRenders;
+    const back = await changesIn(() => v.reported(report(AIKO, '1')));
+    expect(sidebarRenders, 'Sidebar renders on the switch back').toBe(renders);
+    expect(back, 'DOM changes inside the view').toBe(0);
+    expect(root.querySelector('aside')).toBe(aside);
+    expect(shownName()).toContain(AIKO.name);
+    // The background's view after the report, the same: nothing drawn either.
+    v.setView(tabView(answered(AIKO, '1')));
+    expect(sidebarRenders).toBe(renders);
+  });
+
+  it('a kept view drawn longer than TICK_MS ago is put back at once, then drawn again when the browser is idle (its times)', async () => {
+    vi.useFakeTimers({ now: Date.now() });
+    try {
+      const v = mount();
+      const aiko = answered(AIKO, '1', Date.now() - 10_000);
+      v.setView(tabView(aiko));
+      expect(root.textContent).toContain(en.messages.updatedNow);
+      v.setView(tabView(answered(KENJI, '2')));
+      vi.setSystemTime(Date.now() + TICK_MS + 60_000);
+      const renders = sidebarRenders;
+      v.reported(report(AIKO, '1'));
+      expect(sidebarRenders, 'nothing rendered before the relay is back on screen').toBe(renders);
+      expect(shownName()).toContain(AIKO.name);
+      await vi.runOnlyPendingTimersAsync();
+      expect(sidebarRenders, "drawn again (its times)").toBeGreaterThan(renders);
+      expect(root.textContent).not.toContain(en.messages.updatedNow);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a kept view whose write-back state changed since (a note being saved) is drawn again, not put back as it was', () => {
+    const v = mount();
+    v.setView(tabView(answered(AIKO, '1')));
+    v.setView(tabView(answered(KENJI, '2')));
+    const form = root.querySelector<HTMLFormElement>('form[data-part=note-form]');
+    expect(form).not.toBeNull();
+    form!.querySelector('textarea')!.value = 'Called back about the CSV export';
+    form!.requestSubmit();
+    const renders = sidebarRenders;
+    v.reported(report(AIKO, '1'));
+    expect(sidebarRenders).toBeGreaterThan(renders);
+    expect(shownName()).toContain(AIKO.name);
   });
 
   it('beyond SHELF_MAX other tickets, a ticket’s view is let go (unmounted) and made anew', () => {
