@@ -65,7 +65,10 @@ export interface LoadedConfig {
   index: MatchIndex;
   stages: Map<string, StageConfig>;
   people: Map<string, PersonConfig>;
-  /** account id → team id → team. */
+  /**
+   * account id → team id → team, for the accounts with more than TEAMS_SCANNED teams (teamOf
+   * scans the others' few: a Map per account was 20 MB at 100,000 accounts).
+   */
   teams: Map<string, Map<string, TeamConfig>>;
   selfStage: StageConfig | null;
   tokens: TokenEntry[];
@@ -462,6 +465,9 @@ function productsCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): 
  * A validated config (with any imported accounts joined in) made ready for requests. `emails`:
  * the matching index's email map, when an import made it for exactly these accounts.
  */
+/** Up to this many teams, an account's team is found by scanning them (teamOf), without a Map. */
+export const TEAMS_SCANNED = 8;
+
 export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = [], emails?: MatchIndex['byEmail']): LoadedConfig {
   const stages = new Map(config.stages.map((s) => [s.id, s]));
   // Each link once through the sidebar's own test (src/shared/links.ts): an answer never carries
@@ -484,7 +490,7 @@ export function prepare(config: BatonConfig, file: string, hash: string, imports
     index: buildIndex(config, emails),
     stages,
     people,
-    teams: new Map(config.accounts.map((a) => [a.id, new Map(a.teams.map((t) => [t.id, t]))])),
+    teams: new Map(config.accounts.filter((a) => a.teams.length > TEAMS_SCANNED).map((a) => [a.id, new Map(a.teams.map((t) => [t.id, t]))])),
     selfStage: config.stages.find((s) => s.side === 'self') ?? null,
     tokens: config.tokens.map((t) => ({ name: t.name, person: t.person ?? null, digest: Buffer.from(t.sha256, 'hex') })),
     counts,

@@ -5,7 +5,7 @@
 import type { Account, ContextResponse, Handoff, Impact, LeadStages, Locale, Match, Person, StageRef, VerifyReason } from '../shared/context';
 import { LOCALES } from '../shared/context';
 import type { AccountConfig, ContactConfig, PersonConfig, StageConfig, TeamConfig } from '../shared/config';
-import type { LoadedConfig } from './config';
+import { TEAMS_SCANNED, type LoadedConfig } from './config';
 import { derived } from './derived';
 import type { MatchResult } from './match';
 import { emailDomain, normalizeDomain } from './normalize';
@@ -107,7 +107,9 @@ const ring = (level: Impact['level'], text: string, count: number, note = ''): I
 
 /** The contact's team in the config, if it names one. */
 export function teamOf(loaded: LoadedConfig, account: AccountConfig, contact: Pick<ContactConfig, 'team'> | null): TeamConfig | undefined {
-  return contact?.team ? loaded.teams.get(account.id)?.get(contact.team) : undefined;
+  const id = contact?.team;
+  if (!id) return undefined;
+  return account.teams.length > TEAMS_SCANNED ? loaded.teams.get(account.id)?.get(id) : account.teams.find((t) => t.id === id);
 }
 
 /** The answer's `contact` (null without one). */

@@ -31,7 +31,7 @@ import { leadStages } from './context';
 import { derived } from './derived';
 import { ApiError } from './errors';
 import type { Logger } from './log';
-import type { MatchResult } from './match';
+import { emailHit, type MatchResult } from './match';
 import { normalizeEmail } from './normalize';
 import { handoffMessage, type Notifier } from './notify';
 import { searchIndexOf } from './search';
@@ -117,7 +117,7 @@ export function registerLeads(app: Hono<AppEnv>, deps: LeadDeps): void {
     const account = derived(loaded).accountById.get(req.account);
     if (!account) throw new ApiError(404, 'not_found', `no account "${req.account}" in the config`);
     const email = normalizeEmail(req.email);
-    const listed = loaded.index.byEmail.get(email);
+    const listed = emailHit(loaded.index, email);
     if (listed) {
       throw new ApiError(409, 'already_contact', `${req.email} is already a contact of ${listed.account.name} (${listed.account.id}) in the config: it matches by email without a link`);
     }

@@ -19,8 +19,10 @@ import { derived } from './derived';
 import { linkedMatch } from './leads';
 import { matchProduct, parseTags } from './products';
 import { ApiError } from './errors';
+import { KeptParts, type Kept } from './kept';
 import type { Logger } from './log';
 import { matchQuery, type MatchResult } from './match';
+import { hashOf } from './search';
 import { logHash } from './security';
 import type { NoteRow, Store, Writer } from './store';
 import { CONTEXT_NOTES, LOOKUP_STORE_TIMEOUT_MS, noteOut } from './writeback';
@@ -68,7 +70,9 @@ type Slot = 'match' | 'notes' | 'contact' | 'rings';
  * sentinel where each request's own values go, and cut there: `pieces[i]`, then `slots[i]`'s
  * value, …, then the last piece.
  */
-interface AccountParts {
+interface AccountParts extends Kept {
+  /** Its key in the kept parts (language, product area, account). */
+  key: string;
   /** people[].id of everyone on the answer (their thanks counts come from the store). */
   people: string[];
   /** The store's stamp the parts were built with; undefined: build again. */
@@ -76,16 +80,59 @@ interface AccountParts {
   pieces: string[];
   /** UTF-8 length of all pieces together. */
   piecesBytes: number;
+  /** What the pieces hold in memory (heldBytes of the JSON they are cut from). */
+  piecesHeld: number;
   slots: Slot[];
   /** `match` of an email lookup without an agent's link (it depends on the account only), once worked out; and its UTF-8 length. */
   emailMatch?: string | undefined;
   emailMatchBytes: number;
 }
 
-/** Accounts × languages × product areas kept per config load; past it the oldest go. */
-export const MAX_CACHED_ACCOUNTS = 50_000;
+/**
+ * The kept answers' budget per config load (kept.ts), in bytes: the accounts' parts (× languages
+ * × product areas) and the contacts' own parts. Sized so the bench's 100,000 contacts (10,000
+ * accounts × 10, in English) stay kept whole, 27 MB and 43 MB of it charged, where keeping is what
+ * makes a lookup a few string joins; a config larger than that takes no more memory for them (at
+ * 1,000,000 contacts, budgets of 50,000 accounts and 200,000 contacts held about 215 MB, with no
+ * lookups/s in return: lookups spread over 100,000 accounts rarely hit).
+ */
+export const KEPT_ACCOUNT_BYTES = 32 * 2 ** 20;
+export const KEPT_CONTACT_BYTES = 48 * 2 ** 20;
+/**
+ * What keeping one more entry costs besides its strings: an account's parts object, its people,
+ * pieces and slots arrays, the pieces' string headers, its key and Map slot; a contact's object,
+ * two string headers and Map slot. Measured: the heap's growth (after a full GC) over 10,000
+ * accounts and 90,000 contacts kept, less their strings: about 870–940 and 140 bytes.
+ */
+export const ACCOUNT_ENTRY_BYTES = 900;
+export const CONTACT_ENTRY_BYTES = 160;
 
-const cache = new WeakMap<LoadedConfig, Map<string, AccountParts>>();
+export interface KeptBudget {
+  accountBytes: number;
+  contactBytes: number;
+}
+
+const DEFAULT_BUDGET: KeptBudget = { accountBytes: KEPT_ACCOUNT_BYTES, contactBytes: KEPT_CONTACT_BYTES };
+
+interface KeptAnswers {
+  accounts: KeptParts<string, AccountParts>;
+  contacts: KeptParts<ContactConfig, ContactOwn>;
+}
+
+const kept = new WeakMap<LoadedConfig, KeptAnswers>();
+
+/**
+ * The kept answers of a config load, made on its first lookup within `budget` (the defaults
+ * unless keptAnswers was called first with another: tests size it to their fixture).
+ */
+export function keptAnswers(loaded: LoadedConfig, budget: KeptBudget = DEFAULT_BUDGET): KeptAnswers {
+  let k = kept.get(loaded);
+  if (!k) {
+    k = { accounts: new KeptParts(budget.accountBytes, ACCOUNT_ENTRY_BYTES), contacts: new KeptParts(budget.contactBytes, CONTACT_ENTRY_BYTES) };
+    kept.set(loaded, k);
+  }
+  return k;
+}
 
 /** Sentinels no config value can hold (a random id per process). */
 const NONCE = randomUUID();
@@ -104,17 +151,29 @@ function accountBody(loaded: LoadedConfig, account: AccountConfig | null, lang: 
 }
 
 function partsFor(loaded: LoadedConfig, account: AccountConfig | null, lang: Locale, area: string, extras: LookupExtras): AccountParts {
-  let byConfig = cache.get(loaded);
-  if (!byConfig) cache.set(loaded, (byConfig = new Map()));
+  const { accounts } = keptAnswers(loaded);
   const key = account ? `${lang}:${area}:${account.id}` : lang;
-  let parts = byConfig.get(key);
+  let parts = accounts.get(key);
   if (!parts) {
-    parts = { people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], piecesBytes: 0, slots: [], emailMatch: undefined, emailMatchBytes: 0 };
-    if (byConfig.size >= MAX_CACHED_ACCOUNTS) byConfig.delete(byConfig.keys().next().value as string);
-    byConfig.set(key, parts);
+    parts = { key, keptBytes: 0, people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], piecesBytes: 0, piecesHeld: 0, slots: [], emailMatch: undefined, emailMatchBytes: 0 };
+    accounts.set(key, parts, partsBytes(parts), hashOf(key));
   }
   return parts;
 }
+
+/** What an account's parts are charged besides the entry's own cost: its key and its strings. */
+function partsBytes(parts: AccountParts): number {
+  return parts.key.length + parts.piecesHeld + (parts.emailMatch === undefined ? 0 : heldBytes(parts.emailMatch));
+}
+
+/**
+ * What a string's characters take in memory: one byte each, two when any is beyond Latin-1 (V8
+ * keeps such a string in UTF-16; a Japanese answer's UTF-8 length would count it at about half).
+ */
+export function heldBytes(s: string): number {
+  return NOT_LATIN1.test(s) ? 2 * s.length : s.length;
+}
+const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 
 /** Serialises an account's parts with these thanks counts; false when the answer's shape does not allow it (then build whole). */
 function serialiseParts(parts: AccountParts, loaded: LoadedConfig, account: AccountConfig | null, lang: Locale, extras: LookupExtras, thanks: Map<string, number>, stamp: unknown): boolean {
@@ -145,7 +204,9 @@ function serialiseParts(parts: AccountParts, loaded: LoadedConfig, account: Acco
   }
   parts.pieces.push(json.slice(from));
   parts.piecesBytes = parts.pieces.reduce((n, piece) => n + Buffer.byteLength(piece), 0);
+  parts.piecesHeld = heldBytes(json); // the pieces are slices of it: they keep it whole
   parts.stamp = stamp;
+  keptAnswers(loaded).accounts.resize(parts.key, parts, partsBytes(parts));
   return true;
 }
 
@@ -247,37 +308,25 @@ function finishLookup(loaded: LoadedConfig, store: Store, token: TokenEntry, q: 
  * What a contact puts into an answer: its `contact` and its first rings (contact, team),
  * serialised, with their UTF-8 length. They depend on the contact and its team only (not on
  * the language, the account's parts or the store), so they are kept per config load and
- * contact, up to MAX_CACHED_CONTACTS (then the map starts over): an email lookup's own values
- * are two kept strings, not two JSON.stringify calls per request (bench section 8: the largest
- * self time of ours in a lookup).
+ * contact, within KEPT_CONTACT_BYTES (oldest first out): an email lookup's own values are two
+ * kept strings, not two JSON.stringify calls per request (bench section 8: the largest self time
+ * of ours in a lookup).
  */
-interface ContactOwn {
+interface ContactOwn extends Kept {
   contact: string;
   rings: string;
   bytes: number;
 }
 
-/** Contacts whose serialised parts are kept per config load (≈ 300 bytes each). */
-export const MAX_CACHED_CONTACTS = 200_000;
-
-const owns = new WeakMap<LoadedConfig, Map<ContactConfig, ContactOwn>>();
-
 function contactOwn(loaded: LoadedConfig, account: AccountConfig, contact: ContactConfig | null): ContactOwn {
-  let byContact: Map<ContactConfig, ContactOwn> | undefined;
-  if (contact) {
-    byContact = owns.get(loaded);
-    if (!byContact) owns.set(loaded, (byContact = new Map()));
-    const kept = byContact.get(contact);
-    if (kept) return kept;
-  }
+  const contacts = contact ? keptAnswers(loaded).contacts : undefined;
+  const known = contact && contacts?.get(contact);
+  if (known) return known;
   const team = teamOf(loaded, account, contact);
   const rings = contactRings(contact, team);
-  const own: ContactOwn = { contact: JSON.stringify(contactOut(contact, team)), rings: rings.length === 0 ? '' : `${JSON.stringify(rings).slice(1, -1)},`, bytes: 0 };
+  const own: ContactOwn = { contact: JSON.stringify(contactOut(contact, team)), rings: rings.length === 0 ? '' : `${JSON.stringify(rings).slice(1, -1)},`, bytes: 0, keptBytes: 0 };
   own.bytes = Buffer.byteLength(own.contact) + Buffer.byteLength(own.rings);
-  if (byContact && contact) {
-    if (byContact.size >= MAX_CACHED_CONTACTS) byContact.clear();
-    byContact.set(contact, own);
-  }
+  if (contacts && contact) contacts.set(contact, own, heldBytes(own.contact) + heldBytes(own.rings), hashOf(contact.email));
   return own;
 }
 
@@ -297,6 +346,7 @@ function spliceAnswer(parts: AccountParts, match: MatchResult, loaded: LoadedCon
           if (parts.emailMatch === undefined) {
             parts.emailMatch = JSON.stringify(trustOf(loaded, match, extras));
             parts.emailMatchBytes = Buffer.byteLength(parts.emailMatch);
+            keptAnswers(loaded).accounts.resize(parts.key, parts, partsBytes(parts));
           }
           bytes += parts.emailMatchBytes;
           return parts.emailMatch;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIndex, matchQuery } from '../../../src/server/match';
+import { buildIndex, CONTACTS_SCANNED, emailHit, matchQuery } from '../../../src/server/match';
 import { domainToASCII } from 'node:url';
 import { asciiDomain, domainAndParents, emailDomain, normalizeCompany, normalizeDomain, normalizeEmail } from '../../../src/server/normalize';
 import { parseConfig } from '../../../src/server/config';
@@ -110,5 +110,50 @@ accounts:
     expect(m.by).toBe(by);
     expect(m.account?.id ?? null).toBe(account);
     expect(m.contact !== null).toBe(by === 'email');
+  });
+});
+
+describe('emails of accounts with few and with many contacts', () => {
+  // An account with up to CONTACTS_SCANNED contacts is kept in byEmail as itself (its contact found
+  // among its own); one with more, as account and contact. Both must find every contact.
+  const contacts = (n: number, domain: string) => Array.from({ length: n }, (_, i) => `      - { email: ${i % 3 === 0 ? 'Mixed.Case' : 'user'}${i}@${domain} }`).join('\n');
+  const text = `version: 1
+organization: { name: V }
+stages: [ { id: support, side: self, label: Support } ]
+accounts:
+  - id: few
+    name: Few Inc.
+    domains: [few.example]
+    contacts:
+${contacts(CONTACTS_SCANNED, 'few.example')}
+  - id: many
+    name: Many Inc.
+    domains: [many.example]
+    contacts:
+${contacts(CONTACTS_SCANNED + 1, 'many.example')}
+`;
+  const r = parseConfig(text, 'x');
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  const index = buildIndex(r.loaded.config);
+
+  it('finds each contact by its email, in any case', () => {
+    for (const account of r.loaded.config.accounts) {
+      for (const contact of account.contacts) {
+        for (const asked of [contact.email, contact.email.toUpperCase()]) {
+          const m = matchQuery(index, { email: asked });
+          expect(m.by, asked).toBe('email');
+          expect(m.account, asked).toBe(account);
+          expect(m.contact, asked).toBe(contact);
+          expect(emailHit(index, normalizeEmail(asked))).toEqual({ account, contact });
+        }
+      }
+    }
+    expect(emailHit(index, 'nobody@few.example')).toBeUndefined();
+    expect(matchQuery(index, { email: 'nobody@few.example' }).by).toBe('domain');
+  });
+
+  it('keeps the account itself for few contacts, account and contact for many', () => {
+    expect(index.byEmail.get('user1@few.example')).toBe(r.loaded.config.accounts[0]);
+    expect(index.byEmail.get('user1@many.example')).toEqual({ account: r.loaded.config.accounts[1], contact: r.loaded.config.accounts[1]!.contacts[1] });
   });
 });

@@ -30,10 +30,10 @@ const FAMILY = ['Tanaka', 'Hill', 'Clark', 'Suzuki', 'García', 'Müller', 'Smit
 const COMPANY = ['Lakeside Hotels', 'ミナト電機', 'Northwind Trading', 'Acme', 'アクメ', 'さくら総合', 'Bluepeak', 'Tsubasa Bank', 'Café Crème', 'Nordström'];
 const LEGAL = ['Inc.', 'Co., Ltd.', '株式会社', 'GmbH', ''];
 
-function generated(): AccountConfig[] {
+function generated(count = 300): AccountConfig[] {
   const r = random(13);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  return Array.from({ length: 300 }, (_, a) => {
+  return Array.from({ length: count }, (_, a) => {
     const base = `${pick(COMPANY)} ${a % 7 === 0 ? '' : a}`.trim();
     const domain = `${base.toLowerCase().replace(/[^a-z0-9]+/g, '-') || 'co'}${a}.example.${pick(['com', 'jp', 'io'])}`;
     const contacts = Array.from({ length: 1 + Math.floor(r() * 8) }, (_, c) => {
@@ -121,4 +121,12 @@ describe('the packed search index answers as the index before it', () => {
     const whole = SearchIndex.build(accounts);
     for (const q of queries.slice(0, 500)) expect(JSON.stringify(sliced.search(q, 8))).toBe(JSON.stringify(whole.search(q, 8)));
   }, 30_000);
+
+  it('on 6,000 accounts: its lists of entries and terms run over many chunks (of 65,536)', () => {
+    const accounts = generated(6000);
+    expect(accounts.reduce((n, a) => n + a.contacts.length, 0)).toBeGreaterThan(20_000); // over 200,000 term pairs
+    const queries = queriesFor(accounts).filter((_, i) => i % 40 === 0);
+    expect(queries.length).toBeGreaterThan(500);
+    expect(compare(accounts, queries)).toBeGreaterThan(queries.length);
+  }, 60_000);
 });
