@@ -1,5 +1,7 @@
 /** Shared parts of the extension's unit tests: the real demo API on a free port, memory storage. */
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { startServer } from '../../../src/server/serve';
 import type { KeyValueArea } from '../../../src/background/cache';
 import { dispatch, type Handlers } from '../../../src/background/handlers';
@@ -15,10 +17,30 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** The context API with the demo config (baton.config.yaml), in-memory store, on a free port. */
-export async function startDemoApi(): Promise<RunningApi> {
-  const s = await startServer({ configPath: resolve(REPO, 'baton.config.yaml'), port: 0, host: '127.0.0.1', dbPath: ':memory:', quiet: true });
-  return { url: s.url, close: () => s.close() };
+/**
+ * The context API with the demo config (baton.config.yaml), in-memory store, on a free port.
+ * `rateLimit`: the demo token's limit instead of the config's (20/s, burst 40), for a test file
+ * whose many lookups in a row are not about the limit (a copy of the config in a temp folder).
+ */
+export async function startDemoApi(opts: { rateLimit?: { perSecond: number; burst: number } } = {}): Promise<RunningApi> {
+  let configPath = resolve(REPO, 'baton.config.yaml');
+  let dir: string | undefined;
+  if (opts.rateLimit) {
+    const text = readFileSync(configPath, 'utf8');
+    const line = /^rateLimit: .*$/m;
+    if (!line.test(text)) throw new Error('baton.config.yaml has no rateLimit line to replace');
+    dir = mkdtempSync(join(tmpdir(), 'baton-demo-api-'));
+    configPath = join(dir, 'baton.config.yaml');
+    writeFileSync(configPath, text.replace(line, `rateLimit: { perSecond: ${opts.rateLimit.perSecond}, burst: ${opts.rateLimit.burst} }`));
+  }
+  const s = await startServer({ configPath, port: 0, host: '127.0.0.1', dbPath: ':memory:', quiet: true });
+  return {
+    url: s.url,
+    close: async () => {
+      await s.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** storage.local's shape, kept in a Map (what the background sees of it). */
