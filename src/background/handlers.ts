@@ -22,7 +22,7 @@ import type {
   SidebarUi,
   UiStrings,
 } from '../shared/messages';
-import { ticketReport } from '../shared/messages';
+import { CHANNEL_NONCE, FRAME_ORIGIN, ticketReport } from '../shared/messages';
 
 export { ticketReport };
 import type { TabView } from '../shared/view';
@@ -49,6 +49,8 @@ export interface BackgroundDeps {
   resizeInline?(tabId: number, ui: SidebarUi): Promise<void>;
   /** The page of a tab hides the inline sidebar (badge, popup). */
   inlineHidden?(tabId: number, reason: string): Promise<void>;
+  /** Pass an inline frame's channel request (its nonce) to its tab's content script. */
+  openChannel?(tabId: number, nonce: string, origin: string): Promise<void>;
   /** Whether this browser has a side panel (Chrome sidePanel, Firefox sidebar_action). */
   hasPanel?: boolean;
   /**
@@ -322,6 +324,13 @@ export function createBackground(deps: BackgroundDeps): Background {
     },
     'inline:hidden': async ({ reason }, from) => {
       await deps.inlineHidden?.(tabOf(from, 'inline:hidden'), String(reason).slice(0, 200));
+      return { ok: true };
+    },
+    'view:channel': async ({ nonce, origin }, from) => {
+      const tabId = tabOf(from, 'view:channel');
+      if (typeof nonce !== 'string' || !CHANNEL_NONCE.test(nonce)) throw new Error('view:channel: a nonce is a UUID');
+      if (typeof origin !== 'string' || !FRAME_ORIGIN.test(origin)) throw new Error('view:channel: the origin of an extension page');
+      await deps.openChannel?.(tabId, nonce, origin);
       return { ok: true };
     },
     'view:get': ({ tabId }) => tabs.view(tabId),

@@ -80,6 +80,9 @@ const bg = createBackground({
   resizeInline: async (tabId, ui) => {
     await browser.tabs.sendMessage(tabId, contentEnvelope('inline:ui', { ui }), { frameId: 0 });
   },
+  openChannel: async (tabId, nonce, origin) => {
+    await browser.tabs.sendMessage(tabId, contentEnvelope('inline:channel', { nonce, origin }), { frameId: 0 });
+  },
   inlineHidden: async (tabId, reason) => {
     await bg.tabs.hide(tabId, reason);
     await browser.action.setBadgeText({ tabId, text: '!' }).catch(() => undefined);

@@ -11,7 +11,7 @@
  * still keeps it from showing (an element of the page laid over it) is reported (`onHidden`).
  * The room it takes is room.ts's.
  */
-import type { SidebarUi } from '../shared/messages';
+import { FRAME_CHANNEL, FRAME_ORIGIN, type FrameChannelHello, type SidebarUi, type TicketReport } from '../shared/messages';
 import type { DeskLayout } from './helpdesks/types';
 import { createRoom } from './room';
 
@@ -45,6 +45,10 @@ export interface InlineHandle {
   show(visible: boolean): void;
   /** Move the keyboard focus into the sidebar. */
   focus(): void;
+  /** The frame (its page at `origin`) asked for a direct channel (FRAME_CHANNEL) by `nonce`: a new port goes to it. */
+  channel(nonce: string, origin: string): void;
+  /** Tell the frame of a ticket report on the channel, when there is one. */
+  tell(ticket: TicketReport | null): void;
   destroy(): void;
 }
 
@@ -173,6 +177,8 @@ export function mountInline(opts: InlineOptions): InlineHandle {
   };
   const guard = new win.MutationObserver(later);
 
+  /** The direct channel to the frame (FRAME_CHANNEL), once the frame asked for it. */
+  let port: MessagePort | null = null;
   let loads = 0;
   frame.addEventListener('load', () => {
     loads += 1;
@@ -223,8 +229,29 @@ export function mountInline(opts: InlineOptions): InlineHandle {
     focus() {
       frame.contentWindow?.focus();
     },
+    channel(nonce, origin) {
+      port?.close();
+      port = null;
+      const target = frame.contentWindow;
+      // Only to an extension page's origin (the frame says its own: in Chromium a page loaded by
+      // its dynamic address has the extension's origin, not that address's): a frame the page
+      // navigated elsewhere gets nothing.
+      if (!target || destroyed || !FRAME_ORIGIN.test(origin)) return;
+      const ch = new MessageChannel();
+      try {
+        target.postMessage({ type: FRAME_CHANNEL, nonce } satisfies FrameChannelHello, origin, [ch.port2]);
+        port = ch.port1;
+      } catch {
+        ch.port1.close(); // the runtime message still tells the frame
+      }
+    },
+    tell(ticket) {
+      port?.postMessage({ ticket });
+    },
     destroy() {
       destroyed = true;
+      port?.close();
+      port = null;
       guard.disconnect();
       win.removeEventListener('resize', onResize);
       room.release();

@@ -137,6 +137,7 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
     last = ticket;
     if (key === lastSent) return;
     lastSent = key;
+    inline?.tell(ticket); // the frame's direct channel first (a pipe, no browser process between)
     await send('tab:report', { ticket });
   };
 
@@ -261,6 +262,10 @@ export async function main(opts: MainOptions): Promise<ContentApp | null> {
     'sidebar:toggle': () => ({ collapsed: toggle() }),
     'inline:ui': ({ ui }) => {
       inline?.setUi(ui);
+      return { ok: true };
+    },
+    'inline:channel': ({ nonce, origin }) => {
+      inline?.channel(String(nonce), String(origin));
       return { ok: true };
     },
     'settings:changed': async () => {

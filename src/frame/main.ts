@@ -4,7 +4,8 @@
  * scripts can neither read nor search, select or hear what it shows and what the agent types.
  * The only page web_accessible_resources lists.
  */
-import { startView } from '../ui/view';
+import { call } from '../ui/page';
+import { hearFrameChannel, startView } from '../ui/view';
 import '../ui/sidebar.css';
 
 /**
@@ -29,7 +30,9 @@ window.addEventListener('wheel', (e) => {
   if (!scrolls(e.target as Element, e.deltaY, e.deltaX)) e.preventDefault();
 }, { passive: false });
 
-void startView({ host: 'frame', watch: async () => ({ self: true }) }).then(() => {
+void startView({ host: 'frame', watch: async () => ({ self: true }) }).then((handle) => {
+  // The content script's reports straight from the desk's page, besides the runtime messages.
+  hearFrameChannel(handle, window, (nonce, origin) => call('view:channel', { nonce, origin }));
   // Focus moved into the frame itself (the keyboard command opened the sidebar), not to one of
   // its controls (a click, the Tab key): to its first control, once the focus has settled.
   window.addEventListener('focus', () => {

@@ -117,6 +117,11 @@ export interface BackgroundProtocol {
   'inline:load': [Record<string, never>, { ok: true }];
   /** Inline mode: the page hides or covers the sidebar, or made its own #baton-sidebar. */
   'inline:hidden': [{ reason: string }, { ok: true }];
+  /**
+   * The inline frame: ask its tab's content script for a direct channel (FRAME_CHANNEL), the
+   * `nonce` the frame will know it by. Pages only; the background passes it on to the tab's top frame.
+   */
+  'view:channel': [{ nonce: string; origin: string }, { ok: true }];
   /** A view (panel, inline frame, popup): what a tab shows now. */
   'view:get': [{ tabId: number }, TabView];
   /** A view: look the tab's customer up again (Retry; also "look up anyway" after a pause). */
@@ -188,7 +193,28 @@ export interface ContentProtocol {
   'settings:changed': [Record<string, never>, { ok: true }];
   /** Inline mode: the sidebar's new size (a view collapsed, expanded or resized it). */
   'inline:ui': [{ ui: SidebarUi }, { ok: true }];
+  /** Inline mode: the frame asks for a direct channel (FRAME_CHANNEL) by this nonce. */
+  'inline:channel': [{ nonce: string; origin: string }, { ok: true }];
 }
+
+/**
+ * The inline frame's direct channel: the content script posts a MessagePort to its frame (the
+ * frame's own origin as the target, so a frame the page navigated elsewhere gets nothing) with
+ * the nonce the frame asked for through the background; on that port it then sends each ticket
+ * report as `{ ticket }`, at the moment it sends the runtime message. A runtime message from the
+ * desk's renderer to the frame's goes through the browser process (about 10 ms on a ticket
+ * switch, bench section 9); a port is a pipe between the two. The page cannot take part: it
+ * never learns the nonce (runtime messages only), and the frame takes a port only with it.
+ */
+export const FRAME_CHANNEL = 'baton:channel';
+export interface FrameChannelHello {
+  type: typeof FRAME_CHANNEL;
+  nonce: string;
+}
+/** The origin of an extension page, the only target of the channel's port. */
+export const FRAME_ORIGIN = /^(chrome|moz)-extension:\/\/[a-z0-9-]+$/i;
+/** A nonce as the frame makes it (crypto.randomUUID). */
+export const CHANNEL_NONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the background pushes on a view's port. */
 export type ViewPush = { type: 'view'; view: TabView } | { type: 'strings'; strings: UiStrings };

@@ -9,7 +9,7 @@ import { render } from 'preact';
 import { runtime, type RuntimeLike } from '../shared/runtime';
 import { senderKind, type SenderLike } from '../shared/senders';
 import { VIEW_PORT, shownKey, type SidebarModel, type TabView, type ViewHello, type ViewWatch } from '../shared/view';
-import { isEnvelope, ticketReport, type SidebarUi, type TicketReport, type UiStrings, type ViewPush } from '../shared/messages';
+import { FRAME_CHANNEL, isEnvelope, ticketReport, type FrameChannelHello, type SidebarUi, type TicketReport, type UiStrings, type ViewPush } from '../shared/messages';
 import { formatAge, makeT, type T } from './i18n';
 import { applyTheme, call } from './page';
 import { NoTicket, Sidebar, updated, type SidebarActions, type SidebarHost } from './Sidebar';
@@ -316,6 +316,33 @@ export function hearReports(handle: Pick<ViewHandle, 'view' | 'reported'>, rt: R
   };
   rt.onMessage.addListener(heard);
   return () => rt.onMessage.removeListener(heard as never);
+}
+
+/**
+ * The inline frame's direct channel (FRAME_CHANNEL): asks for it with a nonce of its own (`ask`:
+ * through the background, to the tab's content script, with the frame's own origin), takes a
+ * port posted by its parent window with that nonce, and hands each ticket report on it to
+ * `handle.reported`, as hearReports does with the runtime message (both come; the second finds
+ * the ticket drawn). Anything else posted to the frame (another nonce, no port, another window
+ * than its parent) is ignored. Returns the stop.
+ */
+export function hearFrameChannel(handle: Pick<ViewHandle, 'reported'>, win: Window, ask: (nonce: string, origin: string) => Promise<unknown>): () => void {
+  if (win.parent === win) return () => undefined; // not framed: the side panel, a tab
+  const nonce = win.crypto.randomUUID();
+  let port: MessagePort | null = null;
+  const hello = (e: MessageEvent) => {
+    const d = e.data as Partial<FrameChannelHello> | null;
+    if (e.source !== win.parent || d?.type !== FRAME_CHANNEL || d.nonce !== nonce || !e.ports[0]) return;
+    port?.close();
+    port = e.ports[0];
+    port.onmessage = (m: MessageEvent) => handle.reported(ticketReport((m.data as { ticket?: unknown } | null)?.ticket));
+  };
+  win.addEventListener('message', hello);
+  void ask(nonce, win.location.origin).catch(() => undefined); // no channel: the runtime messages still tell the frame
+  return () => {
+    win.removeEventListener('message', hello);
+    port?.close();
+  };
 }
 
 /**

@@ -29,7 +29,7 @@ describe('senderKind', () => {
 describe('mayAsk', () => {
   it('lets content scripts report their ticket, and never look a relay up, write back, or read or change settings', () => {
     for (const t of ['content:init', 'tab:report', 'tab:input', 'adapter:load', 'inline:load', 'inline:hidden', 'ui:save', 'options:open']) expect(mayAsk('content', t), t).toBe(true);
-    for (const t of ['context:get', 'view:get', 'view:retry', 'view:search', 'view:ui', 'thanks:send', 'notes:add', 'notes:delete', 'override:get', 'override:set', 'messages:get', 'settings:get', 'settings:set', 'connection:test', 'adapters:get', 'settings:public']) {
+    for (const t of ['context:get', 'view:get', 'view:channel', 'view:retry', 'view:search', 'view:ui', 'thanks:send', 'notes:add', 'notes:delete', 'override:get', 'override:set', 'messages:get', 'settings:get', 'settings:set', 'connection:test', 'adapters:get', 'settings:public']) {
       expect(mayAsk('content', t), t).toBe(false);
     }
   });
