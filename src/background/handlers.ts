@@ -49,7 +49,7 @@ export interface BackgroundDeps {
   resizeInline?(tabId: number, ui: SidebarUi): Promise<void>;
   /** The page of a tab hides the inline sidebar (badge, popup). */
   inlineHidden?(tabId: number, reason: string): Promise<void>;
-  /** Pass an inline frame's channel request (its nonce) to its tab's content script. */
+  /** Pass an inline frame's channel request (its nonce and origin) to its tab's content script. */
   openChannel?(tabId: number, nonce: string, origin: string): Promise<void>;
   /** Whether this browser has a side panel (Chrome sidePanel, Firefox sidebar_action). */
   hasPanel?: boolean;

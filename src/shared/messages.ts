@@ -203,7 +203,7 @@ export interface ContentProtocol {
  * the nonce the frame asked for through the background; on that port it then sends each ticket
  * report as `{ ticket }`, at the moment it sends the runtime message. A runtime message from the
  * desk's renderer to the frame's goes through the browser process (about 10 ms on a ticket
- * switch, bench section 9); a port is a pipe between the two. The page cannot take part: it
+ * switch, bench/extension.ts); a port is a pipe between the two. The page cannot take part: it
  * never learns the nonce (runtime messages only), and the frame takes a port only with it.
  */
 export const FRAME_CHANNEL = 'baton:channel';
