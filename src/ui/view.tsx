@@ -160,8 +160,10 @@ export function mountView(opts: ViewOptions): ViewHandle {
     return `${JSON.stringify(v)}\u0000${w.status}\u0000${w.noteError}\u0000${[...w.busy].join(',')}\u0000${[...w.thanked.keys()].join(',')}`;
   };
   /** Where the model's view renders: its ticket's own element, put in the root (alone). */
+  /** A model's key on the shelf: its ticket's shownKey, '' for no ticket. */
+  const shelfKey = (m: SidebarModel | null): string => (m && keyOf(m)) ?? '';
   const placeFor = (m: SidebarModel | null): HTMLElement => {
-    const key = (m && keyOf(m)) ?? '';
+    const key = shelfKey(m);
     let place = shelf.get(key);
     if (!place) {
       place = doc.createElement('div');
@@ -184,8 +186,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
     model = v.model;
     ui = v.ui;
     if (same) return;
-    const key = (model && keyOf(model)) ?? '';
-    const place = shelf.get(key);
+    const place = shelf.get(shelfKey(model));
     const was = place && kept.get(place);
     if (was && was.as === drawnAs(v)) {
       placeFor(model); // its element, on screen again as it was drawn
