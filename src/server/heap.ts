@@ -1,0 +1,34 @@
+/**
+ * How far V8 lets the heap grow past what a full GC left, for a server that holds a large config.
+ *
+ * V8 sets the next full GC's threshold at a factor of the heap that survived the last one, the
+ * factor chosen by its own measure of GC and program speed: for a process that holds a million
+ * contacts (about 330 MB of live heap) it is 2 to 4, so a sustained load (a lookup leaves some
+ * old-generation garbage: an answer's parts kept and later dropped, a store read) grows the
+ * process by hundreds of MB before a full GC gives any back (bench/REPORT.md, 1M contacts: 994 MB
+ * peak with the default, about 800 MB with 10 %). A heap that large is the config's, long-lived
+ * and already paid for: a full GC costs the same whenever it runs, so running it after 10 % of
+ * growth rather than 100–300 % costs collections, not more work each, and keeps the memory the
+ * process takes near what it holds. Small heaps (100,000 contacts: about 40 MB) keep V8's own
+ * factor: collections there are cheap either way and the memory is small.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+/** From this much heap in use after the config load, the growth is bounded. */
+export const LARGE_HEAP_BYTES = 256 * 2 ** 20;
+/** The bound: the next full GC when the heap has grown 10 % past what the last one left. */
+export const HEAP_GROWING_PERCENT = 10;
+
+/** The growth percent for a heap of `usedBytes` (0: V8's own factor). */
+export function heapGrowingPercent(usedBytes: number): number {
+  return usedBytes >= LARGE_HEAP_BYTES ? HEAP_GROWING_PERCENT : 0;
+}
+
+/** Sets V8's heap growth for the heap in use now (after a config load); returns the percent set. */
+export function boundHeapGrowth(usedBytes = process.memoryUsage().heapUsed): number {
+  const percent = heapGrowingPercent(usedBytes);
+  // Read by V8 at every full GC's new threshold: it takes effect at the next one (and 0 gives
+  // the choice back to V8).
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
+  return percent;
+}
