@@ -102,7 +102,8 @@ export const KEPT_CONTACT_BYTES = 48 * 2 ** 20;
  * What keeping one more entry costs besides its strings: an account's parts object, its people,
  * pieces and slots arrays, the pieces' string headers, its key and Map slot; a contact's object,
  * two string headers and Map slot. Measured: the heap's growth (after a full GC) over 10,000
- * accounts and 90,000 contacts kept, less their strings: about 870–940 and 140 bytes.
+ * accounts and 90,000 contacts kept, less their strings: about 870–940 and 140 bytes (before
+ * Kept.keptAt, one field more: 8 bytes, within both).
  */
 export const ACCOUNT_ENTRY_BYTES = 900;
 export const CONTACT_ENTRY_BYTES = 160;
@@ -155,7 +156,7 @@ function partsFor(loaded: LoadedConfig, account: AccountConfig | null, lang: Loc
   const key = account ? `${lang}:${area}:${account.id}` : lang;
   let parts = accounts.get(key);
   if (!parts) {
-    parts = { key, keptBytes: 0, people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], piecesBytes: 0, piecesHeld: 0, slots: [], emailMatch: undefined, emailMatchBytes: 0 };
+    parts = { key, keptBytes: 0, people: [...new Set(peopleOf(accountBody(loaded, account, lang, extras)).map((p) => p.id))], stamp: undefined, pieces: [], piecesBytes: 0, piecesHeld: 0, slots: [], emailMatch: undefined, emailMatchBytes: 0, keptAt: 0 };
     accounts.set(key, parts, partsBytes(parts), hashOf(key));
   }
   return parts;
@@ -324,7 +325,7 @@ function contactOwn(loaded: LoadedConfig, account: AccountConfig, contact: Conta
   if (known) return known;
   const team = teamOf(loaded, account, contact);
   const rings = contactRings(contact, team);
-  const own: ContactOwn = { contact: JSON.stringify(contactOut(contact, team)), rings: rings.length === 0 ? '' : `${JSON.stringify(rings).slice(1, -1)},`, bytes: 0, keptBytes: 0 };
+  const own: ContactOwn = { contact: JSON.stringify(contactOut(contact, team)), rings: rings.length === 0 ? '' : `${JSON.stringify(rings).slice(1, -1)},`, bytes: 0, keptBytes: 0, keptAt: 0 };
   own.bytes = Buffer.byteLength(own.contact) + Buffer.byteLength(own.rings);
   if (contacts && contact) contacts.set(contact, own, heldBytes(own.contact) + heldBytes(own.rings), hashOf(contact.email));
   return own;

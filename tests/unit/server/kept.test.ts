@@ -6,16 +6,74 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type LoadedConfig } from '../../../src/server/config';
-import { KeptParts } from '../../../src/server/kept';
+import { KeptParts, MISSES_REMEMBERED, type Kept } from '../../../src/server/kept';
+import { hashOf } from '../../../src/server/search';
 import { ACCOUNT_ENTRY_BYTES, CONTACT_ENTRY_BYTES, answerLookup, heldBytes, keptAnswers, type LookupQuery } from '../../../src/server/lookup';
 import { silentLogger } from '../../../src/server/log';
 import type { Store, Writer } from '../../../src/server/store';
 
-const entry = () => ({ keptBytes: 0 });
+const entry = (): Kept => ({ keptBytes: 0, keptAt: 0 });
+
+type Cache = Pick<KeptParts<string, Kept>, 'get' | 'set'>;
+
+/** Lookups of `key(cycle, n)` for n < perCycle, `cycles` times, each a get then, on a miss, a set with the key's hash. */
+function drive(kept: Cache, cycles: number, key: (cycle: number, n: number) => string, perCycle: number) {
+  let hits = 0;
+  let admitted = 0;
+  let lastCycleAdmitted = 0;
+  for (let cycle = 0; cycle < cycles; cycle++) {
+    lastCycleAdmitted = 0;
+    for (let n = 0; n < perCycle; n++) {
+      const k = key(cycle, n);
+      if (kept.get(k)) hits++;
+      else if (kept.set(k, entry(), 100, hashOf(k))) {
+        admitted++;
+        lastCycleAdmitted++;
+      }
+    }
+  }
+  return { hits, admitted, lastCycleAdmitted };
+}
+
+/** Today's admission before it adapted (FIFO, a new key kept on its second miss once full), to compare with. */
+class ReferenceKept implements Cache {
+  private readonly entries = new Map<string, Kept>();
+  private total = 0;
+  private full = false;
+  private readonly missed = new Int32Array(MISSES_REMEMBERED);
+  constructor(
+    private readonly maxBytes: number,
+    private readonly entryBytes: number,
+  ) {}
+  get(key: string): Kept | undefined {
+    return this.entries.get(key);
+  }
+  set(key: string, value: Kept, bytes: number, hash: number): boolean {
+    if (this.full) {
+      const slot = hash & (MISSES_REMEMBERED - 1);
+      const mark = hash | 0x80000000;
+      if (this.missed[slot] !== mark) {
+        this.missed[slot] = mark;
+        return false;
+      }
+      this.missed[slot] = 0;
+    }
+    value.keptBytes = bytes + this.entryBytes;
+    this.total += value.keptBytes;
+    this.entries.set(key, value);
+    while (this.total > this.maxBytes) {
+      const [k, v] = this.entries.entries().next().value!;
+      this.entries.delete(k);
+      this.total -= v.keptBytes;
+      this.full = true;
+    }
+    return this.entries.get(key) === value;
+  }
+}
 
 describe('KeptParts', () => {
   it('never holds more bytes than its budget: the oldest go first, one at a time', () => {
-    const kept = new KeptParts<string, { keptBytes: number }>(1000, 100);
+    const kept = new KeptParts<string, Kept>(1000, 100);
     for (let i = 0; i < 50; i++) {
       kept.set(`k${i}`, entry(), 50 + (i % 7) * 40);
       expect(kept.bytes).toBeLessThanOrEqual(1000);
@@ -29,7 +87,7 @@ describe('KeptParts', () => {
   });
 
   it('charges an entry again when it grows, letting older ones go; not once it is gone', () => {
-    const kept = new KeptParts<string, { keptBytes: number }>(1000, 100);
+    const kept = new KeptParts<string, Kept>(1000, 100);
     const a = entry();
     const b = entry();
     kept.set('a', a, 100);
@@ -46,7 +104,7 @@ describe('KeptParts', () => {
   });
 
   it('once full, keeps a new key only on its second miss: lookups that come once push nothing out', () => {
-    const kept = new KeptParts<string, { keptBytes: number }>(1000, 100);
+    const kept = new KeptParts<string, Kept>(1000, 100);
     for (let i = 0; i < 5; i++) expect(kept.set(`k${i}`, entry(), 100, i + 1)).toBe(true); // 5 × 200: full, nothing went yet
     expect(kept.set('k5', entry(), 100, 6)).toBe(true); // k0 goes: from now on, full
     expect([...kept.keys()]).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
@@ -58,8 +116,49 @@ describe('KeptParts', () => {
     expect(kept.bytes).toBe(1000);
   });
 
+  it('once full and churning (entries go before any hit), admits only a few of the keys that missed twice', () => {
+    // 100 entries' room, a repeating sequence of 2,000 distinct keys: each key misses again a cycle
+    // later, long after an entry made on its second miss would have gone (FIFO, 100 entries).
+    const run = (kept: Cache) => drive(kept, 40, (cycle, n) => `k${n % 2000}`, 2000);
+    const now = run(new KeptParts<string, Kept>(20_000, 100));
+    const before = run(new ReferenceKept(20_000, 100));
+    expect(before.admitted).toBeGreaterThan(35_000); // every second miss: half the lookups
+    expect(before.hits).toBeLessThan(before.admitted / 10); // most entries made go before a hit
+    // Sparse admission once the evictions show no hits: about 1 in 16, the first cycles aside.
+    expect(now.admitted).toBeLessThan(before.admitted / 8);
+    // The entries admitted live 16 times as long: some of them now last a cycle and are hit.
+    expect(now.hits).toBeGreaterThan(before.hits);
+    // Sparse for good: the hits of entries that lived 16 times longer do not bring full admission back.
+    expect(now.lastCycleAdmitted).toBeLessThan(2000 / 2 / 8);
+  });
+
+  it('keeps admitting every second miss for a hot set hit while kept, at the same hit rate as before', () => {
+    // Half the lookups over 60 hot keys (room for 100 entries), half a repeating sequence of 2,000
+    // cold keys (each missing twice a cycle, never hit): evicted entries are often hot ones, hit.
+    const key = (_: number, n: number) => (n % 2 === 0 ? `hot${(n * 7) % 60}` : `cold${(n >> 1) % 2000}`);
+    const now = drive(new KeptParts<string, Kept>(20_000, 100), 20, key, 4000);
+    const before = drive(new ReferenceKept(20_000, 100), 20, key, 4000);
+    expect(before.hits).toBeGreaterThan(10_000);
+    expect(now.hits).toBe(before.hits);
+    expect(now.admitted).toBe(before.admitted);
+  });
+
+  it('goes back to admitting every second miss once evicted entries show hits again', () => {
+    const kept = new KeptParts<string, Kept>(20_000, 100);
+    drive(kept, 20, (_, n) => `k${n % 2000}`, 2000);
+    expect(kept.admitsOneIn).toBe(16);
+    const key = (_: number, n: number) => (n % 2 === 0 ? `hot${(n * 7) % 60}` : `cold${(n >> 1) % 2000}`);
+    const reference = new ReferenceKept(20_000, 100);
+    drive(reference, 5, key, 4000); // the hot set warmed up, as in the cache
+    const a = drive(kept, 20, key, 4000);
+    expect(kept.admitsOneIn).toBe(1);
+    const b = drive(reference, 20, key, 4000);
+    // What the sparse cycles cost until then: a few cycles' hits, not the run's.
+    expect(a.hits).toBeGreaterThan(b.hits * 0.8);
+  });
+
   it('does not keep an entry over the whole budget', () => {
-    const kept = new KeptParts<string, { keptBytes: number }>(1000, 100);
+    const kept = new KeptParts<string, Kept>(1000, 100);
     kept.set('small', entry(), 100);
     kept.set('huge', entry(), 2000);
     expect(kept.size).toBe(0);
