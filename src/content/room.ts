@@ -13,7 +13,8 @@
  *    adds to the page's own transforms). The page's own values come back when the sidebar goes.
  *    Fixed elements are looked for again when the page changes (a class or style flips a bar to
  *    fixed on scroll), at most every `rescanMs` (longer when a look takes long: at most about
- *    1/100 of the page's main thread goes to it), and whenever the room is set again (the host
+ *    1/100 of the page's main thread goes to it; and up to 8 times longer while looks keep
+ *    finding what the last found, LOOK_QUIET_MAX), and whenever the room is set again (the host
  *    does on a resize of the window). Between a change and that look the page is not observed
  *    (the look sees the whole page): a page changing its DOM all the time costs one batch of
  *    records per look, not one record per change.
@@ -70,9 +71,25 @@ class Styles {
  */
 export const LOOK_PACE = 100;
 
-/** When the next look may run (ms from now): `rescanMs` after the last, or LOOK_PACE × its cost. */
-export function nextLookIn(lastCostMs: number, rescanMs: number, sinceLastMs: number): number {
-  return Math.max(0, Math.max(rescanMs, lastCostMs * LOOK_PACE) - sinceLastMs);
+/**
+ * Looks that found what the one before found (the same fixed elements, fitted the same way) each
+ * double the wait before the next, up to LOOK_QUIET_MAX times `rescanMs` (1.2 s by default). A
+ * desk whose DOM changes all the time (a clock, a live feed, presence dots) but whose fixed bars
+ * stay as they are is then looked at about once a second instead of every 150 ms: the look's
+ * share of the page's own main-thread time (10 % busy at 10,000 mutations a second) stays well
+ * under the content script's 3 % (bench/extension.ts). A look that finds a change, the room set
+ * again (a resize), or the agent's own input (a scroll, a click, a key: what usually makes a bar
+ * fixed or opens a menu) bring the wait back to `rescanMs`.
+ */
+export const LOOK_QUIET_MAX = 8;
+
+/**
+ * When the next look may run (ms from now): `rescanMs` after the last (doubled per `quiet` look,
+ * up to LOOK_QUIET_MAX times), or LOOK_PACE × its cost.
+ */
+export function nextLookIn(lastCostMs: number, rescanMs: number, sinceLastMs: number, quiet = 0): number {
+  const wait = rescanMs * Math.min(LOOK_QUIET_MAX, 2 ** quiet);
+  return Math.max(0, Math.max(wait, lastCostMs * LOOK_PACE) - sinceLastMs);
 }
 
 export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: number } = {}): Room {
@@ -90,6 +107,9 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
   let lastScan = 0;
   /** How long the last look took (ms): the next waits at least LOOK_PACE times that. */
   let scanCost = 0;
+  /** Looks in a row that found what the one before found (nextLookIn's `quiet`), and what that was. */
+  let quiet = 0;
+  let lastFit: Array<[HTMLElement, string]> = [];
   const rescanMs = opts.rescanMs ?? 150;
 
   /** What to push and where the sidebar starts: under the desk's top bar, or the whole page. */
@@ -149,18 +169,26 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
     }
     // Measure all first, then change: one layout for the measuring.
     const boxes = found.map((el) => [el, el.getBoundingClientRect()] as const);
+    const fitted: Array<[HTMLElement, string]> = [];
     for (const [el, r] of boxes) {
       if (r.width < 1 || r.height < 1 || r.right <= left + 0.5) continue;
       if (r.bottom <= band.top || r.top >= band.top + band.height || r.top >= vh || r.bottom <= 0) continue;
       if (r.width > left || r.left < 0) {
         // Spans more than the room (a bar across the window): it ends where the sidebar starts.
+        const max = `${Math.max(0, Math.floor(left - Math.max(0, r.left)))}px`;
         fixed.set(el, 'box-sizing', 'border-box');
-        fixed.set(el, 'max-width', `${Math.max(0, Math.floor(left - Math.max(0, r.left)))}px`);
+        fixed.set(el, 'max-width', max);
+        fitted.push([el, max]);
       } else {
-        fixed.set(el, 'translate', `${-Math.ceil(r.right - left)}px 0`);
+        const by = `${-Math.ceil(r.right - left)}px 0`;
+        fixed.set(el, 'translate', by);
+        fitted.push([el, by]);
       }
     }
     observer.takeRecords(); // our own changes are no reason to look again
+    const same = fitted.length === lastFit.length && fitted.every(([el, v], i) => lastFit[i]![0] === el && lastFit[i]![1] === v);
+    quiet = same ? quiet + 1 : 0;
+    lastFit = fitted;
   }
 
   const schedule = () => {
@@ -175,7 +203,7 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
         fit();
         observe(true);
       });
-    }, nextLookIn(scanCost, rescanMs, Date.now() - lastScan));
+    }, nextLookIn(scanCost, rescanMs, Date.now() - lastScan, quiet));
   };
 
   const observer = new win.MutationObserver((records) => {
@@ -199,6 +227,7 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
     for (const el of room.push) pushed.set(el, 'margin-right', `${width}px`);
     deskCss(desk?.css);
     fit();
+    quiet = 0; // set again (a resize, a new layout): the next looks come at their pace from the start
     observer.takeRecords();
     return top;
   }
@@ -210,12 +239,26 @@ export function createRoom(doc: Document, ours: Element, opts: { rescanMs?: numb
     else if (!on && observing) observer.disconnect();
     observing = on && watching;
   }
+  /** The agent's own input: the next look comes at `rescanMs` again (nextLookIn's `quiet`). */
+  const wake = () => {
+    if (!quiet) return;
+    quiet = 0;
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    schedule();
+  };
+  let input: AbortController | null = null;
   const watch = (on: boolean) => {
     if (on === watching) return;
     watching = on;
     if (on) {
       observe(true);
+      input = new AbortController();
+      for (const type of ['scroll', 'pointerdown', 'keydown']) win.addEventListener(type, wake, { capture: true, passive: true, signal: input.signal });
     } else {
+      input?.abort();
+      input = null;
       observe(false);
       clearTimeout(timer);
       timer = undefined;
