@@ -470,6 +470,8 @@ async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
 }
 
 interface LoadRound {
+  /** Whose browser: Baton's (inline display, or side panel display: no frame in the page), or the bare peer's (bench/bare-extension). */
+  arm: 'baton' | 'panel' | 'bare';
   ext: boolean;
   threadMs: number;
   taskMs: number;
@@ -478,69 +480,177 @@ interface LoadRound {
   heapMB: number;
 }
 
-/** One page load of the mutation page, `seconds` of mutations, its main-thread time and heap. */
-async function mutationRound(rig: Rig, ext: boolean, seconds: number): Promise<LoadRound> {
+/** What a CPU profile of one round says of the content script's own JavaScript. */
+interface ScriptShare {
+  arm: LoadRound['arm'];
+  /** Self time of the functions of the extension's scripts (chrome-extension://<id>/…), ms. */
+  ownMs: number;
+  /** The page's main-thread CPU time over the same round (ThreadTime), ms. */
+  threadMs: number;
+  /** The extension's functions by self time, the heaviest first: [name at script:line, ms]. */
+  top: Array<[string, number]>;
+}
+
+/**
+ * One page load of the mutation page, `seconds` of mutations, its main-thread time and heap; in
+ * `arm`'s browser, with its extension (127.0.0.1) or without (127.0.0.2). With `profile`, a CPU
+ * profile of the round too (the sampling costs time of its own: such a round is not one of those
+ * the budget is judged on).
+ */
+async function mutationRound(rig: Rig, arm: LoadRound['arm'], ext: boolean, seconds: number, profile = false): Promise<LoadRound & { share?: ScriptShare }> {
   const host = ext ? '127.0.0.1' : '127.0.0.2';
-  const page = await rig.browser.browser.newPage();
+  const browser = arm === 'bare' ? rig.bare.browser : rig.browser;
+  const page = await browser.browser.newPage();
   try {
     await page.goto(`http://${host}:${rig.desk.port}/demo/tickets/1`, { waitUntil: 'load' });
-    // With the extension: its content script has read the ticket and the relay is shown.
-    if (ext) await waitForSidebarState(page, 'ready', { containing: 'Emma Clark', timeout: 30_000 });
+    // With the extension: its content script has read the ticket and the relay is shown (the
+    // bare peer: its frame is in the page; side panel display: nothing in the page to wait for,
+    // the idle main thread below is the content script done with its start).
+    if (ext && arm === 'baton') await waitForSidebarState(page, 'ready', { containing: 'Emma Clark', timeout: 30_000 });
+    if (ext && arm === 'bare') await page.waitForSelector('iframe', { timeout: 30_000 });
     await page.bringToFront();
+    // Both: from a main thread with nothing left to do (the content script's start included).
+    await page.evaluate('new Promise((r) => requestIdleCallback(() => r(), { timeout: 5000 }))');
     const cdp = await page.createCDPSession();
     await cdp.send('Performance.enable');
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await metrics(cdp)).JSHeapUsedSize ?? NaN;
+    if (profile) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const before = await metrics(cdp);
     const mutations = (await page.evaluate(`window.__mutate(${seconds})`)) as number;
     const after = await metrics(cdp);
-    await cdp.detach();
     const d = (k: string) => ((after[k] ?? NaN) - (before[k] ?? NaN)) * 1000;
-    return { ext, threadMs: d('ThreadTime'), taskMs: d('TaskDuration'), scriptMs: d('ScriptDuration'), mutations, heapMB: heap / 2 ** 20 };
+    const round = { arm, ext, threadMs: d('ThreadTime'), taskMs: d('TaskDuration'), scriptMs: d('ScriptDuration'), mutations, heapMB: heap / 2 ** 20 };
+    if (!profile) {
+      await cdp.detach();
+      return round;
+    }
+    const { profile: prof } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+    await cdp.detach();
+    return { ...round, share: { arm, threadMs: round.threadMs, ...extensionSelfTime(prof, browser.extensionOrigin ?? 'chrome-extension://') } };
   } finally {
     await page.close();
   }
 }
 
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time (ms) of the profile's functions from `origin`'s scripts, in all and the heaviest. */
+function extensionSelfTime(prof: CpuProfile, origin: string): Pick<ScriptShare, 'ownMs' | 'top'> {
+  const self = new Map<number, number>();
+  // timeDeltas[i] is the time before sample i: sample i ran until sample i + 1.
+  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i + 1] ?? 0) / 1000));
+  const byFunction = new Map<string, number>();
+  let ownMs = 0;
+  for (const n of prof.nodes) {
+    if (!n.callFrame.url.startsWith(origin)) continue;
+    const ms = self.get(n.id) ?? 0;
+    ownMs += ms;
+    const name = `${n.callFrame.functionName || '(anonymous)'} at ${n.callFrame.url.slice(origin.length + 1)}:${n.callFrame.lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
+  }
+  return { ownMs, top: [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 3) };
+}
+
+/** Per round, with over without in the same round, less 1: the extra of each pair (rounds alternate). */
+function pairedExtra(all: LoadRound[], arm: LoadRound['arm'], k: 'threadMs' | 'taskMs' | 'scriptMs'): number[] {
+  const mine = all.filter((r) => r.arm === arm);
+  const out: number[] = [];
+  for (let i = 0; i + 1 < mine.length; i += 2) {
+    const w = mine[i]!.ext ? mine[i]! : mine[i + 1]!;
+    const wo = mine[i]!.ext ? mine[i + 1]! : mine[i]!;
+    out.push(w[k] / wo[k] - 1);
+  }
+  return out;
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${num(x * 100, 1)} %`;
+
 export async function mainThreadAndMemory(b: Bench, rig: Rig): Promise<void> {
   const seconds = b.quick ? 1 : 10;
-  const rounds = b.quick ? 1 : 5;
+  const rounds = b.quick ? 1 : 8;
+  await rig.bare.display('inline');
   const all: LoadRound[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const order = i % 2 ? [false, true] : [true, false];
-    for (const ext of order) all.push(await mutationRound(rig, ext, seconds));
+  const shares: ScriptShare[] = [];
+  const pairs = async (arms: ReadonlyArray<LoadRound['arm']>, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const order = i % 2 ? [false, true] : [true, false];
+      for (const arm of arms) for (const ext of order) all.push(await mutationRound(rig, arm, ext, seconds));
+    }
+    // One more round each with the extension, profiled: how much of the page's thread is the
+    // content script's own JavaScript.
+    for (const arm of arms) {
+      const r = await mutationRound(rig, arm, true, seconds, true);
+      if (r.share) shares.push(r.share);
+    }
+  };
+  await pairs(['baton', 'bare'], rounds);
+  // The side panel display: the same content script with no frame in the page.
+  await rig.display('panel');
+  try {
+    await pairs(['panel'], b.quick ? 1 : Math.ceil(rounds / 2));
+  } finally {
+    await rig.display('inline');
   }
-  const pick = (ext: boolean, k: 'threadMs' | 'taskMs' | 'scriptMs' | 'heapMB') => all.filter((r) => r.ext === ext).map((r) => r[k]);
-  const extra = (k: 'threadMs' | 'taskMs' | 'scriptMs') => (median(pick(true, k)) - median(pick(false, k))) / median(pick(false, k));
-  const rows = (['threadMs', 'taskMs', 'scriptMs'] as const).map((k) => [
-    { threadMs: 'ThreadTime (main thread CPU)', taskMs: 'TaskDuration', scriptMs: 'ScriptDuration' }[k],
-    spread(pick(false, k), 0),
-    spread(pick(true, k), 0),
-    `${extra(k) >= 0 ? '+' : ''}${num(extra(k) * 100, 1)} %`,
-  ]);
+  const pick = (arm: LoadRound['arm'], ext: boolean, k: 'threadMs' | 'taskMs' | 'scriptMs' | 'heapMB') => all.filter((r) => r.arm === arm && r.ext === ext).map((r) => r[k]);
+  const extra = (arm: LoadRound['arm'], k: 'threadMs' | 'taskMs' | 'scriptMs') => median(pairedExtra(all, arm, k));
+  const label = { threadMs: 'ThreadTime (main thread CPU)', taskMs: 'TaskDuration', scriptMs: 'ScriptDuration' };
+  const armLabel = { baton: '', panel: ', side panel display (no frame in the page)', bare: ', **the bare peer**' };
+  const rows = (['threadMs', 'taskMs', 'scriptMs'] as const).flatMap((k) =>
+    (['baton', 'panel', 'bare'] as const).map((arm) => [
+      `${label[k]}${armLabel[arm]}`,
+      spread(pick(arm, false, k), 0),
+      spread(pick(arm, true, k), 0),
+      `${pct(extra(arm, k))} (${pairedExtra(all, arm, k).map((x) => pct(x).replace(' ', '')).join(', ')})`,
+    ]),
+  );
   for (const k of ['threadMs', 'taskMs', 'scriptMs'] as const) {
-    b.metric({ id: `ext.mainThread.${k}.without`, label: `mutation page ${k}, without the extension`, unit: 'ms', value: median(pick(false, k)), runs: pick(false, k), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
-    b.metric({ id: `ext.mainThread.${k}.with`, label: `mutation page ${k}, with the extension`, unit: 'ms', value: median(pick(true, k)), runs: pick(true, k), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+    b.metric({ id: `ext.mainThread.${k}.without`, label: `mutation page ${k}, without the extension`, unit: 'ms', value: median(pick('baton', false, k)), runs: pick('baton', false, k), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+    b.metric({ id: `ext.mainThread.${k}.with`, label: `mutation page ${k}, with the extension`, unit: 'ms', value: median(pick('baton', true, k)), runs: pick('baton', true, k), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
   }
-  const thread = extra('threadMs');
-  const task = extra('taskMs');
-  b.metric({ id: 'ext.mainThread.extra', label: "main-thread CPU the content script adds under 10,000 DOM mutations/s", unit: '%', value: thread * 100, better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+  const thread = extra('baton', 'threadMs');
+  const task = extra('baton', 'taskMs');
+  const bareThread = extra('bare', 'threadMs');
+  const panelThread = extra('panel', 'threadMs');
+  const own = shares.find((s) => s.arm === 'baton');
+  const bareOwn = shares.find((s) => s.arm === 'bare');
+  b.metric({ id: 'ext.mainThread.extra', label: "main-thread CPU the content script adds under 10,000 DOM mutations/s (median of paired rounds)", unit: '%', value: thread * 100, runs: pairedExtra(all, 'baton', 'threadMs').map((x) => x * 100), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+  b.metric({ id: 'ext.mainThread.panel.extra', label: 'main-thread CPU the content script adds under 10,000 DOM mutations/s, side panel display (median of paired rounds)', unit: '%', value: panelThread * 100, runs: pairedExtra(all, 'panel', 'threadMs').map((x) => x * 100), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+  b.metric({ id: 'ext.mainThread.bare.extra', label: 'main-thread CPU the bare peer adds under 10,000 DOM mutations/s (median of paired rounds)', unit: '%', value: bareThread * 100, runs: pairedExtra(all, 'bare', 'threadMs').map((x) => x * 100), better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+  if (own) b.metric({ id: 'ext.mainThread.ownJs', label: "the content script's own JavaScript, share of the page's main-thread CPU (CPU profile)", unit: '%', value: (own.ownMs / own.threadMs) * 100, better: 'lower', workload: `${seconds} s × ${MUTATIONS_PER_SECOND}/s` });
+  const shareText = (s: ScriptShare | undefined) => (s ? `${num(s.ownMs, 1)} ms of ${num(s.threadMs, 0)} ms (${num((s.ownMs / s.threadMs) * 100, 1)} %)` : 'not profiled');
   b.budget({
     id: 'ext.mainThread',
-    what: `content script's main-thread time on a desk page mutating its DOM 10,000 times/s for ${seconds} s, vs the page without the extension (inline mode, ${rounds} rounds each)`,
-    now: `${thread >= 0 ? '+' : ''}${num(thread * 100, 1)} % CPU (TaskDuration ${task >= 0 ? '+' : ''}${num(task * 100, 1)} %)`,
+    what: `content script's main-thread time on a desk page mutating its DOM 10,000 times/s for ${seconds} s, vs the page without the extension (inline mode, ${rounds} paired rounds)`,
+    now: `${pct(thread)} CPU, median of the rounds' pairs (TaskDuration ${pct(task)}); the bare peer in the same run: ${pct(bareThread)}; side panel display (no frame in the page): ${pct(panelThread)}; the content script's own JavaScript (CPU profile): ${shareText(own)}`,
     budget: '≤ 3 % extra',
     status: thread <= 0.03 ? 'pass' : 'miss',
   });
-  b.table(['main thread, ms over the run (median, range)', 'without the extension', 'with the extension', 'extra'], rows);
+  b.table(['main thread, ms over the run (median, range)', 'without the extension', 'with the extension', 'extra: median of the pairs (each round)'], rows);
   b.line();
-  const heapWithout = median(pick(false, 'heapMB'));
-  const heapWith = median(pick(true, 'heapMB'));
+  if (shares.length) {
+    b.table(
+      ['profiled round (with the extension)', "the extension's own JavaScript (self time)", 'heaviest functions (ms)'],
+      shares.map((s) => [{ baton: 'Baton, inline', panel: 'Baton, side panel display', bare: 'the bare peer' }[s.arm], shareText(s), s.top.map(([f, ms]) => `${f.replace(/\|/g, '\\|')} ${num(ms, 1)}`).join('; ') || '—']),
+    );
+    b.line();
+  }
+  const heapWithout = median(pick('baton', false, 'heapMB'));
+  const heapWith = median(pick('baton', true, 'heapMB'));
   b.metric({ id: 'ext.memory.jsHeap', label: 'JS heap the content script adds to a desk page', unit: 'MB', value: heapWith - heapWithout, better: 'lower' });
   b.budget({ id: 'ext.memory', what: 'memory the content script adds to a desk page (JS heap of the page, after GC, with vs without)', now: `${num((heapWith - heapWithout) * 1024, 0)} KB (${num(heapWith, 2)} vs ${num(heapWithout, 2)} MB)`, budget: 'reported (no budget yet)', status: 'pass' });
   b.data('mutationRounds', all);
+  b.data('mutationProfiles', shares);
   b.line(
-    `A page served by the bench with the demo adapter's ticket markup (one ticket, Emma Clark) and a ticker making ${num(MUTATIONS_PER_SECOND, 0)} DOM mutations a second for ${seconds} s (a text change, an attribute, an item added, one removed, caught up on every timer turn): ${num(median(all.map((r) => r.mutations)), 0)} mutations a run. With the extension: http://127.0.0.1 (the content script runs, reads the ticket and mounts the inline frame; the run starts once the relay is shown). Without: the same page at http://127.0.0.2, where no content script matches, in the same browser. ${rounds} rounds, alternating which goes first. Performance.getMetrics on the page's target (the renderer of the desk page; the extension's frame is out of process and not in it) before and after: ThreadTime is the CPU time of that main thread, TaskDuration and ScriptDuration its wall time in tasks and in script; the budget is judged on ThreadTime (CPU time does not grow when other sessions take the machine's 2 cores). Memory: JSHeapUsedSize after HeapProfiler.collectGarbage, before the mutations: the page's isolate holds the page's main world and the content script's isolated world, so the difference is what the content script (with its inline host) keeps. Load average ${b.loadavg()}.`,
+    `A page served by the bench with the demo adapter's ticket markup (one ticket, Emma Clark) and a ticker making ${num(MUTATIONS_PER_SECOND, 0)} DOM mutations a second for ${seconds} s (a text change, an attribute, an item added, one removed, caught up on every timer turn): ${num(median(all.map((r) => r.mutations)), 0)} mutations a run. With the extension: http://127.0.0.1 (the content script runs, reads the ticket and mounts the inline frame; the run starts once the relay is shown and the page's main thread is idle). Without: the same page at http://127.0.0.2, where no content script matches, in the same browser. ${rounds} rounds, each a pair (with and without, alternating which goes first): the budget is judged on the median of the pairs' extra, each pair's two runs seconds apart, so that what else the machine does (its load moves the page's own time by ±20 % between rounds) falls on both. The bare peer (bench/bare-extension: a content script with a MutationObserver of the whole page and an extension-origin frame beside the desk, nothing else) in its own browser, its pairs in the same rounds: what an extension showing a frame in the page adds at the least. Then Baton with the side panel display (set on its options page), ${b.quick ? 1 : Math.ceil(rounds / 2)} pairs: the same content script reading the same ticket, no frame in the page. Performance.getMetrics on the page's target (the renderer of the desk page; the extension's frame is out of process and not in it) before and after: ThreadTime is the CPU time of that main thread, TaskDuration and ScriptDuration its wall time in tasks and in script; the budget is judged on ThreadTime (CPU time does not grow when other sessions take the machine's 2 cores). The profiled rounds: one more with each extension, the page's CPU profile (Profiler, a sample every 200 µs; the sampling makes that round slower, it is not one of the pairs): the self time of the functions of the extension's own scripts. Memory: JSHeapUsedSize after HeapProfiler.collectGarbage, before the mutations: the page's isolate holds the page's main world and the content script's isolated world, so the difference is what the content script (with its inline host) keeps. Load average ${b.loadavg()}.`,
   );
 }
 
