@@ -72,7 +72,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const result = await loadConfigFile(configPath, displayPath(opts.configPath), snapshots);
   if (!result.ok) throw new ConfigLoadError(result.errors);
   const loaded = result.loaded;
-  // A large config's heap: full GCs after 10 % of growth, not V8's 100-300 % (heap.ts).
+  // A large config's heap: full GCs after 25 % of growth, not V8's 100-300 % (heap.ts).
   boundHeapGrowth();
 
   const store = await openStore(storeAddress(opts, loaded.config.store, configPath), { log });
