@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../src/server/config';
 import { SearchIndex, withinOneEdit } from '../../../src/server/search';
 
@@ -168,5 +168,24 @@ describe('building in slices', () => {
     expect(turns).toBeGreaterThan(300 + 3);
     const whole = SearchIndex.build(r.loaded.config.accounts);
     for (const q of ['サンプル12', 'user3', 'c42.example.jp', '佐藤', 'holdngs', 'n299@c299', 'さんぷる7']) expect(sliced.search(q, 8), q).toEqual(whole.search(q, 8));
+  });
+
+  it('buildAsync at a share below 1 pauses after each slice for its part of the time (a build ahead of any search leaves lookups half the thread)', async () => {
+    const accounts = Array.from({ length: 60 }, (_, a) => `  - id: a${a}\n    name: Company ${a}\n    domains: [c${a}.example.com]\n    contacts:\n${Array.from({ length: 10 }, (_, c) => `      - { email: u${c}@c${a}.example.com, name: User ${a} ${c} }`).join('\n')}`).join('\n');
+    const r = parseConfig(`version: 1\norganization: { name: T }\nstages: [ { id: support, side: self, label: Support } ]\naccounts:\n${accounts}\n`, 'some.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const pauses = (share: number) => {
+      const delays: number[] = [];
+      const real = globalThis.setTimeout;
+      const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => (delays.push(ms ?? 0), real(fn, 0))) as typeof setTimeout);
+      return SearchIndex.buildAsync(r.loaded.config.accounts, 0, () => share).then((ix) => (spy.mockRestore(), { ix, delays }));
+    };
+    const half = await pauses(0.5);
+    const full = await pauses(1);
+    expect(half.delays.length).toBeGreaterThan(60); // a pause after each slice (each step, at sliceMs 0)
+    expect(half.delays.every((ms) => ms >= 0)).toBe(true);
+    expect(half.delays.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(full.delays.length).toBe(0); // share 1: setImmediate only
+    expect(half.ix.search('user 12 3', 4)).toEqual(full.ix.search('user 12 3', 4));
   });
 });
