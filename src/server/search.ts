@@ -33,6 +33,7 @@ import type { AccountConfig, ContactConfig } from '../shared/config';
 import type { SearchResult } from '../shared/context';
 import type { LoadedConfig } from './config';
 import { companyWords, foldSearch, normalizeCompany, normalizeDomain, kanaFold, searchWords } from './normalize';
+import { giveBack } from './pace';
 
 const enum Field {
   Name = 0,
@@ -292,9 +293,7 @@ export class SearchIndex {
       if (r.done) return r.value;
       const now = performance.now();
       if (now >= deadline) {
-        const part = Math.min(1, Math.max(0.05, share()));
-        if (part < 1) await new Promise<void>((resolve) => setTimeout(resolve, ((now - started) * (1 - part)) / part));
-        else await new Promise<void>((resolve) => setImmediate(resolve));
+        await giveBack(now - started, Math.min(1, Math.max(0.05, share())));
         started = performance.now();
         deadline = started + sliceMs;
       }

@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatonConfig } from '../shared/config';
+import { giveBack } from './pace';
 
 /** Bumped when what a snapshot holds changes shape. */
 const FORMAT = 2;
@@ -225,7 +226,7 @@ export class Snapshots {
         const took = performance.now() - t0;
         await out.write(part.join(''));
         // On the serving thread, at most `share` of its time: a pause after each slice.
-        if (share < 1) await new Promise((r) => setTimeout(r, (took * (1 - share)) / share));
+        if (share < 1) await giveBack(took, share);
       }
       await out.write(`${JSON.stringify({ end: true })}\n`);
       await out.close();
