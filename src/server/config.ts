@@ -22,6 +22,7 @@ import {
   type StageSide,
 } from '../shared/config';
 import type { ImportReport } from './imports/report';
+import { contactCount, packAccount } from './contacts';
 import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
@@ -461,14 +462,17 @@ function productsCheck(raw: Raw, lineOf: (path: readonly PathKey[]) => number): 
   return problems;
 }
 
-/**
- * A validated config (with any imported accounts joined in) made ready for requests. `emails`:
- * the matching index's email map, when an import made it for exactly these accounts.
- */
 /** Up to this many teams, an account's team is found by scanning them (teamOf), without a Map. */
 export const TEAMS_SCANNED = 8;
 
-export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = [], emails?: MatchIndex['byEmail']): LoadedConfig {
+/**
+ * A validated config (with any imported accounts joined in) made ready for requests: its
+ * accounts' contacts packed (contacts.ts: `config.accounts` is given the packed accounts, the
+ * same fields in the same order), then the indexes built.
+ */
+export function prepare(config: BatonConfig, file: string, hash: string, imports: ImportReport[] = [], watch: string[] = []): LoadedConfig {
+  const { accounts } = config;
+  for (let i = 0; i < accounts.length; i++) accounts[i] = packAccount(accounts[i]!);
   const stages = new Map(config.stages.map((s) => [s.id, s]));
   // Each link once through the sidebar's own test (src/shared/links.ts): an answer never carries
   // a link the sidebar would refuse — also from an import, which has no schema check of its own.
@@ -477,7 +481,7 @@ export function prepare(config: BatonConfig, file: string, hash: string, imports
     stages: config.stages.length,
     people: config.people.length,
     accounts: config.accounts.length,
-    contacts: config.accounts.reduce((n, a) => n + a.contacts.length, 0),
+    contacts: config.accounts.reduce((n, a) => n + contactCount(a), 0),
     teams: config.accounts.reduce((n, a) => n + a.teams.length, 0),
     tokens: config.tokens.length,
     adapters: config.adapters.length,
@@ -487,7 +491,7 @@ export function prepare(config: BatonConfig, file: string, hash: string, imports
     hash,
     loadedAt: new Date().toISOString(),
     config,
-    index: buildIndex(config, emails),
+    index: buildIndex(config),
     stages,
     people,
     teams: new Map(config.accounts.filter((a) => a.teams.length > TEAMS_SCANNED).map((a) => [a.id, new Map(a.teams.map((t) => [t.id, t]))])),
@@ -646,7 +650,7 @@ async function withImports(parsed: LoadedConfig, text: string, path: string, dis
       }),
     };
   }
-  return { ok: true, loaded: prepare(result.config, displayName, hash.digest('hex'), result.reports, result.watch, result.emails) };
+  return { ok: true, loaded: prepare(result.config, displayName, hash.digest('hex'), result.reports, result.watch) };
 }
 
 /** "8 stages, 12 people, 8 accounts, 19 contacts" */

@@ -5,7 +5,9 @@
  */
 import type { MatchKind } from '../shared/context';
 import type { AccountConfig, BatonConfig, ContactConfig } from '../shared/config';
+import { contactAt, contactCount, contactIf, forEachEmail } from './contacts';
 import { domainAndParents, emailDomain, normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
+import { hashOf } from './search';
 
 /** A contact with its account: what an email in the index leads to. */
 export interface EmailHit {
@@ -14,18 +16,70 @@ export interface EmailHit {
 }
 
 /**
- * An email's value in the index: the account alone when it has at most CONTACTS_SCANNED contacts
- * (emailHit finds the contact among them), else the account and the contact. At a million
- * contacts one `{ account, contact }` object per email was about 40 MB; the scan of a few contacts
- * mostly compares a string with itself (the key is the contact's own email when it is normal).
+ * Normalised email → account and contact, as typed arrays (open addressing): no string or object
+ * an email. The accounts' contacts are packed (contacts.ts), so a Map would need a key string of
+ * its own for each email: at a million contacts about 40 MB of strings besides the Map's own
+ * ~28 MB, where these three arrays are 24 MB outside the heap. A slot's email is checked against
+ * its account (contactIf), so a hash shared by two emails never mixes them up.
  */
-export type EmailValue = AccountConfig | EmailHit;
+export class EmailTable {
+  private readonly hashes: Int32Array;
+  private readonly accountOf: Int32Array;
+  private readonly contactOf: Int32Array;
+  private readonly mask: number;
+  private count = 0;
 
-/** Accounts with at most this many contacts are kept in byEmail as themselves (see EmailValue). */
-export const CONTACTS_SCANNED = 16;
+  constructor(
+    private readonly accounts: readonly AccountConfig[],
+    expected: number,
+  ) {
+    let size = 1 << 4;
+    while (size < expected * 2) size *= 2;
+    this.mask = size - 1;
+    this.hashes = new Int32Array(size);
+    this.accountOf = new Int32Array(size).fill(-1);
+    this.contactOf = new Int32Array(size);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Lists contact `k` of account number `a` under `email` (the config has no email twice). */
+  add(email: string, a: number, k: number): void {
+    const h = hashOf(email);
+    let i = h & this.mask;
+    while (this.accountOf[i]! >= 0) i = (i + 1) & this.mask;
+    this.hashes[i] = h;
+    this.accountOf[i] = a;
+    this.contactOf[i] = k;
+    this.count++;
+  }
+
+  /** The normalised emails listed, in slot order (tests, tools). */
+  *keys(): IterableIterator<string> {
+    for (let i = 0; i <= this.mask; i++) {
+      const a = this.accountOf[i]!;
+      if (a >= 0) yield normalizeEmail(contactAt(this.accounts[a]!, this.contactOf[i]!).email);
+    }
+  }
+
+  /** The contact listed under a normalised email, with its account. */
+  find(email: string): EmailHit | undefined {
+    const h = hashOf(email);
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const a = this.accountOf[i]!;
+      if (a < 0) return undefined;
+      if (this.hashes[i] !== h) continue;
+      const account = this.accounts[a]!;
+      const contact = contactIf(account, this.contactOf[i]!, email);
+      if (contact) return { account, contact };
+    }
+  }
+}
 
 export interface MatchIndex {
-  byEmail: Map<string, EmailValue>;
+  byEmail: EmailTable;
   byDomain: Map<string, AccountConfig>;
   byOrg: Map<string, AccountConfig>;
 }
@@ -42,17 +96,15 @@ export interface MatchResult {
   contact: ContactConfig | null;
 }
 
-/**
- * Builds the index. The config has been validated: no duplicate emails, domains or names.
- * `emails` is a byEmail map made already for exactly these accounts (an import's: imports/model.ts).
- */
-export function buildIndex(config: BatonConfig, emails?: MatchIndex['byEmail']): MatchIndex {
-  const index: MatchIndex = { byEmail: emails ?? new Map(), byDomain: new Map(), byOrg: new Map() };
-  for (const account of config.accounts) {
-    if (!emails) {
-      const few = account.contacts.length <= CONTACTS_SCANNED;
-      for (const contact of account.contacts) index.byEmail.set(normalizeEmail(contact.email), few ? account : { account, contact });
-    }
+/** Builds the index. The config has been validated: no duplicate emails, domains or names. */
+export function buildIndex(config: BatonConfig): MatchIndex {
+  const { accounts } = config;
+  let contacts = 0;
+  for (const account of accounts) contacts += contactCount(account);
+  const index: MatchIndex = { byEmail: new EmailTable(accounts, contacts), byDomain: new Map(), byOrg: new Map() };
+  for (let a = 0; a < accounts.length; a++) {
+    const account = accounts[a]!;
+    forEachEmail(account, (email, k) => index.byEmail.add(email, a, k));
     for (const domain of account.domains) {
       const key = normalizeDomain(domain);
       if (key) index.byDomain.set(key, account);
@@ -67,11 +119,7 @@ export function buildIndex(config: BatonConfig, emails?: MatchIndex['byEmail']):
 
 /** The contact and account a normalised email is listed for, if any. */
 export function emailHit(index: MatchIndex, email: string): EmailHit | undefined {
-  const value = index.byEmail.get(email);
-  if (value === undefined || 'contact' in value) return value;
-  for (const contact of value.contacts) if (contact.email === email) return { account: value, contact };
-  for (const contact of value.contacts) if (normalizeEmail(contact.email) === email) return { account: value, contact };
-  return undefined;
+  return index.byEmail.find(email);
 }
 
 function byDomain(index: MatchIndex, domain: string): AccountConfig | undefined {

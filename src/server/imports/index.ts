@@ -55,8 +55,6 @@ export interface ImportsResult {
   reports: ImportReport[];
   /** Export files read, absolute paths of the `path:`s (what the watcher watches). */
   watch: string[];
-  /** The matching index's email map, when one import made every account as it is (prepare() takes it). */
-  emails?: Built['emails'];
 }
 
 export interface ImportOptions {
@@ -150,7 +148,6 @@ export async function applyImports(config: BatonConfig, opts: ImportOptions): Pr
   const reports: ImportReport[] = [];
   const errors: ImportError[] = [];
   const watch: string[] = [];
-  let emails: Built['emails'] | undefined;
   for (const [i, imp] of config.imports.entries()) {
     watch.push(resolve(opts.baseDir, imp.path));
     const r = await runImport(imp, i, { stages: config.stages, people }, opts);
@@ -158,13 +155,7 @@ export async function applyImports(config: BatonConfig, opts: ImportOptions): Pr
       errors.push(r.error);
       continue;
     }
-    const before = accounts;
     accounts = mergeAccounts(accounts, { accounts: r.built.accounts, where: r.built.where, report: r.reporter }, stageOrder);
-    // The one import of a config without accounts of its own: the join kept its accounts as they
-    // are, so its email map is the matching index's (no second pass over 100,000 contacts).
-    const alone = config.imports.length === 1 && before.length === 0 && accounts.length === r.built.accounts.length && accounts.every((a, n) => a === r.built.accounts[n]);
-    emails = alone ? r.built.emails : undefined;
-    if (emails) for (const e of emails.values()) e.at = null; // the rows the index need not keep
     people = [...people, ...r.built.people];
     // Lines the merge added (a domain or email the config has) join this import's report.
     r.report.unmapped = r.reporter.unmapped;
@@ -173,5 +164,5 @@ export async function applyImports(config: BatonConfig, opts: ImportOptions): Pr
     reports.push(r.report);
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: { ...config, accounts, people }, reports, watch, ...(emails ? { emails } : {}) };
+  return { ok: true, config: { ...config, accounts, people }, reports, watch };
 }
