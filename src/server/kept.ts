@@ -39,7 +39,11 @@
  * misses on average (a deterministic counter, not a random draw: the same lookups admit the same
  * keys), and a window at that rate still ends after 4,096 second misses. A hit stays a Map lookup,
  * a field read and, on an entry's first hit, one write: the entry's `keptAt` (the second miss it
- * came in on, counted) turns into how many came after it until that hit. Nothing of this applies
+ * came in on, counted) turns into how many came after it until that hit. While it admits so few,
+ * a cache holds at most SPARSE_SHARE of its budget (the oldest going as soon as it turns sparse):
+ * what it keeps then is a sample hit so rarely that its memory buys nearly nothing (1M contacts:
+ * the two caches' 80 MiB budget full, ~100 MB of RSS with the GC's headroom, for under a tenth of
+ * the lookups), and a smaller one is hit as often per entry. Nothing of this applies
  * while the budget has room, or for a config that fits (100,000 contacts: the cache never fills,
  * every lookup's parts are kept).
  */
@@ -63,6 +67,8 @@ export const EVICTIONS_WATCHED = 256;
 export const EVICTED_HITS_FOR_ALL = 25;
 /** Fewer: admit one second miss in this many (a power of 2). */
 export const ADMIT_ONE_IN = 16;
+/** While it admits one in ADMIT_ONE_IN, a cache holds at most this share of its budget. */
+export const SPARSE_SHARE = 0.25;
 
 export class KeptParts<K, V extends Kept> {
   private readonly entries = new Map<K, V>();
@@ -161,8 +167,13 @@ export class KeptParts<K, V extends Kept> {
     this.trim();
   }
 
+  /** The bytes the cache may hold now: its budget, or SPARSE_SHARE of it while admission is sparse. */
+  get capBytes(): number {
+    return this.oneIn === 1 ? this.maxBytes : Math.floor(this.maxBytes * SPARSE_SHARE);
+  }
+
   private trim(): void {
-    while (this.total > this.maxBytes) {
+    while (this.total > this.capBytes) {
       const oldest = this.entries.entries().next();
       if (oldest.done) break;
       const [key, value] = oldest.value;
@@ -184,5 +195,6 @@ export class KeptParts<K, V extends Kept> {
     this.oneIn = this.evictedHit > EVICTED_HITS_FOR_ALL ? 1 : ADMIT_ONE_IN;
     this.evicted = 0;
     this.evictedHit = 0;
+    this.trim();
   }
 }
