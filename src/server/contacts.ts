@@ -122,13 +122,51 @@ export function packAccount(account: AccountConfig): AccountConfig {
     length += parts[k]!.length;
   }
   const text = parts.join('');
+  return withPacked(account as unknown as Record<string, unknown>, { text, count: contacts.length, starts, teamLast: order === 'last' });
+}
+
+/** A new account of `fields` (same order) whose contacts are `packed`. */
+function withPacked(fields: Record<string, unknown>, packed: Packed): AccountConfig {
   const out = {} as Record<string | symbol, unknown>;
-  for (const key of Object.keys(account)) {
+  for (const key of Object.keys(fields)) {
     if (key === 'contacts') Object.defineProperty(out, 'contacts', CONTACTS);
-    else out[key] = (account as unknown as Record<string, unknown>)[key];
+    else out[key] = fields[key];
   }
-  Object.defineProperty(out, PACKED, { value: { text, count: contacts.length, starts, teamLast: order === 'last' } satisfies Packed });
+  Object.defineProperty(out, PACKED, { value: packed });
   return out as unknown as AccountConfig;
+}
+
+/** A packed account's contacts as a snapshot line holds them (snapshot.ts): the text and the order of their fields. */
+interface PackedForm {
+  packed: string;
+  teamLast: boolean;
+}
+
+/**
+ * The account as a snapshot line writes it: its own fields in their order, a packed account's
+ * contacts as their packed text (read back by fromSnapshot without a contact object made).
+ */
+export function snapshotForm(account: AccountConfig): object {
+  const p = packedOf(account);
+  if (!p) return account;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(account)) out[key] = key === 'contacts' ? ({ packed: p.text, teamLast: p.teamLast } satisfies PackedForm) : (account as unknown as Record<string, unknown>)[key];
+  return out;
+}
+
+/** An account as snapshotForm wrote it (or as JSON.parse gives an account), packed. */
+export function fromSnapshot(value: Record<string, unknown>): AccountConfig {
+  const form = value.contacts as Partial<PackedForm> | undefined;
+  if (!form || Array.isArray(form) || typeof form.packed !== 'string') return packAccount(value as unknown as AccountConfig);
+  const text = form.packed;
+  let count = 0;
+  for (let at = text.indexOf(RS); at >= 0; at = text.indexOf(RS, at + 1)) count++;
+  let starts: Int32Array | null = null;
+  if (count > STARTS_FROM) {
+    starts = new Int32Array(count);
+    for (let k = 0, at = text.indexOf(RS); at >= 0; at = text.indexOf(RS, at + 1)) starts[k++] = at + 1;
+  }
+  return withPacked(value, { text, count, starts, teamLast: form.teamLast === true });
 }
 
 /** Whether the account's contacts are held packed (tests, tools). */

@@ -2,7 +2,7 @@
  * Config snapshots: a restart with the same config skips the YAML parse and the checks.
  *
  * After a config has loaded and passed every check (at start, on a reload, or by `baton check`),
- * its validated form is written (as JSON) to the snapshot folder under a key made of the config
+ * its validated form is written (as JSON; an account's contacts as their packed text, contacts.ts) to the snapshot folder under a key made of the config
  * text's SHA-256 and the code that checked it (the built server's own bytes, the Node.js version and the schema
  * library's version). The next start reads the text, hashes it and, when a snapshot under that key
  * exists, takes the validated config from it: the same config the checks made from the same bytes,
@@ -22,11 +22,11 @@ import { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatonConfig } from '../shared/config';
-import { packAccount } from './contacts';
+import { fromSnapshot, snapshotForm } from './contacts';
 import { giveBack } from './pace';
 
 /** Bumped when what a snapshot holds changes shape. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Snapshots kept per folder (newest first): a few configs or versions side by side, not a growing pile. */
 const KEEP = 4;
 /** Accounts per write of a snapshot (about 1 ms of work at 10 contacts each). */
@@ -90,8 +90,8 @@ async function readLines(chunks: AsyncIterable<Buffer>, key: string): Promise<Ba
     }
     if (accounts.length < head.accounts!) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-      // Packed as it is read (prepare() would): the contacts' objects never pile up (at a million contacts 131 MB).
-      accounts.push(packAccount(value as BatonConfig['accounts'][number]));
+      // Packed as it is read (contacts.ts: the packed text as written, no contact object made).
+      accounts.push(fromSnapshot(value as Record<string, unknown>));
       return true;
     }
     ended = (value as { end?: unknown } | null)?.end === true;
@@ -224,7 +224,7 @@ export class Snapshots {
       await out.write(`${head}\n`);
       for (let i = 0; i < accounts.length; i += SLICE) {
         const t0 = performance.now();
-        const part = accounts.slice(i, i + SLICE).map((a) => `${JSON.stringify(a, exactJson)}\n`);
+        const part = accounts.slice(i, i + SLICE).map((a) => `${JSON.stringify(snapshotForm(a), exactJson)}\n`);
         const took = performance.now() - t0;
         await out.write(part.join(''));
         // On the serving thread, at most `share` of its time: a pause after each slice.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AccountConfig, ContactConfig } from '../../../src/shared/config';
-import { contactAt, contactCount, contactIf, contactsOf, forEachEmail, isPacked, packAccount, STARTS_FROM } from '../../../src/server/contacts';
+import { contactAt, contactCount, contactIf, contactsOf, forEachEmail, fromSnapshot, isPacked, packAccount, snapshotForm, STARTS_FROM } from '../../../src/server/contacts';
 import { parseConfig } from '../../../src/server/config';
 
 const account = (contacts: ContactConfig[], extra: Partial<AccountConfig> = {}): AccountConfig =>
@@ -41,6 +41,13 @@ describe('packed contacts (contacts.ts)', () => {
       // A list that cannot be written to: a change to it would be lost with the next read.
       expect(Object.isFrozen(packed.contacts)).toBe(true);
       expect(packAccount(packed)).toBe(packed);
+      // A snapshot line holds the packed text, and gives the same account back.
+      const line = JSON.stringify(snapshotForm(packed));
+      expect(line).not.toContain('"email"');
+      const back = fromSnapshot(JSON.parse(line) as Record<string, unknown>);
+      expect(isPacked(back)).toBe(true);
+      expect(JSON.stringify(back)).toBe(JSON.stringify(plain));
+      expect(contactIf(back, n - 1, plain.contacts[n - 1]!.email)).toEqual(plain.contacts[n - 1]);
     });
   }
 
