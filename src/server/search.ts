@@ -32,10 +32,11 @@
 import type { AccountConfig, ContactConfig } from '../shared/config';
 import type { SearchResult } from '../shared/context';
 import type { LoadedConfig } from './config';
+import { contactAt, contactsOf } from './contacts';
 import { companyWords, foldSearch, normalizeCompany, normalizeDomain, kanaFold, searchWords } from './normalize';
 import { giveBack } from './pace';
 
-const enum Field {
+export const enum Field {
   Name = 0,
   Alias = 1,
   Domain = 2,
@@ -43,6 +44,26 @@ const enum Field {
   Email = 4,
   /** A contact's company (its account's name words): "grace lakeside", "田中 アクメ". */
   Company = 5,
+}
+/** What an entry's flags say of its contact. */
+const enum Flag {
+  /** The email is ASCII, without a capital letter: mayMatch looks for a word in it natively. */
+  LowerEmail = 1,
+  /**
+   * The name is only kana, kanji and spaces: each of its terms is too (folding leaves these
+   * characters as they are, but for hiragana made katakana), so an ASCII word can match none of
+   * them, not even one edit away (a term of them differs from it at every place).
+   */
+  KanaName = 2,
+}
+/** Kana (U+3041–U+30FF), kanji (U+4E00–U+9FFF) and spaces only. */
+const KANA_NAME = /^[\s\u3041-\u30ff\u4e00-\u9fff]*$/;
+
+/** A contact entry's Flag bits. */
+export function contactFlags(contact: ContactConfig): number {
+  const lower = !NON_ASCII.test(contact.email) && !/[A-Z]/.test(contact.email);
+  const kana = !!contact.name && NON_ASCII.test(contact.name) && KANA_NAME.test(contact.name);
+  return (lower ? Flag.LowerEmail : 0) | (kana ? Flag.KanaName : 0);
 }
 const FIELD_WEIGHT = [1, 0.97, 0.9, 0.95, 0.92, 0.6];
 /** Fields whose words are matched fuzzily (names, not emails or domains). */
@@ -59,7 +80,7 @@ const FUZZY_MAX = 24;
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** How well a query word matches one term (before the field's weight); 0 when not at all. `cjk`: `w` has non-ASCII text (so inside matches count). */
-function termScore(w: string, term: string, fuzzy: boolean, cjk: boolean): number {
+export function termScore(w: string, term: string, fuzzy: boolean, cjk: boolean): number {
   if (term === w) return 1;
   if (term.startsWith(w)) return 0.7 + 0.25 * (w.length / term.length);
   if (cjk && w.length >= 2 && term.includes(w)) return 0.55 + 0.1 * (w.length / term.length);
@@ -228,13 +249,85 @@ export function hashOf(s: string): number {
   return h >>> 0 & 0x7fffffff;
 }
 
+/** Where an entry's terms go, one at a time: `word`, a word of a name (matched fuzzily); whole keys (all words run together, emails) are not. */
+export type TermSink = (term: string, field: Field, word?: boolean) => void;
+
+/**
+ * An account entry's own terms, to `add` (its names and aliases whole and as words, its domains
+ * whole and as the words of their labels); returns its company terms (what each of its contacts
+ * gets as Field.Company: the names' keys and words, once each, in order). The one derivation the
+ * build and scoreOn (a word checked against one entry) both use, so they cannot drift apart.
+ */
+function accountTerms(account: AccountConfig, add: TermSink): string[] {
+  const names: Array<[string, Field]> = [[account.name, Field.Name], ...account.aliases.map((a): [string, Field] => [a, Field.Alias])];
+  const company: string[] = [];
+  for (const [name, field] of names) {
+    const whole = kanaFold(normalizeCompany(name));
+    add(whole, field);
+    company.push(whole);
+    for (const w of companyWords(name)) {
+      add(w, field, true);
+      company.push(w);
+    }
+  }
+  for (const d of account.domains) {
+    const domain = normalizeDomain(d);
+    if (!domain) continue;
+    add(domain, Field.Domain);
+    for (const label of domain.split('.').slice(0, -1)) for (const w of searchWords(label)) add(w, Field.Domain);
+  }
+  return [...new Set(company)].filter(Boolean);
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * searchWords(s) of an ASCII text already in lower case (s.split(/[^a-z0-9]+/) without its empty
+ * strings), by hand: a word checked against a contact derives its terms again (scoreOn), up to
+ * a thousand contacts a query, and the regular expressions took most of the 1.5 µs a contact.
+ */
+function asciiWords(s: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(s.slice(start, i));
+      start = -1;
+    }
+  }
+  return out;
+}
+
+/** A contact entry's own terms, to `add` (its name whole and as words, its email whole, its local part whole and as words); its company terms come after them (accountTerms). */
+export function contactTerms(contact: ContactConfig, add: TermSink): void {
+  const name = contact.name;
+  const words = !name ? [] : ASCII.test(name) ? asciiWords(name.toLowerCase()) : searchWords(name);
+  if (words.length > 1) add(words.join(''), Field.ContactName);
+  for (const w of words) add(w, Field.ContactName, true);
+  // The contact's own string when folding leaves it as it is (most emails): one string fewer a contact.
+  const trimmed = contact.email.trim();
+  const ascii = ASCII.test(trimmed);
+  const folded = ascii ? trimmed.toLowerCase() : foldSearch(trimmed);
+  const email = folded === contact.email ? contact.email : folded;
+  add(email, Field.Email);
+  const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
+  add(local, Field.Email);
+  for (const w of ascii ? asciiWords(local) : searchWords(local)) add(w, Field.Email);
+}
+
 /**
  * The index as flat typed arrays (a handful of allocations for 100,000 contacts):
  *  - entry e is account `entryAccount[e]` (of the accounts indexed) and, when `entryContact[e]` is
  *    not -1, that contact of it; `entryLength[e]` sorts ties (the shown name's length);
- *  - `terms` sorted; term t's postings (entry × 8 + field) are post[postStart[t] … postStart[t + 1]);
- *  - entry e's own terms and fields are fwdTerm/fwdField[fwdStart[e] … fwdStart[e + 1]) (a
- *    word checked against one entry).
+ *  - `terms` sorted; term t's postings (entry × 8 + field) are post[postStart[t] … postStart[t + 1]).
+ * No forward index (entry → its terms): a word checked against one entry (scoreOn, the words of a
+ * query after its rarest) derives the entry's terms again from its account and contact, with the
+ * build's own functions (accountTerms, contactTerms). At 1,000,000 contacts the forward index was
+ * 54 MB of ArrayBuffers (a term id and a field for each of 10.8 million pairs).
  */
 export class SearchIndex {
   private constructor(
@@ -242,12 +335,15 @@ export class SearchIndex {
     private readonly entryAccount: Int32Array,
     private readonly entryContact: Int32Array,
     private readonly entryLength: Int32Array,
+    /** Entry e's Flag bits (what mayMatch may assume of a contact's strings). */
+    private readonly entryFlags: Uint8Array,
     private readonly terms: string[],
     private readonly postStart: Int32Array,
     private readonly post: Int32Array,
-    private readonly fwdStart: Int32Array,
-    private readonly fwdTerm: Int32Array,
-    private readonly fwdField: Uint8Array,
+    /** Account a's entry's own terms and fields: acctTerm/acctField[acctStart[a] … acctStart[a + 1]) (its company terms: those of field Name or Alias). */
+    private readonly acctStart: Int32Array,
+    private readonly acctTerm: Int32Array,
+    private readonly acctField: Uint8Array,
     /** Sorted suffixes of non-Latin terms (for infix matches), with the term each belongs to. */
     private readonly suffixes: string[],
     private readonly suffixTerm: Int32Array,
@@ -261,11 +357,22 @@ export class SearchIndex {
     return this.entryAccount.length;
   }
 
+  /**
+   * What the index keeps besides the config: the bytes of its typed arrays, how many postings
+   * (entry × field) and terms it has, and how many strings it holds itself (terms, suffixes, keys
+   * of its maps; the strings of the config's accounts and contacts not counted).
+   */
+  retained(): { arrayBytes: number; postings: number; terms: number; strings: number } {
+    let arrayBytes = 0;
+    for (const x of Object.values(this)) if (ArrayBuffer.isView(x)) arrayBytes += x.byteLength;
+    return { arrayBytes, postings: this.post.length, terms: this.terms.length, strings: this.terms.length + this.suffixes.length + this.deletions.size + this.domains.size };
+  }
+
   /** Entry e's account and contact (null: the entry is the account). */
   private entry(e: number): { account: AccountConfig; contact: ContactConfig | null } {
     const account = this.accounts[this.entryAccount[e]!]!;
     const c = this.entryContact[e]!;
-    return { account, contact: c < 0 ? null : account.contacts[c]! };
+    return { account, contact: c < 0 ? null : contactAt(account, c) };
   }
 
   static build(accounts: readonly AccountConfig[]): SearchIndex {
@@ -315,27 +422,34 @@ export class SearchIndex {
     const entryAccount = new Chunked();
     const entryContact = new Chunked();
     const entryLength = new Chunked();
+    const entryFlags = new Chunked(Uint8Array);
     let accountIndex = -1;
     const ids = new TermIds();
     const byId = ids.terms;
     const fuzzyWords = new Set<string>();
     const domains = new Map<string, number>();
-    const fwdStart = new Chunked();
-    fwdStart.push(0);
+    // Entry e's pairs are pairTerm/pairField[pairStart[e] … pairStart[e + 1]) (while the index is built only).
+    const pairStart = new Chunked();
+    pairStart.push(0);
     const pairTerm = new Chunked();
     const pairField = new Chunked(Uint8Array);
+    // The account entries' pairs again, kept (a forward index of the accounts only: 100,000 of them at 1,000,000 contacts).
+    const acctStart = new Chunked();
+    acctStart.push(0);
+    const acctTerm = new Chunked();
+    const acctField = new Chunked(Uint8Array);
     const idOf = (term: string) => ids.id(term);
-    const newEntry = (contact: number, length: number): number => {
+    const newEntry = (contact: number, length: number, flags = 0): number => {
       entryAccount.push(accountIndex);
       entryContact.push(contact);
       entryLength.push(length);
+      entryFlags.push(flags);
       return entryAccount.length - 1;
     };
     // One entry's terms (a few: a linear scan dedupes them faster than a Map).
     const ownTerms: string[] = [];
     const ownFields: Field[] = [];
-    /** `word`: a word of a name (matched fuzzily); whole keys (all words run together, emails) are not. */
-    const add = (term: string, field: Field, word = false) => {
+    const add: TermSink = (term, field, word = false) => {
       if (!term) return;
       const at = ownTerms.indexOf(term);
       if (at < 0) {
@@ -344,59 +458,42 @@ export class SearchIndex {
       } else if (FIELD_WEIGHT[field]! > FIELD_WEIGHT[ownFields[at]!]!) ownFields[at] = field;
       if (word && FUZZY_FIELDS.has(field) && term.length >= FUZZY_MIN && term.length <= FUZZY_MAX) fuzzyWords.add(term);
     };
-    /** The entry's terms to the pairs; `extra`: term ids of the contact's company (their field is Company). */
-    const flush = (entry: number, extra: readonly number[] = []) => {
+    /** The entry's terms to the pairs; `extra`: term ids of the contact's company (their field is Company); `account`: the entry is an account's. */
+    const flush = (entry: number, extra: readonly number[], account: boolean) => {
       for (let i = 0; i < ownTerms.length; i++) {
-        pairTerm.push(idOf(ownTerms[i]!));
+        const id = idOf(ownTerms[i]!);
+        pairTerm.push(id);
         pairField.push(ownFields[i]!);
+        if (account) {
+          acctTerm.push(id);
+          acctField.push(ownFields[i]!);
+        }
       }
+      if (account) acctStart.push(acctTerm.length);
       for (const id of extra) {
         pairTerm.push(id);
         pairField.push(Field.Company);
       }
-      if (fwdStart.length !== entry + 1) throw new Error('search index: entries out of order');
-      fwdStart.push(pairTerm.length);
+      if (pairStart.length !== entry + 1) throw new Error('search index: entries out of order');
+      pairStart.push(pairTerm.length);
       ownTerms.length = 0;
       ownFields.length = 0;
     };
     const addAccount = (account: AccountConfig) => {
       accountIndex++;
       const e = newEntry(-1, account.name.length);
-      const names: Array<[string, Field]> = [[account.name, Field.Name], ...account.aliases.map((a): [string, Field] => [a, Field.Alias])];
-      const companyTerms: string[] = [];
-      for (const [name, field] of names) {
-        const whole = kanaFold(normalizeCompany(name));
-        add(whole, field);
-        companyTerms.push(whole);
-        for (const w of companyWords(name)) {
-          add(w, field, true);
-          companyTerms.push(w);
-        }
-      }
+      const companyIds = accountTerms(account, add).map(idOf);
       for (const d of account.domains) {
         const domain = normalizeDomain(d);
-        if (!domain) continue;
-        if (!domains.has(domain)) domains.set(domain, e);
-        add(domain, Field.Domain);
-        for (const label of domain.split('.').slice(0, -1)) for (const w of searchWords(label)) add(w, Field.Domain);
+        if (domain && !domains.has(domain)) domains.set(domain, e);
       }
-      flush(e);
-      const companyIds = [...new Set(companyTerms)].filter(Boolean).map(idOf);
-      for (let k = 0; k < account.contacts.length; k++) {
-        const contact = account.contacts[k]!;
-        const name = contact.name || contact.email;
-        const c = newEntry(k, name.length);
-        const words = contact.name ? searchWords(contact.name) : [];
-        if (words.length > 1) add(words.join(''), Field.ContactName);
-        for (const w of words) add(w, Field.ContactName, true);
-        // The contact's own string when folding leaves it as it is (most emails): one string fewer a contact.
-        const folded = foldSearch(contact.email.trim());
-        const email = folded === contact.email ? contact.email : folded;
-        add(email, Field.Email);
-        const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
-        add(local, Field.Email);
-        for (const w of searchWords(local)) add(w, Field.Email);
-        flush(c, companyIds);
+      flush(e, [], true);
+      const contacts = contactsOf(account);
+      for (let k = 0; k < contacts.length; k++) {
+        const contact = contacts[k]!;
+        const c = newEntry(k, (contact.name || contact.email).length, contactFlags(contact));
+        contactTerms(contact, add);
+        flush(c, companyIds, false);
       }
     };
 
@@ -414,23 +511,28 @@ export class SearchIndex {
         if ((i & STEP) === STEP) yield;
       }
       byId.length = 0;
-      const fwdTerm = pairTerm.done();
-      for (let i = 0; i < fwdTerm.length; i++) {
-        fwdTerm[i] = rank[fwdTerm[i]!]!;
+      // The pairs (entry, term, field), in entry order; each term id becomes its sorted position.
+      const pairTerms = pairTerm.done();
+      for (let i = 0; i < pairTerms.length; i++) {
+        pairTerms[i] = rank[pairTerms[i]!]!;
         if ((i & STEP) === STEP) yield;
       }
-      const fwdField = pairField.done();
-      const fwd = fwdStart.done();
       // Postings by counting sort of the pairs on their term (entry order kept within a term).
       const postStart = new Int32Array(terms.length + 1);
-      for (let i = 0; i < fwdTerm.length; i++) postStart[fwdTerm[i]! + 1]!++;
+      for (let i = 0; i < pairTerms.length; i++) postStart[pairTerms[i]! + 1]!++;
       for (let t = 0; t < terms.length; t++) postStart[t + 1]! += postStart[t]!;
       const fill = postStart.slice(0, terms.length);
-      const post = new Int32Array(fwdTerm.length);
-      for (let e = 0; e + 1 < fwd.length; e++) {
-        for (let i = fwd[e]!, end = fwd[e + 1]!; i < end; i++) post[fill[fwdTerm[i]!]!++] = e * 8 + fwdField[i]!;
-        if ((e & STEP) === STEP) yield;
+      const post = new Int32Array(pairTerms.length);
+      {
+        const pairFields = pairField.done();
+        const starts = pairStart.done();
+        for (let e = 0; e + 1 < starts.length; e++) {
+          for (let i = starts[e]!, end = starts[e + 1]!; i < end; i++) post[fill[pairTerms[i]!]!++] = e * 8 + pairFields[i]!;
+          if ((e & STEP) === STEP) yield;
+        }
       }
+      const acctTerms = acctTerm.done();
+      for (let i = 0; i < acctTerms.length; i++) acctTerms[i] = rank[acctTerms[i]!]!;
       yield;
 
       let unsorted: Array<[string, number]> = [];
@@ -462,12 +564,13 @@ export class SearchIndex {
       entryAccount.done(),
       entryContact.done(),
       entryLength.done(),
+      entryFlags.done(),
       terms,
       postStart,
       post,
-      fwd,
-      fwdTerm,
-      fwdField,
+      acctStart.done(),
+      acctTerms,
+      acctField.done(),
       suffixPairs.map((p) => p[0]),
       Int32Array.from(suffixPairs.map((p) => p[1])),
       deletions,
@@ -501,12 +604,14 @@ export class SearchIndex {
       // The rarest word's matches come best first (exact terms, then the shortest completions):
       // enough of them matching every word is enough to rank.
       const checked = new Map<number, number>();
+      const own = new OwnTerms();
       this.matches(rarest!, (entry, s) => {
         if ((checked.get(entry) ?? -1) >= s) return true;
         checked.set(entry, s);
+        own.of(this.contactOf(entry), this.entryFlags[entry]!);
         let sum = s;
         for (let k = 0; k < rest.length; k++) {
-          const x = this.scoreOn(entry, rest[k]!, cjk[k]);
+          const x = this.scoreOn(entry, own, rest[k]!, cjk[k]!);
           if (x === 0) return true;
           sum += x;
         }
@@ -571,12 +676,36 @@ export class SearchIndex {
     return n;
   }
 
-  /** How well word `w` matches entry `e` (its best term, times the term's field weight); 0 when not at all. */
-  private scoreOn(e: number, w: string, cjk = NON_ASCII.test(w)): number {
+  /** Entry e's contact (null: the entry is an account). */
+  private contactOf(e: number): ContactConfig | null {
+    const c = this.entryContact[e]!;
+    return c < 0 ? null : contactAt(this.accounts[this.entryAccount[e]!]!, c);
+  }
+
+  /**
+   * How well word `w` matches entry `e` (its best term, times the term's field weight); 0 when not
+   * at all. `own`: the contact's own terms (OwnTerms.of(this.contactOf(e))); the account's come
+   * from acctTerm (for a contact: its company, the account's terms of field Name or Alias, as
+   * Field.Company, as the build gave them to each contact).
+   */
+  private scoreOn(e: number, own: OwnTerms, w: string, cjk: boolean): number {
     let best = 0;
-    for (let i = this.fwdStart[e]!, end = this.fwdStart[e + 1]!; i < end; i++) {
-      const field = this.fwdField[i]!;
-      const s = termScore(w, this.terms[this.fwdTerm[i]!]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
+    if (own.mayMatch(w, cjk)) {
+      for (let i = 0; i < own.length; i++) {
+        const field = own.fields[i]!;
+        const s = termScore(w, own.terms[i]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
+        if (s > best) best = s;
+      }
+    }
+    const contact = this.entryContact[e]! >= 0;
+    const a = this.entryAccount[e]!;
+    for (let i = this.acctStart[a]!, end = this.acctStart[a + 1]!; i < end; i++) {
+      let field = this.acctField[i]! as Field;
+      if (contact) {
+        if (field !== Field.Name && field !== Field.Alias) continue;
+        field = Field.Company;
+      }
+      const s = termScore(w, this.terms[this.acctTerm[i]!]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
       if (s > best) best = s;
     }
     return best;
@@ -641,6 +770,120 @@ export class SearchIndex {
       }
     }
   }
+}
+
+/**
+ * A contact's own terms and their fields, derived again as the build derived them (contactTerms),
+ * for scoreOn: only once a query word may match one of them (mayMatch). Not deduplicated as
+ * the build does (a term twice keeps its heaviest field there): the fields matched fuzzily all
+ * weigh more than the others, so a term's best score is the same either way.
+ */
+class OwnTerms {
+  /** The terms are terms/fields[0 … length) (the arrays reused from contact to contact). */
+  readonly terms: string[] = [];
+  readonly fields: Field[] = [];
+  length = 0;
+  private contact: ContactConfig | null = null;
+  private derived = false;
+  private readonly add: TermSink = (term, field) => {
+    if (!term) return;
+    this.terms[this.length] = term;
+    this.fields[this.length++] = field;
+  };
+
+  private flags = 0;
+
+  /** Now the terms of `contact` (none for null: an account's come from the index); `flags`: its entry's. */
+  of(contact: ContactConfig | null, flags: number): void {
+    this.length = 0;
+    this.contact = contact;
+    this.derived = false;
+    this.flags = flags;
+  }
+
+  /** False when no term of the contact can match `w`; else true, its terms derived. `cjk`: `w` is not ASCII. */
+  mayMatch(w: string, cjk: boolean): boolean {
+    const contact = this.contact;
+    if (!contact) return false;
+    if (this.derived) return true;
+    if (!mayMatch(contact.name ?? '', contact.email, w, this.flags, !cjk)) return false;
+    this.derived = true;
+    contactTerms(contact, this.add);
+    return true;
+  }
+}
+
+/**
+ * False when folded query word `w` can match no term contactTerms derives from this name and
+ * email, read in place (nothing allocated); true when it may, or when they are not ASCII (folding
+ * ASCII is lower-casing it; other text, NFKC and all, is left to contactTerms). Most contacts a
+ * word is checked against do not match it (the rarest word's matches, checked for the others),
+ * and deriving their terms took 0.8 µs a contact. Each condition is necessary for a match:
+ *  - exact or by prefix (`w` ASCII: no inside matches) is `w` at a word's start in the email or
+ *    the name (the email, its local part and their words; the name's words), or `w` a prefix of
+ *    the name's words run together;
+ *  - one edit away (name terms only, words of FUZZY_MIN to FUZZY_MAX) is a name word or the words
+ *    run together, one letter longer or shorter at most, with `w`'s first letter or its last (an
+ *    edit at the start leaves the end as it was).
+ * A non-ASCII `w` can only be one edit away from ASCII terms.
+ */
+export function mayMatch(name: string, email: string, w: string, flags = 0, ascii = !NON_ASCII.test(w)): boolean {
+  const m = w.length;
+  if (flags & Flag.LowerEmail) {
+    // The email, known ASCII and in lower case: `w` at a word's start, found natively.
+    if (ascii) for (let p = email.indexOf(w); p >= 0; p = email.indexOf(w, p + 1)) if (p === 0 || !isWordCode(email.charCodeAt(p - 1))) return true;
+  } else {
+    let found = false;
+    for (let p = 0, wordBefore = false; p < email.length; p++) {
+      const c = lowerCode(email.charCodeAt(p));
+      if (c >= 128) return true;
+      if (!found && ascii && !wordBefore && p + m <= email.length && startsAt(email, p, w)) found = true;
+      wordBefore = isWordCode(c);
+    }
+    if (found) return true;
+  }
+  if (flags & Flag.KanaName) return !ascii;
+  // The name: `w` at a word's start, or a prefix of the words run together; its words' lengths and ends.
+  const fuzzy = m >= FUZZY_MIN && m <= FUZZY_MAX;
+  const first = w.charCodeAt(0);
+  const last = w.charCodeAt(m - 1);
+  let joined = ascii ? 0 : -1; // of `w` matched by the words run together so far (-1: not a prefix)
+  let total = 0; // the words' letters
+  let a0 = -1; // the first word's first letter
+  let start = -1; // the word being read: its start
+  for (let p = 0; p <= name.length; p++) {
+    const c = p < name.length ? lowerCode(name.charCodeAt(p)) : 0;
+    if (c >= 128) return true;
+    const word = isWordCode(c);
+    if (word) {
+      if (start < 0) {
+        start = p;
+        if (a0 < 0) a0 = c;
+        if (ascii && p + m <= name.length && startsAt(name, p, w)) return true;
+      }
+      if (joined >= 0 && joined < m) joined = c === w.charCodeAt(joined) ? joined + 1 : -1;
+      total++;
+    } else if (start >= 0) {
+      const length = p - start;
+      if (fuzzy && length >= m - 1 && length <= m + 1 && (lowerCode(name.charCodeAt(start)) === first || lowerCode(name.charCodeAt(p - 1)) === last)) return true;
+      start = -1;
+    }
+    if (p === name.length) break;
+  }
+  if (joined === m) return true;
+  if (!fuzzy || total < m - 1 || total > m + 1) return false;
+  let z0 = -1;
+  for (let p = name.length - 1; p >= 0 && z0 < 0; p--) if (isWordCode(lowerCode(name.charCodeAt(p)))) z0 = lowerCode(name.charCodeAt(p));
+  return a0 === first || z0 === last;
+}
+
+const lowerCode = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+const isWordCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+
+/** `w` (lower case) at `text[p …]`, lower-cased. */
+function startsAt(text: string, p: number, w: string): boolean {
+  for (let k = 0; k < w.length; k++) if (lowerCode(text.charCodeAt(p + k)) !== w.charCodeAt(k)) return false;
+  return true;
 }
 
 /** First index whose value is not below `key` (sorted `list`). */
