@@ -308,15 +308,158 @@ export function contactTerms(contact: ContactConfig, add: TermSink): void {
   const words = !name ? [] : ASCII.test(name) ? asciiWords(name.toLowerCase()) : searchWords(name);
   if (words.length > 1) add(words.join(''), Field.ContactName);
   for (const w of words) add(w, Field.ContactName, true);
-  // The contact's own string when folding leaves it as it is (most emails): one string fewer a contact.
   const trimmed = contact.email.trim();
   const ascii = ASCII.test(trimmed);
-  const folded = ascii ? trimmed.toLowerCase() : foldSearch(trimmed);
-  const email = folded === contact.email ? contact.email : folded;
+  const email = ascii ? trimmed.toLowerCase() : foldSearch(trimmed);
   add(email, Field.Email);
   const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
   add(local, Field.Email);
   for (const w of ascii ? asciiWords(local) : searchWords(local)) add(w, Field.Email);
+}
+
+/**
+ * The sorted terms in one buffer, not a string each: at 1,000,000 contacts there are 2.3 million
+ * terms (33.6 million characters), kept as strings 2.3 million objects and an array of them
+ * (about 50 MB of heap, and more once the contacts' emails are no longer strings the index can
+ * share). Here a term of code units below 256 takes a byte each, any other term two (little
+ * endian, bit t of `wide` set); term t is bytes[start[t] … start[t + 1]). Compared and matched
+ * in place (nothing allocated a probe); a term is made a string only by text().
+ */
+class TermPool {
+  private constructor(
+    private readonly bytes: Uint8Array,
+    private readonly start: Int32Array,
+    private readonly wide: Int32Array,
+  ) {}
+
+  /** The pool of `terms` (sorted as they are to stay), built in steps. */
+  static *of(terms: readonly string[]): Generator<void, TermPool, void> {
+    const start = new Int32Array(terms.length + 1);
+    const wide = new Int32Array((terms.length + 31) >>> 5);
+    let at = 0;
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t]!;
+      let two = false;
+      for (let k = 0; k < term.length && !two; k++) two = term.charCodeAt(k) > 0xff;
+      if (two) wide[t >>> 5]! |= 1 << (t & 31);
+      start[t] = at;
+      at += two ? term.length * 2 : term.length;
+      if ((t & STEP) === STEP) yield;
+    }
+    start[terms.length] = at;
+    const bytes = new Uint8Array(at);
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t]!;
+      const s = start[t]!;
+      if ((wide[t >>> 5]! >>> (t & 31)) & 1) {
+        for (let k = 0; k < term.length; k++) {
+          const c = term.charCodeAt(k);
+          bytes[s + 2 * k] = c & 0xff;
+          bytes[s + 2 * k + 1] = c >>> 8;
+        }
+      } else for (let k = 0; k < term.length; k++) bytes[s + k] = term.charCodeAt(k);
+      if ((t & STEP) === STEP) yield;
+    }
+    return new TermPool(bytes, start, wide);
+  }
+
+  get count(): number {
+    return this.start.length - 1;
+  }
+
+  /** The typed arrays (retained()). */
+  arrays(): ArrayBufferView[] {
+    return [this.bytes, this.start, this.wide];
+  }
+
+  private isWide(t: number): boolean {
+    return ((this.wide[t >>> 5]! >>> (t & 31)) & 1) === 1;
+  }
+
+  /** Term t's length in code units. */
+  length(t: number): number {
+    const n = this.start[t + 1]! - this.start[t]!;
+    return this.isWide(t) ? n >>> 1 : n;
+  }
+
+  /** Term t's code unit k. */
+  private code(t: number, k: number): number {
+    const s = this.start[t]!;
+    return this.isWide(t) ? this.bytes[s + 2 * k]! | (this.bytes[s + 2 * k + 1]! << 8) : this.bytes[s + k]!;
+  }
+
+  /** Term t as a string. */
+  text(t: number): string {
+    const n = this.length(t);
+    let out = '';
+    for (let k = 0; k < n; k++) out += String.fromCharCode(this.code(t, k));
+    return out;
+  }
+
+  /** Term t from its code unit `from` against `key`, as byCodeUnits (negative: it sorts first). */
+  compare(t: number, key: string, from = 0): number {
+    const n = this.length(t) - from;
+    const m = key.length;
+    const s = this.start[t]!;
+    const b = this.bytes;
+    if (this.isWide(t)) {
+      for (let k = 0; k < n && k < m; k++) {
+        const d = (b[s + 2 * (from + k)]! | (b[s + 2 * (from + k) + 1]! << 8)) - key.charCodeAt(k);
+        if (d !== 0) return d;
+      }
+    } else {
+      for (let k = 0; k < n && k < m; k++) {
+        const d = b[s + from + k]! - key.charCodeAt(k);
+        if (d !== 0) return d;
+      }
+    }
+    return n - m;
+  }
+
+  /** Term t (from its code unit `from`) starts with `w`. */
+  startsWith(t: number, w: string, from = 0): boolean {
+    if (this.length(t) - from < w.length) return false;
+    const s = this.start[t]!;
+    const b = this.bytes;
+    if (this.isWide(t)) {
+      for (let k = 0; k < w.length; k++) if ((b[s + 2 * (from + k)]! | (b[s + 2 * (from + k) + 1]! << 8)) !== w.charCodeAt(k)) return false;
+    } else {
+      for (let k = 0; k < w.length; k++) if (b[s + from + k] !== w.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+
+  /** Term t is `w`. */
+  equals(t: number, w: string): boolean {
+    return this.length(t) === w.length && this.startsWith(t, w);
+  }
+
+  /** `w` is inside term t. */
+  includes(t: number, w: string): boolean {
+    for (let from = 0, end = this.length(t) - w.length; from <= end; from++) if (this.startsWith(t, w, from)) return true;
+    return false;
+  }
+
+  /** The first term (from code unit `from[i]` of term `terms[i]`, or of term i itself) not below `key`: the sorted position of `key`. */
+  lowerBound(key: string, terms?: Int32Array, from?: Int32Array): number {
+    let lo = 0;
+    let hi = terms ? terms.length : this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((terms ? this.compare(terms[mid]!, key, from![mid]!) : this.compare(mid, key)) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** termScore(w, term t, …) without making the term a string (but to check it one edit away). */
+  score(w: string, t: number, fuzzy: boolean, cjk: boolean): number {
+    const n = this.length(t);
+    if (this.startsWith(t, w)) return n === w.length ? 1 : 0.7 + 0.25 * (w.length / n);
+    if (cjk && w.length >= 2 && this.includes(t, w)) return 0.55 + 0.1 * (w.length / n);
+    if (fuzzy && w.length >= FUZZY_MIN && w.length <= FUZZY_MAX && Math.abs(n - w.length) <= 1 && withinOneEdit(w, this.text(t))) return 0.5;
+    return 0;
+  }
 }
 
 /**
@@ -337,16 +480,17 @@ export class SearchIndex {
     private readonly entryLength: Int32Array,
     /** Entry e's Flag bits (what mayMatch may assume of a contact's strings). */
     private readonly entryFlags: Uint8Array,
-    private readonly terms: string[],
+    /** The sorted terms. */
+    private readonly terms: TermPool,
     private readonly postStart: Int32Array,
     private readonly post: Int32Array,
     /** Account a's entry's own terms and fields: acctTerm/acctField[acctStart[a] … acctStart[a + 1]) (its company terms: those of field Name or Alias). */
     private readonly acctStart: Int32Array,
     private readonly acctTerm: Int32Array,
     private readonly acctField: Uint8Array,
-    /** Sorted suffixes of non-Latin terms (for infix matches), with the term each belongs to. */
-    private readonly suffixes: string[],
+    /** Sorted suffixes of non-Latin terms (for infix matches): suffix i is term suffixTerm[i] from its code unit suffixAt[i]. */
     private readonly suffixTerm: Int32Array,
+    private readonly suffixAt: Int32Array,
     /** Deletion neighbourhood (the word and each one-character deletion of it) → term indices, for name words. */
     private readonly deletions: Map<string, number[]>,
     /** Normalised domain → account entry. */
@@ -358,14 +502,15 @@ export class SearchIndex {
   }
 
   /**
-   * What the index keeps besides the config: the bytes of its typed arrays, how many postings
-   * (entry × field) and terms it has, and how many strings it holds itself (terms, suffixes, keys
-   * of its maps; the strings of the config's accounts and contacts not counted).
+   * What the index keeps besides the config: the bytes of its typed arrays (`termBytes` of them
+   * the terms' pool), how many postings (entry × field) and terms it has, and how many strings it
+   * holds itself (the keys of its maps: the deletions' and the domains'; the strings of the
+   * config's accounts and contacts not counted).
    */
-  retained(): { arrayBytes: number; postings: number; terms: number; strings: number } {
-    let arrayBytes = 0;
-    for (const x of Object.values(this)) if (ArrayBuffer.isView(x)) arrayBytes += x.byteLength;
-    return { arrayBytes, postings: this.post.length, terms: this.terms.length, strings: this.terms.length + this.suffixes.length + this.deletions.size + this.domains.size };
+  retained(): { arrayBytes: number; termBytes: number; postings: number; terms: number; strings: number } {
+    const bytes = (xs: unknown[]) => xs.reduce((n: number, x) => n + (ArrayBuffer.isView(x) ? x.byteLength : 0), 0);
+    const termBytes = bytes(this.terms.arrays());
+    return { arrayBytes: bytes(Object.values(this)) + termBytes, termBytes, postings: this.post.length, terms: this.terms.count, strings: this.deletions.size + this.domains.size };
   }
 
   /** Entry e's account and contact (null: the entry is the account). */
@@ -535,15 +680,18 @@ export class SearchIndex {
       for (let i = 0; i < acctTerms.length; i++) acctTerms[i] = rank[acctTerms[i]!]!;
       yield;
 
-      let unsorted: Array<[string, number]> = [];
+      let unsorted: Array<[string, number, number]> = [];
       for (let i = 0; i < terms.length; i++) {
         const t = terms[i]!;
         if ((i & STEP) === STEP) yield;
         if (t.length < 3 || !NON_ASCII.test(t)) continue;
-        for (let k = 1; k <= t.length - 2; k++) unsorted.push([t.slice(k), i]);
+        for (let k = 1; k <= t.length - 2; k++) unsorted.push([t.slice(k), i, k]);
       }
       const suffixPairs = yield* sortInSteps(unsorted, (a, b) => byCodeUnits(a[0], b[0]));
       unsorted = [];
+      const suffixTerm = Int32Array.from(suffixPairs, (p) => p[1]);
+      const suffixAt = Int32Array.from(suffixPairs, (p) => p[2]);
+      suffixPairs.length = 0;
 
       const deletions = new Map<string, number[]>();
       const put = (key: string, t: number) => {
@@ -558,6 +706,10 @@ export class SearchIndex {
       for (let k = 0; k < word.length; k++) put(word.slice(0, k) + word.slice(k + 1), t);
       if ((++n & 1023) === 0) yield;
     }
+    fuzzyWords.clear();
+    // The terms as one buffer; the strings (the sort's) are let go.
+    const pool = yield* TermPool.of(terms);
+    terms.length = 0;
 
     return new SearchIndex(
       accounts,
@@ -565,14 +717,14 @@ export class SearchIndex {
       entryContact.done(),
       entryLength.done(),
       entryFlags.done(),
-      terms,
+      pool,
       postStart,
       post,
       acctStart.done(),
       acctTerms,
       acctField.done(),
-      suffixPairs.map((p) => p[0]),
-      Int32Array.from(suffixPairs.map((p) => p[1])),
+      suffixTerm,
+      suffixAt,
       deletions,
       domains,
     );
@@ -670,9 +822,9 @@ export class SearchIndex {
 
   /** About how many postings a word reaches by prefix (counted up to a bound): which word of a query is rarest. */
   private estimate(w: string): number {
-    const lo = lowerBound(this.terms, w);
+    const lo = this.terms.lowerBound(w);
     let n = 0;
-    for (let i = lo; i < this.terms.length && i < lo + MAX_TERMS && this.terms[i]!.startsWith(w) && n < MAX_POSTINGS * 4; i++) n += this.postStart[i + 1]! - this.postStart[i]!;
+    for (let i = lo; i < this.terms.count && i < lo + MAX_TERMS && this.terms.startsWith(i, w) && n < MAX_POSTINGS * 4; i++) n += this.postStart[i + 1]! - this.postStart[i]!;
     return n;
   }
 
@@ -705,7 +857,7 @@ export class SearchIndex {
         if (field !== Field.Name && field !== Field.Alias) continue;
         field = Field.Company;
       }
-      const s = termScore(w, this.terms[this.acctTerm[i]!]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
+      const s = this.terms.score(w, this.acctTerm[i]!, FUZZY_FIELDS.has(field), cjk) * FIELD_WEIGHT[field]!;
       if (s > best) best = s;
     }
     return best;
@@ -737,20 +889,23 @@ export class SearchIndex {
 
     // Prefix (and exact) on the dictionary: the exact term first, then the shortest
     // completions, so a budget spent goes to the closest.
-    const lo = lowerBound(this.terms, w);
+    const terms = this.terms;
+    const lo = terms.lowerBound(w);
     const range: number[] = [];
-    for (let i = lo; i < this.terms.length && range.length < MAX_TERMS && this.terms[i]!.startsWith(w); i++) range.push(i);
-    range.sort((a, b) => this.terms[a]!.length - this.terms[b]!.length);
+    for (let i = lo; i < terms.count && range.length < MAX_TERMS && terms.startsWith(i, w); i++) range.push(i);
+    range.sort((a, b) => terms.length(a) - terms.length(b));
     for (const i of range) {
       if (budget <= 0) return;
-      take(i, termScore(w, this.terms[i]!, false, false));
+      const n = terms.length(i);
+      take(i, n === w.length ? 1 : 0.7 + 0.25 * (w.length / n)); // termScore of a term `w` starts
     }
 
     // Inside a Japanese term (no spaces to split it at): "電機" in ミナト電機, "愛子" in 田中愛子.
     if (NON_ASCII.test(w) && w.length >= 2) {
-      for (let i = lowerBound(this.suffixes, w), n = 0; i < this.suffixes.length && n < MAX_TERMS && budget > 0 && this.suffixes[i]!.startsWith(w); i++, n++) {
+      const at = this.suffixAt;
+      for (let i = terms.lowerBound(w, this.suffixTerm, at), n = 0; i < at.length && n < MAX_TERMS && budget > 0 && terms.startsWith(this.suffixTerm[i]!, w, at[i]!); i++, n++) {
         const term = this.suffixTerm[i]!;
-        take(term, 0.55 + 0.1 * (w.length / this.terms[term]!.length));
+        take(term, 0.55 + 0.1 * (w.length / terms.length(term)));
       }
     }
 
@@ -764,8 +919,7 @@ export class SearchIndex {
           if (budget <= 0) return;
           if (seen.has(t)) continue;
           seen.add(t);
-          const term = this.terms[t]!;
-          if (term !== w && withinOneEdit(w, term)) take(t, 0.5);
+          if (!terms.equals(t, w) && withinOneEdit(w, terms.text(t))) take(t, 0.5);
         }
       }
     }
@@ -823,8 +977,8 @@ class OwnTerms {
  *    the name (the email, its local part and their words; the name's words), or `w` a prefix of
  *    the name's words run together;
  *  - one edit away (name terms only, words of FUZZY_MIN to FUZZY_MAX) is a name word or the words
- *    run together, one letter longer or shorter at most, with `w`'s first letter or its last (an
- *    edit at the start leaves the end as it was).
+ *    run together, one letter longer or shorter at most, whose first two letters and last two
+ *    allow it (oneEditEnds).
  * A non-ASCII `w` can only be one edit away from ASCII terms.
  */
 export function mayMatch(name: string, email: string, w: string, flags = 0, ascii = !NON_ASCII.test(w)): boolean {
@@ -845,36 +999,55 @@ export function mayMatch(name: string, email: string, w: string, flags = 0, asci
   if (flags & Flag.KanaName) return !ascii;
   // The name: `w` at a word's start, or a prefix of the words run together; its words' lengths and ends.
   const fuzzy = m >= FUZZY_MIN && m <= FUZZY_MAX;
-  const first = w.charCodeAt(0);
-  const last = w.charCodeAt(m - 1);
   let joined = ascii ? 0 : -1; // of `w` matched by the words run together so far (-1: not a prefix)
   let total = 0; // the words' letters
-  let a0 = -1; // the first word's first letter
+  let j0 = -1; // the words' first two letters and their last two
+  let j1 = -1;
+  let jy = -1;
+  let jz = -1;
   let start = -1; // the word being read: its start
   for (let p = 0; p <= name.length; p++) {
     const c = p < name.length ? lowerCode(name.charCodeAt(p)) : 0;
     if (c >= 128) return true;
-    const word = isWordCode(c);
-    if (word) {
+    if (isWordCode(c)) {
       if (start < 0) {
         start = p;
-        if (a0 < 0) a0 = c;
         if (ascii && p + m <= name.length && startsAt(name, p, w)) return true;
       }
       if (joined >= 0 && joined < m) joined = c === w.charCodeAt(joined) ? joined + 1 : -1;
+      if (total === 0) j0 = c;
+      else if (total === 1) j1 = c;
+      jy = jz;
+      jz = c;
       total++;
     } else if (start >= 0) {
-      const length = p - start;
-      if (fuzzy && length >= m - 1 && length <= m + 1 && (lowerCode(name.charCodeAt(start)) === first || lowerCode(name.charCodeAt(p - 1)) === last)) return true;
+      const n = p - start;
+      if (fuzzy && n >= m - 1 && n <= m + 1) {
+        const t1 = n > 1 ? lowerCode(name.charCodeAt(start + 1)) : -1;
+        const ty = n > 1 ? lowerCode(name.charCodeAt(p - 2)) : -1;
+        if (oneEditEnds(w, lowerCode(name.charCodeAt(start)), t1, ty, lowerCode(name.charCodeAt(p - 1)))) return true;
+      }
       start = -1;
     }
     if (p === name.length) break;
   }
   if (joined === m) return true;
-  if (!fuzzy || total < m - 1 || total > m + 1) return false;
-  let z0 = -1;
-  for (let p = name.length - 1; p >= 0 && z0 < 0; p--) if (isWordCode(lowerCode(name.charCodeAt(p)))) z0 = lowerCode(name.charCodeAt(p));
-  return a0 === first || z0 === last;
+  return fuzzy && total >= m - 1 && total <= m + 1 && oneEditEnds(w, j0, j1, jy, jz);
+}
+
+/**
+ * Whether a term of these first two and last two letters may be one edit from `w` (of 4 or more):
+ * where its first letters differ the edit is there, so it is their change (the second letters
+ * the same), a swap or a letter taken out (its first is w's second) or put in (its second is w's
+ * first); and so at the end, read backwards.
+ */
+function oneEditEnds(w: string, t0: number, t1: number, ty: number, tz: number): boolean {
+  const m = w.length;
+  const w0 = w.charCodeAt(0);
+  const w1 = w.charCodeAt(1);
+  const wy = w.charCodeAt(m - 2);
+  const wz = w.charCodeAt(m - 1);
+  return (t0 === w0 || t1 === w1 || t0 === w1 || t1 === w0) && (tz === wz || ty === wy || tz === wy || ty === wz);
 }
 
 const lowerCode = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);

@@ -28,7 +28,7 @@ function wordsFor(terms: string[], r: () => number): string[] {
   const out = new Set(['a', 'e', 'zz', 'lee', 'hill', 'tanaka', 'aiko', 'acme', 'example', '田中', 'タロウ', 'ken', 'kenx', 'grac', 'hilx']);
   for (const t of terms) {
     for (let n = 1; n <= t.length; n++) out.add(t.slice(0, n));
-    for (let k = 0; k < t.length; k++) {
+    for (let k = 0; k <= t.length; k++) {
       out.add(t.slice(0, k) + t.slice(k + 1));
       out.add(t.slice(0, k) + 'q' + t.slice(k + 1));
       out.add(t.slice(0, k) + 'z' + t.slice(k));
@@ -82,8 +82,30 @@ describe('what the built index keeps', () => {
     expect(r.postings).toBeGreaterThan(2000 * 8);
     // Beside the postings (4 bytes each, 4 more a term where each starts) and the entries (13 bytes
     // each): under a byte a posting (a forward index, a term and a field a pair, is 5).
-    const rest = r.arrayBytes - r.postings * 4 - (r.terms + 1) * 4 - index.size * 13;
+    const rest = r.arrayBytes - r.termBytes - r.postings * 4 - (r.terms + 1) * 4 - index.size * 13;
     expect(rest).toBeGreaterThan(0);
     expect(rest).toBeLessThan(r.postings);
+  });
+
+  it('no string a term: the terms in one pool of bytes (a byte a character of Latin text, two of other), with where each starts', () => {
+    const accounts = Array.from({ length: 100 }, (_, a) => ({
+      id: `a${a}`,
+      name: a % 2 ? `Company ${a} Trading` : `ミナト電機${a}`,
+      aliases: [],
+      domains: [`c${a}.example.com`],
+      contacts: Array.from({ length: 10 }, (_, c) => ({ email: `user${c}.family${a}@c${a}.example.com`, name: a % 2 ? `User${c} Family${a}` : `田中 愛子${c}` })),
+    })) as unknown as AccountConfig[];
+    const index = SearchIndex.build(accounts);
+    const r = index.retained();
+    expect(r.terms).toBeGreaterThan(2500);
+    // The strings kept: the keys of the fuzzy matcher's deletions and of the domains, not one a term.
+    expect(r.strings).toBeLessThan(r.terms / 2);
+    // The pool: the terms' characters (under 30 a term here), 4 bytes where each starts.
+    expect(r.termBytes).toBeLessThan(r.terms * (30 + 4));
+    // Found from it: whole, by prefix, inside a Japanese term (the suffixes: places in the pool), one edit away.
+    expect(index.search('ミナト電機10', 1)[0]?.account.id).toBe('a10');
+    expect(index.search('family4', 1)[0]?.account.id).toBe('a4');
+    expect(index.search('電機', 5).map((x) => x.kind)).toEqual(['account', 'account', 'account', 'account', 'account']);
+    expect(index.search('Tradnig 13', 1)[0]?.account.id).toBe('a13');
   });
 });
