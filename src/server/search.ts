@@ -130,12 +130,36 @@ export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): Ge
   return from;
 }
 
-/** A growable Int32Array (or Uint8Array). */
+type Kind<A> = (new (length: number) => A) & { BYTES_PER_ELEMENT: number };
+
+/**
+ * What glibc's malloc always maps on its own, whatever its dynamic threshold (its maximum on
+ * 64 bits), so that free gives it back to the system: 32 MiB.
+ */
+const MAPPED_BYTES = 32 * 2 ** 20;
+
+/**
+ * A zeroed array of `length` for the build's own use (let go before it ends), in memory that
+ * goes back to the system when it is let go: at least MAPPED_BYTES of buffer, of which only the
+ * pages written become resident. Typed arrays' buffers come from malloc, and glibc maps a large
+ * one on its own only until the first such is freed (its threshold then rises to that size, up
+ * to 32 MiB): after that the build's lists and tables (256 KB chunks, doubling tables, the
+ * ranks) came from the heap malloc keeps, and once freed stayed resident in it as free space,
+ * not used again by the index's own arrays. Measured at a million contacts (bench/heap-parts.ts
+ * and the server under wrk): RSS beyond the heap and ArrayBuffers 142 MB after the build, 77 MB
+ * with the threshold fixed (MALLOC_MMAP_THRESHOLD_), the same as this gives.
+ */
+function scratch<A extends Int32Array | Uint8Array>(kind: Kind<A>, length: number): A {
+  if (length * kind.BYTES_PER_ELEMENT >= MAPPED_BYTES) return new kind(length);
+  return new kind(MAPPED_BYTES / kind.BYTES_PER_ELEMENT).subarray(0, length) as A;
+}
+
+/** A growable Int32Array (or Uint8Array), in scratch memory (see scratch); done() copies it out. */
 class Ints<A extends Int32Array | Uint8Array = Int32Array> {
   data: A;
   length = 0;
-  constructor(private readonly Kind: new (length: number) => A = Int32Array as unknown as new (length: number) => A) {
-    this.data = new Kind(1 << 16);
+  constructor(private readonly Kind: Kind<A> = Int32Array as unknown as Kind<A>) {
+    this.data = scratch(Kind, MAPPED_BYTES / Kind.BYTES_PER_ELEMENT);
   }
   push(x: number): void {
     if (this.length === this.data.length) {
@@ -154,11 +178,9 @@ class Ints<A extends Int32Array | Uint8Array = Int32Array> {
   }
 }
 
-/** Items per chunk of a Chunked list (256 KB of Int32). */
-const CHUNK = 1 << 16;
 
 /**
- * A list of numbers pushed one at a time, kept in chunks of CHUNK, copied once into one array of
+ * A list of numbers pushed one at a time, kept in chunks (scratch memory, MAPPED_BYTES each), copied once into one array of
  * its length when done. Not a doubling array (Ints): at a million contacts each doubling left the
  * buffer before it behind until a GC let it go (the pairs' 33 MB, 8 MB for each of the entries'
  * lists), and done() copied out of a buffer up to twice the length: about 110 MB of RSS over what
@@ -167,12 +189,17 @@ const CHUNK = 1 << 16;
 class Chunked<A extends Int32Array | Uint8Array = Int32Array> {
   private chunks: A[] = [];
   private last: A | null = null;
-  private at = CHUNK;
+  /** Items per chunk: MAPPED_BYTES of them (scratch memory, given back when done). */
+  private readonly per: number;
+  private at: number;
   length = 0;
-  constructor(private readonly Kind: new (length: number) => A = Int32Array as unknown as new (length: number) => A) {}
+  constructor(private readonly Kind: Kind<A> = Int32Array as unknown as Kind<A>) {
+    this.per = MAPPED_BYTES / Kind.BYTES_PER_ELEMENT;
+    this.at = this.per;
+  }
   push(x: number): void {
-    if (this.at === CHUNK) {
-      this.last = new this.Kind(CHUNK);
+    if (this.at === this.per) {
+      this.last = scratch(this.Kind, this.per);
       this.chunks.push(this.last);
       this.at = 0;
     }
@@ -183,10 +210,10 @@ class Chunked<A extends Int32Array | Uint8Array = Int32Array> {
   done(): A {
     const out = new this.Kind(this.length);
     const n = this.chunks.length;
-    for (let i = 0; i < n; i++) out.set(i === n - 1 ? this.chunks[i]!.subarray(0, this.at) : this.chunks[i]!, i * CHUNK);
+    for (let i = 0; i < n; i++) out.set(i === n - 1 ? this.chunks[i]!.subarray(0, this.at) : this.chunks[i]!, i * this.per);
     this.chunks = [];
     this.last = null;
-    this.at = CHUNK;
+    this.at = this.per;
     this.length = 0;
     return out;
   }
@@ -200,7 +227,7 @@ class Chunked<A extends Int32Array | Uint8Array = Int32Array> {
 class TermIds {
   readonly terms: string[] = [];
   private readonly hashes = new Ints();
-  private slots = new Int32Array(1 << 16).fill(-1);
+  private slots = scratch(Int32Array, 1 << 16).fill(-1);
 
   /** The term's id, a new one when it is new. */
   id(term: string): number {
@@ -231,7 +258,7 @@ class TermIds {
   }
 
   private grow(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const slots = scratch(Int32Array, this.slots.length * 2).fill(-1);
     const mask = slots.length - 1;
     for (let id = 0; id < this.terms.length; id++) {
       let i = this.hashes.data[id]! & mask;
@@ -538,7 +565,8 @@ class DeletionTable {
     const terms = pairTerm.done();
     for (let i = 0; i < byKey.length; i++) listStart[byKey[i]! + 1]!++;
     for (let k = 0; k < keys; k++) listStart[k + 1]! += listStart[k]!;
-    const fill = listStart.slice(0, keys);
+    const fill = scratch(Int32Array, keys);
+    fill.set(listStart.subarray(0, keys));
     const listTerm = new Int32Array(terms.length);
     for (let i = 0; i < byKey.length; i++) listTerm[fill[byKey[i]!]!++] = terms[i]!;
     yield;
@@ -776,7 +804,7 @@ export class SearchIndex {
       for (let i = 0; i < order.length; i++) order[i] = i;
       const sorted = yield* sortInSteps(order, (a, b) => byCodeUnits(byId[a]!, byId[b]!));
       const terms = new Array<string>(sorted.length);
-      const rank = new Int32Array(byId.length);
+      const rank = scratch(Int32Array, byId.length);
       for (let i = 0; i < sorted.length; i++) {
         terms[i] = byId[sorted[i]!]!;
         rank[sorted[i]!] = i;
@@ -793,7 +821,8 @@ export class SearchIndex {
       const postStart = new Int32Array(terms.length + 1);
       for (let i = 0; i < pairTerms.length; i++) postStart[pairTerms[i]! + 1]!++;
       for (let t = 0; t < terms.length; t++) postStart[t + 1]! += postStart[t]!;
-      const fill = postStart.slice(0, terms.length);
+      const fill = scratch(Int32Array, terms.length);
+      fill.set(postStart.subarray(0, terms.length));
       const post = new Int32Array(pairTerms.length);
       {
         const pairFields = pairField.done();
