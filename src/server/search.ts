@@ -55,6 +55,8 @@ const enum Flag {
    * them, not even one edit away (a term of them differs from it at every place).
    */
   KanaName = 2,
+  /** The entry is an account's (not a contact's). */
+  Account = 4,
 }
 /** Kana (U+3041–U+30FF), kanji (U+4E00–U+9FFF) and spaces only. */
 const KANA_NAME = /^[\s\u3041-\u30ff\u4e00-\u9fff]*$/;
@@ -618,8 +620,10 @@ function hashSkipping(s: string, skip: number): number {
 
 /**
  * The index as flat typed arrays (a handful of allocations for 100,000 contacts):
- *  - entry e is account `entryAccount[e]` (of the accounts indexed) and, when `entryContact[e]` is
- *    not -1, that contact of it; `entryLength[e]` sorts ties (the shown name's length);
+ *  - account a's entry is accountEntry[a], its contacts' the entries after it, in their order (so
+ *    entry e is of the last account whose entry is not after it: accountOf; no account and
+ *    contact number an entry, 8.4 MB at 1,000,000 contacts); `entryLength[e]` sorts ties (the
+ *    shown name's length);
  *  - `terms` sorted; term t's postings (entry × 8 + field) are post[postStart[t] … postStart[t + 1]).
  * No forward index (entry → its terms): a word checked against one entry (scoreOn, the words of a
  * query after its rarest) derives the entry's terms again from its account and contact, with the
@@ -629,8 +633,8 @@ function hashSkipping(s: string, skip: number): number {
 export class SearchIndex {
   private constructor(
     private readonly accounts: readonly AccountConfig[],
-    private readonly entryAccount: Int32Array,
-    private readonly entryContact: Int32Array,
+    /** Account a's entry (and, last, how many entries there are). */
+    private readonly accountEntry: Int32Array,
     private readonly entryLength: Int32Array,
     /** Entry e's Flag bits (what mayMatch may assume of a contact's strings). */
     private readonly entryFlags: Uint8Array,
@@ -652,7 +656,7 @@ export class SearchIndex {
   ) {}
 
   get size(): number {
-    return this.entryAccount.length;
+    return this.entryLength.length;
   }
 
   /**
@@ -668,10 +672,23 @@ export class SearchIndex {
     return { arrayBytes: bytes(Object.values(this)) + termBytes + fuzzyBytes, termBytes, fuzzyBytes, postings: this.post.length, terms: this.terms.count, strings: this.domains.size };
   }
 
+  /** Entry e's account (its index in `accounts`). */
+  private accountOf(e: number): number {
+    let lo = 0;
+    let hi = this.accountEntry.length - 1;
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.accountEntry[mid]! <= e) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Entry e's account and contact (null: the entry is the account). */
   private entry(e: number): { account: AccountConfig; contact: ContactConfig | null } {
-    const account = this.accounts[this.entryAccount[e]!]!;
-    const c = this.entryContact[e]!;
+    const a = this.accountOf(e);
+    const account = this.accounts[a]!;
+    const c = e - this.accountEntry[a]! - 1;
     return { account, contact: c < 0 ? null : contactAt(account, c) };
   }
 
@@ -719,11 +736,9 @@ export class SearchIndex {
 
   /** `accounts`: the list `add` is given each of, in its order. */
   private static builder(accounts: readonly AccountConfig[]): { add(account: AccountConfig): void; finish(): Generator<void, SearchIndex, void> } {
-    const entryAccount = new Chunked();
-    const entryContact = new Chunked();
+    const accountEntry = new Chunked();
     const entryLength = new Chunked();
     const entryFlags = new Chunked(Uint8Array);
-    let accountIndex = -1;
     const ids = new TermIds();
     const byId = ids.terms;
     const fuzzyWords = new Set<string>();
@@ -739,12 +754,10 @@ export class SearchIndex {
     const acctTerm = new Chunked();
     const acctField = new Chunked(Uint8Array);
     const idOf = (term: string) => ids.id(term);
-    const newEntry = (contact: number, length: number, flags = 0): number => {
-      entryAccount.push(accountIndex);
-      entryContact.push(contact);
+    const newEntry = (length: number, flags: number): number => {
       entryLength.push(length);
       entryFlags.push(flags);
-      return entryAccount.length - 1;
+      return entryLength.length - 1;
     };
     // One entry's terms (a few: a linear scan dedupes them faster than a Map).
     const ownTerms: string[] = [];
@@ -780,8 +793,8 @@ export class SearchIndex {
       ownFields.length = 0;
     };
     const addAccount = (account: AccountConfig) => {
-      accountIndex++;
-      const e = newEntry(-1, account.name.length);
+      const e = newEntry(account.name.length, Flag.Account);
+      accountEntry.push(e);
       const companyIds = accountTerms(account, add).map(idOf);
       for (const d of account.domains) {
         const domain = normalizeDomain(d);
@@ -791,7 +804,7 @@ export class SearchIndex {
       const contacts = contactsOf(account);
       for (let k = 0; k < contacts.length; k++) {
         const contact = contacts[k]!;
-        const c = newEntry(k, (contact.name || contact.email).length, contactFlags(contact));
+        const c = newEntry((contact.name || contact.email).length, contactFlags(contact));
         contactTerms(contact, add);
         flush(c, companyIds, false);
       }
@@ -857,8 +870,7 @@ export class SearchIndex {
 
     return new SearchIndex(
       accounts,
-      entryAccount.done(),
-      entryContact.done(),
+      (accountEntry.push(entryLength.length), accountEntry.done()),
       entryLength.done(),
       entryFlags.done(),
       pool,
@@ -943,8 +955,8 @@ export class SearchIndex {
   private top(scores: Map<number, number>, limit: number): Array<[number, number]> {
     const before = (a: [number, number], b: [number, number]) => {
       if (a[1] !== b[1]) return a[1] > b[1];
-      const x = this.entryContact[a[0]]! < 0;
-      const y = this.entryContact[b[0]]! < 0;
+      const x = (this.entryFlags[a[0]]! & Flag.Account) !== 0;
+      const y = (this.entryFlags[b[0]]! & Flag.Account) !== 0;
       if (x !== y) return x; // accounts first
       const lx = this.entryLength[a[0]]!;
       const ly = this.entryLength[b[0]]!;
@@ -974,8 +986,7 @@ export class SearchIndex {
 
   /** Entry e's contact (null: the entry is an account). */
   private contactOf(e: number): ContactConfig | null {
-    const c = this.entryContact[e]!;
-    return c < 0 ? null : contactAt(this.accounts[this.entryAccount[e]!]!, c);
+    return this.entry(e).contact;
   }
 
   /**
@@ -993,8 +1004,8 @@ export class SearchIndex {
         if (s > best) best = s;
       }
     }
-    const contact = this.entryContact[e]! >= 0;
-    const a = this.entryAccount[e]!;
+    const contact = (this.entryFlags[e]! & Flag.Account) === 0;
+    const a = this.accountOf(e);
     for (let i = this.acctStart[a]!, end = this.acctStart[a + 1]!; i < end; i++) {
       let field = this.acctField[i]! as Field;
       if (contact) {
