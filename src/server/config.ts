@@ -27,6 +27,7 @@ import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
 import { safeHref } from '../shared/links';
+import { presetSearch, searchIndexOf } from './search';
 import { snapshotable, type Snapshots } from './snapshot';
 import { thousands } from '../shared/numbers';
 
@@ -608,8 +609,15 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   // Only the hash is kept: the file's bytes are let go while the snapshot is read (138 MiB at a million contacts).
   const first = await hashConfigFile(path, displayName).then((r) => (r.ok ? { ok: true as const, hash: r.hash } : r));
   if (!first.ok) return first;
-  const kept = await snapshots.read(snapshots.key(first.hash));
-  if (kept) return { ok: true, loaded: prepare(kept, displayName, first.hash), snapshot: { from: 'snapshot' } };
+  const keptKey = snapshots.key(first.hash);
+  const kept = await snapshots.read(keptKey);
+  if (kept) {
+    const loaded = prepare(kept, displayName, first.hash);
+    // Its search index as saved beside it, when it was (else it is built, as for any config).
+    const index = await snapshots.readSearch(keptKey, loaded.config.accounts);
+    if (index) presetSearch(loaded, index);
+    return { ok: true, loaded, snapshot: { from: 'snapshot' } };
+  }
   // None: read again for the full load (the file may have changed since: its hash is worked out again).
   const read = await hashConfigFile(path, displayName);
   if (!read.ok) return read;
@@ -617,7 +625,12 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   const result = await loadConfigText(read.text(), path, displayName, read.hash);
   if (!result.ok) return result;
   const config = result.loaded.config;
-  return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? () => snapshots.write(key, config, { share: 0.25 }) : null } };
+  // Saved once the server serves; its search index once built (the first request starts it).
+  const save = async () => {
+    await snapshots.write(key, config, { share: 0.25 });
+    await snapshots.writeSearch(key, await searchIndexOf(result.loaded, false));
+  };
+  return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? save : null } };
 }
 
 /** A config file's hash (as a reload works it out from its text) and a way to its text. */

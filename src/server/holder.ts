@@ -17,7 +17,8 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { describeCounts, formatConfigError, readConfigText, type ConfigError, type LoadedConfig } from './config';
 import { IsolatedLoader } from './config-load';
-import type { Snapshots } from './snapshot';
+import { searchIndexOf } from './search';
+import { snapshotable, type Snapshots } from './snapshot';
 import { exportSignature } from './imports/files';
 import { reportLines } from './imports/report';
 import { silentLogger, type Logger } from './log';
@@ -157,6 +158,13 @@ export class ConfigHolder implements ConfigSource {
     }
     const outcome = this.apply(result);
     this.tried = { key, result: outcome };
+    // The worker saved the new config's snapshot: its search index too, once built (warmSearch).
+    if (outcome.ok && outcome.changed && snapshot && result.ok && snapshotable(result.loaded.config)) {
+      const snapshots = this.snapshots!;
+      void searchIndexOf(result.loaded, false)
+        .then((index) => snapshots.writeSearch(snapshot.key, index))
+        .catch((err: unknown) => this.log.warn(`search index not saved beside the snapshot: ${(err as Error).message}`));
+    }
     return outcome;
   }
 

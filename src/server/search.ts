@@ -1276,3 +1276,104 @@ export function searchIndexOf(loaded: LoadedConfig, awaited = true): Promise<Sea
 export function warmSearch(loaded: LoadedConfig): void {
   if (!indexes.has(loaded)) void searchIndexOf(loaded, false);
 }
+
+/** A config's index taken as it is (one read from a file: indexFromBytes), not built. */
+export function presetSearch(loaded: LoadedConfig, index: SearchIndex): void {
+  indexes.set(loaded, { index: Promise.resolve(index), awaited: true });
+}
+
+/*
+ * The index as a file (snapshot.ts keeps one beside a config's snapshot, under its key): a start
+ * from a snapshot reads its index too instead of building it (at a million contacts 10-20 s of the
+ * serving thread shared with the lookups, and some 150 MB of transient heap for its terms: the
+ * start's peak RSS). Layout: the head's UTF-8 length (4 bytes, little-endian), the head (JSON: the
+ * format, the key, the accounts' count, the index as a tree of fields), zeros to a multiple of 8,
+ * then every typed array's bytes, each at a multiple of 8. Read back, the arrays are views of the
+ * one buffer read (nothing copied), so the index takes what the file takes.
+ */
+const INDEX_FORMAT = 1;
+type IndexNode =
+  | { a: 'i32' | 'u8'; o: number; n: number }
+  | { c: string; f: Record<string, IndexNode> }
+  /** The object of that number (in the order they were first met): the pool an index and its deletions share. */
+  | { r: number }
+  | { m: Array<[string, number]> }
+  | { accounts: true }
+  | { v: unknown };
+const INDEX_CLASSES: Record<string, { prototype: object }> = { SearchIndex, TermPool, DeletionTable };
+
+/** The index's bytes as a file (see above), for `key` (the snapshot's). */
+export function indexBytes(index: SearchIndex, key: string): Buffer[] {
+  const blobs: Uint8Array[] = [];
+  const met = new Map<object, number>();
+  let at = 0;
+  const node = (value: unknown): IndexNode => {
+    if (value instanceof Int32Array || value instanceof Uint8Array) {
+      const o = at;
+      blobs.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      const pad = (8 - (value.byteLength % 8)) % 8;
+      if (pad) blobs.push(new Uint8Array(pad));
+      at += value.byteLength + pad;
+      return { a: value instanceof Int32Array ? 'i32' : 'u8', o, n: value.length };
+    }
+    if (value instanceof Map) return { m: [...(value as Map<string, number>)] };
+    if (value === (index as unknown as { accounts: unknown }).accounts) return { accounts: true };
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const name = Object.keys(INDEX_CLASSES).find((n) => Object.getPrototypeOf(value) === INDEX_CLASSES[n]!.prototype);
+      if (!name) throw new Error('search index: a field of an unknown kind');
+      const seen = met.get(value);
+      if (seen !== undefined) return { r: seen };
+      met.set(value, met.size);
+      const f: Record<string, IndexNode> = {};
+      for (const [k, v] of Object.entries(value)) f[k] = node(v);
+      return { c: name, f };
+    }
+    return { v: value };
+  };
+  const root = node(index);
+  const head = Buffer.from(JSON.stringify({ format: INDEX_FORMAT, key, accounts: (index as unknown as { accounts: unknown[] }).accounts.length, root }));
+  const lead = Buffer.alloc(4);
+  lead.writeUInt32LE(head.length);
+  const pad = (8 - ((4 + head.length) % 8)) % 8;
+  return [lead, head, Buffer.alloc(pad), ...blobs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))];
+}
+
+/**
+ * The index a file of indexBytes holds, over `accounts` (the snapshot's, in their order), or null
+ * when it is not one for `key` and these accounts (another format, another key, cut short).
+ */
+export function indexFromBytes(bytes: Buffer, key: string, accounts: readonly AccountConfig[]): SearchIndex | null {
+  if (bytes.length < 4) return null;
+  const headLength = bytes.readUInt32LE(0);
+  if (4 + headLength > bytes.length) return null;
+  const head = JSON.parse(bytes.toString('utf8', 4, 4 + headLength)) as { format?: unknown; key?: unknown; accounts?: unknown; root?: IndexNode };
+  if (head.format !== INDEX_FORMAT || head.key !== key || head.accounts !== accounts.length || !head.root) return null;
+  const base = 4 + headLength + ((8 - ((4 + headLength) % 8)) % 8);
+  // Views need their element's alignment in the buffer: a Buffer of its own starts at 0.
+  const data = (bytes.byteOffset + base) % 8 === 0 ? bytes : Buffer.from(bytes);
+  const made: object[] = [];
+  const read = (n: IndexNode): unknown => {
+    if ('r' in n) {
+      if (!made[n.r]) throw new Error('search index file: a reference before its object');
+      return made[n.r];
+    }
+    if ('a' in n) {
+      const size = n.a === 'i32' ? 4 : 1;
+      if (base + n.o + n.n * size > data.length) throw new Error('search index file: cut short');
+      return n.a === 'i32' ? new Int32Array(data.buffer, data.byteOffset + base + n.o, n.n) : new Uint8Array(data.buffer, data.byteOffset + base + n.o, n.n);
+    }
+    if ('m' in n) return new Map(n.m);
+    if ('accounts' in n) return accounts;
+    if ('c' in n) {
+      const kind = INDEX_CLASSES[n.c];
+      if (!kind) throw new Error('search index file: an unknown kind');
+      const out = Object.create(kind.prototype) as Record<string, unknown>;
+      made.push(out);
+      for (const [k, v] of Object.entries(n.f)) out[k] = read(v);
+      return out;
+    }
+    return n.v;
+  };
+  const index = read(head.root);
+  return index instanceof SearchIndex ? index : null;
+}

@@ -17,13 +17,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BatonConfig } from '../shared/config';
+import type { AccountConfig, BatonConfig } from '../shared/config';
 import { fromSnapshot, snapshotForm } from './contacts';
 import { giveBack } from './pace';
+import { indexBytes, indexFromBytes, type SearchIndex } from './search';
 
 /** Bumped when what a snapshot holds changes shape. */
 const FORMAT = 3;
@@ -131,6 +132,21 @@ function exactJson(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
+/** Writes `file` whole (0600) through a temporary file renamed at the end: a reader sees all of it or none; a failed write leaves nothing. */
+async function writeWhole(file: string, fill: (out: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const out = await open(tmp, 'w', 0o600);
+  try {
+    await fill(out);
+    await out.close();
+    await rename(tmp, file);
+  } catch (err) {
+    await out.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
 /** Whether a checked config is snapshotted: not with imports: (its meaning is in the export files too). */
 export function snapshotable(config: BatonConfig): boolean {
   return config.imports.length === 0;
@@ -196,6 +212,7 @@ export class Snapshots {
       stream.destroy();
     }
     await rm(file, { force: true }).catch(() => {});
+    await rm(this.searchFile(key), { force: true }).catch(() => {});
     return null;
   }
 
@@ -212,15 +229,13 @@ export class Snapshots {
   async write(key: string, config: BatonConfig, { share = 1 }: { share?: number } = {}): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(key);
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     // Written a slice of accounts at a time, one account a line (read back the same way): no string
     // of the whole config (280 MB of UTF-16 at a million contacts), and a server that saves its
     // start's load answers between slices. The first line is the config with its accounts empty
     // (in their place: the fields keep their order) and their count; the last says the file ends.
     const { accounts } = config;
     const head = JSON.stringify({ format: FORMAT, key, accounts: accounts.length, config: { ...config, accounts: [] } } satisfies SnapshotHead, exactJson);
-    const out = await open(tmp, 'w', 0o600);
-    try {
+    await writeWhole(file, async (out) => {
       await out.write(`${head}\n`);
       for (let i = 0; i < accounts.length; i += SLICE) {
         const t0 = performance.now();
@@ -231,14 +246,39 @@ export class Snapshots {
         if (share < 1) await giveBack(took, share);
       }
       await out.write(`${JSON.stringify({ end: true })}\n`);
-      await out.close();
-      await rename(tmp, file);
-    } catch (err) {
-      await out.close().catch(() => {});
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    });
     await this.prune(file);
+  }
+
+  private searchFile(key: string): string {
+    return join(this.dir, `${key}.search`);
+  }
+
+  /**
+   * Saves the search index of the config snapshotted under `key` beside it (search.ts
+   * indexBytes: its typed arrays as they are), so a start from the snapshot reads it instead of
+   * building it. Written whole to a temporary file, then renamed: a reader sees all or nothing.
+   */
+  async writeSearch(key: string, index: SearchIndex): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeWhole(this.searchFile(key), async (out) => {
+      await out.writev(indexBytes(index, key));
+    });
+  }
+
+  /** The search index saved under `key` for these accounts (the snapshot's), or null (none, or not one for them: removed). */
+  async readSearch(key: string, accounts: readonly AccountConfig[]): Promise<SearchIndex | null> {
+    const file = this.searchFile(key);
+    const bytes = await readFile(file).catch(() => null);
+    if (!bytes) return null;
+    try {
+      const index = indexFromBytes(bytes, key, accounts);
+      if (index) return index;
+    } catch {
+      // damaged: fall through
+    }
+    await rm(file, { force: true }).catch(() => {});
+    return null;
   }
 
   private async prune(keep: string): Promise<void> {
@@ -248,6 +288,8 @@ export class Snapshots {
       const path = join(this.dir, n);
       if ((await stat(path).then((s) => s.mtimeMs, () => Date.now())) < Date.now() - 60_000) await rm(path, { force: true }).catch(() => {});
     }
+    // A search index whose snapshot is gone (removed as damaged, or pruned by another process).
+    for (const n of all.filter((n) => n.endsWith('.search') && !all.includes(n.replace(/\.search$/, '.json')))) await rm(join(this.dir, n), { force: true }).catch(() => {});
     const names = all.filter((n) => n.endsWith('.json'));
     if (names.length <= KEEP) return;
     const dated = await Promise.all(
@@ -257,6 +299,10 @@ export class Snapshots {
       }),
     );
     dated.sort((a, b) => b.mtime - a.mtime);
-    for (const old of dated.slice(KEEP)) if (old.path !== keep) await rm(old.path, { force: true }).catch(() => {});
+    for (const old of dated.slice(KEEP)) {
+      if (old.path === keep) continue;
+      await rm(old.path, { force: true }).catch(() => {});
+      await rm(old.path.replace(/\.json$/, '.search'), { force: true }).catch(() => {});
+    }
   }
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, readConfigText, type SnapshotUse } from '../../../src/server/config';
 import { codeFingerprint, snapshotDir, Snapshots } from '../../../src/server/snapshot';
+import { indexBytes, SearchIndex, searchIndexOf } from '../../../src/server/search';
 import type { BatonConfig } from '../../../src/shared/config';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url);
@@ -61,6 +62,44 @@ describe('loading with snapshots', () => {
     const third = await loadConfigFile(VALID, 'elsewhere.yaml', snaps);
     expect(useOf(third)?.from).toBe('snapshot');
     expect(third.ok && third.loaded.file).toBe('elsewhere.yaml');
+  });
+
+  it('saves the search index beside the snapshot; a start from the snapshot reads it (the same answers), not building it', async () => {
+    const snaps = new Snapshots(join(dir, 'search'), 'code');
+    const first = await loadConfigFile(VALID, 'valid.yaml', snaps);
+    if (!first.ok) throw new Error('valid.yaml should load');
+    const use = useOf(first);
+    if (use?.from === 'file') await use.save!();
+    const names = readdirSync(join(dir, 'search'));
+    const key = names.find((n) => n.endsWith('.json'))!.replace(/\.json$/, '');
+    expect(names.sort()).toEqual([`${key}.json`, `${key}.search`]);
+    const second = await loadConfigFile(VALID, 'valid.yaml', snaps);
+    if (!second.ok) throw new Error('valid.yaml should load');
+    // Read, not built: every typed array of it a view of the one buffer the file was read into.
+    const read = await searchIndexOf(second.loaded);
+    const buffers = new Set<ArrayBufferLike>();
+    const walk = (o: object) => {
+      for (const v of Object.values(o)) {
+        if (v instanceof Int32Array || v instanceof Uint8Array) buffers.add(v.buffer);
+        else if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map)) walk(v as object);
+      }
+    };
+    walk(read);
+    expect(buffers.size).toBe(1);
+    const built = SearchIndex.build(second.loaded.config.accounts);
+    for (const q of ['a', 'acme', 'aiko', 'tanaka', 'アクメ', 'akme', 'aiko@acme.example.jp', '@acme.example.jp', 'lab', 'x y', '研究']) {
+      expect(JSON.stringify(read.search(q, 8)), q).toBe(JSON.stringify(built.search(q, 8)));
+    }
+    expect(Buffer.concat(indexBytes(read, key)).equals(Buffer.concat(indexBytes(built, key)))).toBe(true);
+    // Another key's, or damaged: none (removed), and the index is built as for any config.
+    expect(await snaps.readSearch('0'.repeat(40), second.loaded.config.accounts)).toBeNull();
+    const file = join(dir, 'search', `${key}.search`);
+    writeFileSync(file, readFileSync(file).subarray(0, 200));
+    expect(await snaps.readSearch(key, second.loaded.config.accounts)).toBeNull();
+    expect(readdirSync(join(dir, 'search'))).toEqual([`${key}.json`]);
+    const third = await loadConfigFile(VALID, 'valid.yaml', snaps);
+    if (!third.ok) throw new Error('valid.yaml should load');
+    expect(JSON.stringify((await searchIndexOf(third.loaded)).search('acme', 8))).toBe(JSON.stringify(built.search('acme', 8)));
   });
 
   it('a config with imports: is never saved; a config with errors has no snapshot either', async () => {
