@@ -893,10 +893,12 @@ export class SearchIndex {
       this.matches(rarest!, (entry, s) => {
         if ((checked.get(entry) ?? -1) >= s) return true;
         checked.set(entry, s);
-        own.of(this.contactOf(entry), this.entryFlags[entry]!);
+        const a = this.accountOf(entry);
+        const c = entry - this.accountEntry[a]! - 1;
+        own.of(c < 0 ? null : contactAt(this.accounts[a]!, c), this.entryFlags[entry]!);
         let sum = s;
         for (let k = 0; k < rest.length; k++) {
-          const x = this.scoreOn(entry, own, rest[k]!, cjk[k]!);
+          const x = this.scoreOn(entry, a, own, rest[k]!, cjk[k]!);
           if (x === 0) return true;
           sum += x;
         }
@@ -961,18 +963,13 @@ export class SearchIndex {
     return n;
   }
 
-  /** Entry e's contact (null: the entry is an account). */
-  private contactOf(e: number): ContactConfig | null {
-    return this.entry(e).contact;
-  }
-
   /**
-   * How well word `w` matches entry `e` (its best term, times the term's field weight); 0 when not
-   * at all. `own`: the contact's own terms (OwnTerms.of(this.contactOf(e))); the account's come
+   * How well word `w` matches entry `e` of account `a` (its best term, times the term's field
+   * weight); 0 when not at all. `own`: the contact's own terms (OwnTerms.of its contact); the account's come
    * from acctTerm (for a contact: its company, the account's terms of field Name or Alias, as
    * Field.Company, as the build gave them to each contact).
    */
-  private scoreOn(e: number, own: OwnTerms, w: string, cjk: boolean): number {
+  private scoreOn(e: number, a: number, own: OwnTerms, w: string, cjk: boolean): number {
     let best = 0;
     if (own.mayMatch(w, cjk)) {
       for (let i = 0; i < own.length; i++) {
@@ -982,7 +979,6 @@ export class SearchIndex {
       }
     }
     const contact = (this.entryFlags[e]! & Flag.Account) === 0;
-    const a = this.accountOf(e);
     for (let i = this.acctStart[a]!, end = this.acctStart[a + 1]!; i < end; i++) {
       let field = this.acctField[i]! as Field;
       if (contact) {
@@ -1106,7 +1102,8 @@ class OwnTerms {
  * word is checked against do not match it (the rarest word's matches, checked for the others),
  * and deriving their terms took 0.8 µs a contact (1.5 µs with the regular expressions of
  * searchWords): on the search bench's queries of several words, 1,000 candidates a query at the
- * most, it leaves one contact in six to derive (385,020 of 2,321,810). Each condition is necessary for a match:
+ * most, it leaves one contact in six to derive (385,020 of 2,321,810). Each condition is
+ * necessary for a match:
  *  - exact or by prefix (`w` ASCII: no inside matches) is `w` at a word's start in the email or
  *    the name (the email, its local part and their words; the name's words), or `w` a prefix of
  *    the name's words run together;
