@@ -624,11 +624,17 @@ function hashSkipping(s: string, skip: number): number {
  *    entry e is of the last account whose entry is not after it: accountOf; no account and
  *    contact number an entry, 8.4 MB at 1,000,000 contacts); `entryLength[e]` sorts ties (the
  *    shown name's length);
- *  - `terms` sorted; term t's postings (entry × 8 + field) are post[postStart[t] … postStart[t + 1]).
+ *  - `terms` sorted, in one pool (TermPool); term t's postings (entry × 8 + field) are
+ *    post[postStart[t] … postStart[t + 1]).
  * No forward index (entry → its terms): a word checked against one entry (scoreOn, the words of a
- * query after its rarest) derives the entry's terms again from its account and contact, with the
- * build's own functions (accountTerms, contactTerms). At 1,000,000 contacts the forward index was
- * 54 MB of ArrayBuffers (a term id and a field for each of 10.8 million pairs).
+ * query after its rarest) derives a contact's terms again from its name and email, with the
+ * build's own function (contactTerms), once mayMatch finds they may match it; an account's are
+ * kept (acctTerm: 100,000 accounts at 1,000,000 contacts). At 1,000,000 contacts the forward index
+ * was 54 MB of ArrayBuffers (a term id and a field for each of 10.8 million pairs).
+ * What it keeps, measured at 1,000,000 contacts (bench/heap-parts.ts): 3.6 MB of heap (the domains'
+ * map) and 90.7 MB of ArrayBuffers: 29.6 MB of postings and 9.2 MB where each term's start, the
+ * pool's 33.6 MB of characters and 9.2 MB of starts, 5.5 MB of entries, 4.6 MB of the deletion
+ * table. It was 71 MB of heap (2.3 million term strings, a Map of deletions) and 89 MB of buffers.
  */
 export class SearchIndex {
   private constructor(
@@ -916,10 +922,12 @@ export class SearchIndex {
       this.matches(rarest!, (entry, s) => {
         if ((checked.get(entry) ?? -1) >= s) return true;
         checked.set(entry, s);
-        own.of(this.contactOf(entry), this.entryFlags[entry]!);
+        const a = this.accountOf(entry);
+        const c = entry - this.accountEntry[a]! - 1;
+        own.of(c < 0 ? null : contactAt(this.accounts[a]!, c), this.entryFlags[entry]!);
         let sum = s;
         for (let k = 0; k < rest.length; k++) {
-          const x = this.scoreOn(entry, own, rest[k]!, cjk[k]!);
+          const x = this.scoreOn(entry, a, own, rest[k]!, cjk[k]!);
           if (x === 0) return true;
           sum += x;
         }
@@ -984,18 +992,13 @@ export class SearchIndex {
     return n;
   }
 
-  /** Entry e's contact (null: the entry is an account). */
-  private contactOf(e: number): ContactConfig | null {
-    return this.entry(e).contact;
-  }
-
   /**
-   * How well word `w` matches entry `e` (its best term, times the term's field weight); 0 when not
-   * at all. `own`: the contact's own terms (OwnTerms.of(this.contactOf(e))); the account's come
+   * How well word `w` matches entry `e` of account `a` (its best term, times the term's field
+   * weight); 0 when not at all. `own`: the contact's own terms (OwnTerms.of its contact); the account's come
    * from acctTerm (for a contact: its company, the account's terms of field Name or Alias, as
    * Field.Company, as the build gave them to each contact).
    */
-  private scoreOn(e: number, own: OwnTerms, w: string, cjk: boolean): number {
+  private scoreOn(e: number, a: number, own: OwnTerms, w: string, cjk: boolean): number {
     let best = 0;
     if (own.mayMatch(w, cjk)) {
       for (let i = 0; i < own.length; i++) {
@@ -1005,7 +1008,6 @@ export class SearchIndex {
       }
     }
     const contact = (this.entryFlags[e]! & Flag.Account) === 0;
-    const a = this.accountOf(e);
     for (let i = this.acctStart[a]!, end = this.acctStart[a + 1]!; i < end; i++) {
       let field = this.acctField[i]! as Field;
       if (contact) {
@@ -1127,7 +1129,10 @@ class OwnTerms {
  * email, read in place (nothing allocated); true when it may, or when they are not ASCII (folding
  * ASCII is lower-casing it; other text, NFKC and all, is left to contactTerms). Most contacts a
  * word is checked against do not match it (the rarest word's matches, checked for the others),
- * and deriving their terms took 0.8 µs a contact. Each condition is necessary for a match:
+ * and deriving their terms took 0.8 µs a contact (1.5 µs with the regular expressions of
+ * searchWords): on the search bench's queries of several words, 1,000 candidates a query at the
+ * most, it leaves one contact in six to derive (385,020 of 2,321,810). Each condition is
+ * necessary for a match:
  *  - exact or by prefix (`w` ASCII: no inside matches) is `w` at a word's start in the email or
  *    the name (the email, its local part and their words; the name's words), or `w` a prefix of
  *    the name's words run together;
