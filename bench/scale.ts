@@ -120,7 +120,7 @@ async function heapParts(b: Bench, accounts: number): Promise<void> {
   );
   b.line();
   b.line(
-    `Beside these the server holds the kept answers (src/server/lookup.ts, at most 80 MiB), Node.js itself with its code (about 50 MB of RSS for an empty process here), SQLite's page cache, and what V8 lets the heap grow past what its last full GC left (25 % for a heap this large: src/server/heap.ts). The ${num(total, 0)} MB of data and indexes are most of the 600 MB budget before any lookup: the budget would be met only by keeping contacts in a packed form instead of one object each (not built; the bare server, one object per record, peaks higher).`,
+    `Beside these the server holds the kept answers (src/server/lookup.ts: at most 80 MiB, and a quarter of that while their evictions show no hits, src/server/kept.ts), Node.js itself with its code (about 50 MB of RSS for an empty process here), SQLite's page cache, and what V8 lets the heap grow past what its last full GC left (25 % for a heap this large, with one full GC right after the start's load: src/server/heap.ts). The search index is not built at this start: \`baton check\` saved it beside the snapshot (src/server/snapshot.ts), and the start reads it as it is. Before the contacts were packed (src/server/contacts.ts) and the search index kept its terms in one pool, these parts were 426 MB (228 MB of contact objects and config, 37 MB of match index, 160 MB of search index) and the peak RSS 861 MB.`,
   );
   b.line();
 }
