@@ -175,11 +175,6 @@ export interface BuildOptions {
 
 export interface Built {
   accounts: AccountConfig[];
-  /**
-   * Every contact by normalised email, with its account: the matching index's email map
-   * (match.ts) for these accounts as they are (prepare() takes it when the join changed none).
-   */
-  emails: Map<string, EmailEntry>;
   /** Where each account (by id) and contact (by normalised email) came from, for later report lines. */
   where: { account(id: string): At | undefined; contact(email: string): At | undefined };
   people: PersonConfig[];
@@ -197,12 +192,10 @@ function group<T extends { account: string }>(items: readonly T[]): Map<string, 
 const byDate = <T extends { at: string; rank?: number }>(a: T, b: T) =>
   (a.at && b.at ? a.at.localeCompare(b.at) : a.at ? -1 : b.at ? 1 : 0) || (a.rank ?? 9) - (b.rank ?? 9);
 
-/** A contact's entry in the email map: its index entry, and its account's id and row for reports (null once they are done). */
-export interface EmailEntry {
-  account: AccountConfig;
-  contact: ContactConfig;
+/** Who has an email first: its account's id and the contact's row, for reports. */
+interface EmailEntry {
   id: string;
-  at: At | null;
+  at: At;
 }
 
 export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter): Built {
@@ -255,19 +248,16 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
     // Contacts; departments become teams (members: the contacts in it).
     const teamsByName = new Map<string, TeamConfig>();
     const accountContacts: ContactConfig[] = [];
-    const entries: EmailEntry[] = [];
     for (const c of contacts.get(a.id) ?? []) {
       const key = normalizeEmail(c.email);
       const owner = emailOwner.get(key);
       if (owner) {
         report.add(c.file, c.row, 'duplicate-email', owner.id === id
-          ? `the same email as row ${owner.at!.row} of this account: kept the first`
-          : `the same email as a contact of account ${owner.id} (${owner.at!.file}:${owner.at!.row}): an email belongs to one contact, kept the first`);
+          ? `the same email as row ${owner.at.row} of this account: kept the first`
+          : `the same email as a contact of account ${owner.id} (${owner.at.file}:${owner.at.row}): an email belongs to one contact, kept the first`);
         continue;
       }
-      const entry: EmailEntry = { account: null as unknown as AccountConfig, contact: null as unknown as ContactConfig, id, at: c };
-      emailOwner.set(key, entry);
-      entries.push(entry);
+      emailOwner.set(key, { id, at: c });
       let teamId: string | undefined;
       if (c.department) {
         let t = teamsByName.get(c.department);
@@ -281,7 +271,6 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
       const contact: ContactConfig = { email: c.email, name: c.name, role: c.title };
       if (teamId) contact.team = teamId;
       accountContacts.push(contact);
-      entry.contact = contact;
     }
 
     const relay: HandoffConfig[] = [];
@@ -357,7 +346,6 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
       contacts: accountContacts,
     };
     accounts.push(account);
-    for (const e of entries) e.account = account;
   }
 
   // Contacts, deals and events whose account is not in the export.
@@ -373,9 +361,9 @@ export function buildAccounts(canon: Canon, opts: BuildOptions, report: Reporter
   // Asked only for a line the join reports: the maps this build keeps anyway answer it.
   const where: Built['where'] = {
     account: (id) => accountAt.get(id),
-    contact: (email) => emailOwner.get(email)?.at ?? undefined,
+    contact: (email) => emailOwner.get(email)?.at,
   };
-  return { accounts, emails: emailOwner, where, people: people.made, peopleMatched: people.matched.size, handoffs };
+  return { accounts, where, people: people.made, peopleMatched: people.matched.size, handoffs };
 }
 
 /** Checks a contact's email; reports and returns false when it is not one. */
