@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigLoadError, describeCounts, formatConfigError } from './config';
 import { IsolatedLoader } from './config-load';
-import { SearchIndex } from './search';
 import { snapshotable, Snapshots } from './snapshot';
 import { IMPORT_HELP, importCommand } from './imports/command';
 import { reportLines } from './imports/report';
@@ -78,7 +77,7 @@ async function check(file: string, io: CliIO): Promise<number> {
   // And the search index of the snapshot (built here, at full pace): the start reads it too.
   const snapshots = Snapshots.fromEnv();
   if (snapshots && snapshotable(result.loaded.config)) {
-    await snapshots.writeSearch(snapshots.key(result.loaded.hash), SearchIndex.build(result.loaded.config.accounts)).catch((err: unknown) => io.stderr(`${file}: search index not saved: ${(err as Error).message}\n`));
+    await snapshots.saveSearch(snapshots.key(result.loaded.hash), result.loaded, true).catch((err: unknown) => io.stderr(`${file}: search index not saved: ${(err as Error).message}\n`));
   }
   const { counts } = result.loaded;
   io.stdout(`${file}: OK — ${describeCounts(counts)}, ${counts.tokens} token${counts.tokens === 1 ? '' : 's'}, ${counts.adapters} adapter${counts.adapters === 1 ? '' : 's'}\n`);

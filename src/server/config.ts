@@ -27,7 +27,7 @@ import { buildIndex, type MatchIndex } from './match';
 import { normalizeCompany, normalizeDomain, normalizeEmail } from './normalize';
 import { didYouMean } from './suggest';
 import { safeHref } from '../shared/links';
-import { presetSearch, searchIndexOf } from './search';
+import { presetSearch } from './search';
 import { snapshotable, type Snapshots } from './snapshot';
 import { thousands } from '../shared/numbers';
 
@@ -628,7 +628,7 @@ export async function loadConfigFile(path: string, displayName = path, snapshots
   // Saved once the server serves; its search index once built (the first request starts it).
   const save = async () => {
     await snapshots.write(key, config, { share: 0.25 });
-    await snapshots.writeSearch(key, await searchIndexOf(result.loaded, false));
+    await snapshots.saveSearch(key, result.loaded);
   };
   return { ...result, snapshot: { from: 'file', save: snapshotable(config) ? save : null } };
 }

@@ -17,7 +17,6 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { describeCounts, formatConfigError, readConfigText, type ConfigError, type LoadedConfig } from './config';
 import { IsolatedLoader } from './config-load';
-import { searchIndexOf } from './search';
 import { snapshotable, type Snapshots } from './snapshot';
 import { exportSignature } from './imports/files';
 import { reportLines } from './imports/report';
@@ -160,10 +159,7 @@ export class ConfigHolder implements ConfigSource {
     this.tried = { key, result: outcome };
     // The worker saved the new config's snapshot: its search index too, once built (warmSearch).
     if (outcome.ok && outcome.changed && snapshot && result.ok && snapshotable(result.loaded.config)) {
-      const snapshots = this.snapshots!;
-      void searchIndexOf(result.loaded, false)
-        .then((index) => snapshots.writeSearch(snapshot.key, index))
-        .catch((err: unknown) => this.log.warn(`search index not saved beside the snapshot: ${(err as Error).message}`));
+      void this.snapshots!.saveSearch(snapshot.key, result.loaded).catch((err: unknown) => this.log.warn(`search index not saved beside the snapshot: ${(err as Error).message}`));
     }
     return outcome;
   }

@@ -24,7 +24,8 @@ import { fileURLToPath } from 'node:url';
 import type { AccountConfig, BatonConfig } from '../shared/config';
 import { fromSnapshot, snapshotForm } from './contacts';
 import { giveBack } from './pace';
-import { indexBytes, indexFromBytes, type SearchIndex } from './search';
+import type { LoadedConfig } from './config';
+import { indexBytes, indexFromBytes, searchIndexOf, type SearchIndex } from './search';
 
 /** Bumped when what a snapshot holds changes shape. */
 const FORMAT = 3;
@@ -264,6 +265,15 @@ export class Snapshots {
     await writeWhole(this.searchFile(key), async (out) => {
       await out.writev(indexBytes(index, key));
     });
+  }
+
+  /**
+   * Saves the search index of `loaded` (the config snapshotted under `key`) once it is built: the
+   * one a search uses (searchIndexOf: built now at full pace when `awaited`, else at warmSearch's
+   * share, or taken as it is when built or read already).
+   */
+  async saveSearch(key: string, loaded: LoadedConfig, awaited = false): Promise<void> {
+    await this.writeSearch(key, await searchIndexOf(loaded, awaited));
   }
 
   /** The search index saved under `key` for these accounts (the snapshot's), or null (none, or not one for them: removed). */
