@@ -122,10 +122,13 @@ export function mountView(opts: ViewOptions): ViewHandle {
    * What a view shows: the view, with its answer's time as the words it is shown in ("Updated
    * just now", "2 min ago"). A revalidation that brings the same answer shows the same.
    */
-  const shows = (v: TabView, now: number): string => {
+  const shows = (v: TabView, now: number): string => `${timeless(v)}\u0000${timeWords(v, now)}`;
+  /** The view but for when its answer was fetched. */
+  const timeless = (v: TabView): string => JSON.stringify(v.model && typeof v.model.fetchedAt === 'number' ? { ...v, model: { ...v.model, fetchedAt: 0 } } : v);
+  /** The words its answer's time is shown in now ('' for none). */
+  const timeWords = (v: TabView, now: number): string => {
     const at = v.model?.fetchedAt;
-    const shownAt = typeof at === 'number' ? `${updated(at, now, t)}|${formatAge(at, now, t.lang)}` : at;
-    return JSON.stringify(v.model ? { ...v, model: { ...v.model, fetchedAt: shownAt } } : v);
+    return typeof at === 'number' ? `${updated(at, now, t)}|${formatAge(at, now, t.lang)}` : '';
   };
 
   /** Relays drawn from the background's views, by shownKey, oldest first (at most RECALL_MAX). */
@@ -154,10 +157,15 @@ export function mountView(opts: ViewOptions): ViewHandle {
    * in the next frame); one drawn longer than TICK_MS ago is drawn again once the browser is idle,
    * for the words of its times ("Updated 3 min ago") and a thanks that has since expired.
    */
-  const kept = new Map<HTMLElement, { as: string; at: number }>();
-  const drawnAs = (v: TabView): string => {
+  const kept = new Map<HTMLElement, { as: string; words: string; at: number }>();
+  /**
+   * What a kept element shows but for its times' words: the view's timeless() (so an answer
+   * revalidated since, the same but for when it was fetched, is still what it shows) and the
+   * write-back state.
+   */
+  const drawnAs = (body: string): string => {
     const w = write.state;
-    return `${JSON.stringify(v)}\u0000${w.status}\u0000${w.noteError}\u0000${[...w.busy].join(',')}\u0000${[...w.thanked.keys()].join(',')}`;
+    return `${body}\u0000${w.status}\u0000${w.noteError}\u0000${[...w.busy].join(',')}\u0000${[...w.thanked.keys()].join(',')}`;
   };
   /** Where the model's view renders: its ticket's own element, put in the root (alone). */
   /** A model's key on the shelf: its ticket's shownKey, '' for no ticket. */
@@ -180,7 +188,9 @@ export function mountView(opts: ViewOptions): ViewHandle {
   /** Shows `v`: drawn, unless it shows what is on screen already (a revalidated equal answer). */
   function present(v: TabView): void {
     const at = Date.now();
-    const now = shows(v, at);
+    const body = timeless(v);
+    const words = timeWords(v, at);
+    const now = `${body}\u0000${words}`;
     const same = now === drawn;
     view = v;
     model = v.model;
@@ -188,10 +198,12 @@ export function mountView(opts: ViewOptions): ViewHandle {
     if (same) return;
     const place = shelf.get(shelfKey(model));
     const was = place && kept.get(place);
-    if (was && was.as === drawnAs(v)) {
+    // Another ticket's element (this one's is on screen: it is drawn, at once).
+    if (was && place !== opts.root.firstChild && was.as === drawnAs(body)) {
       placeFor(model); // its element, on screen again as it was drawn
-      drawn = now;
-      if (at - was.at >= TICK_MS) whenIdle(() => view === v && draw(now));
+      drawn = `${body}\u0000${was.words}`;
+      // Its times in other words now (or drawn long ago: a thanks since expired), once idle.
+      if (was.words !== words || at - was.at >= TICK_MS) whenIdle(() => view === v && draw(shows(v, Date.now())));
       return;
     }
     draw(now);
@@ -211,7 +223,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
       place,
     );
     // What it shows now is the view pushed (not a model or ui changed here since): kept as such.
-    if (view && model === view.model && ui === view.ui) kept.set(place, { as: drawnAs(view), at: now });
+    if (view && model === view.model && ui === view.ui) kept.set(place, { as: drawnAs(timeless(view)), words: timeWords(view, now), at: now });
     else kept.delete(place);
   }
   const whenIdle = (fn: () => void) => {
@@ -221,7 +233,8 @@ export function mountView(opts: ViewOptions): ViewHandle {
   };
   draw();
   // "Updated 2 min ago" keeps up with the clock.
-  const ticker = setInterval(() => model?.fetchedAt && draw(drawn), TICK_MS);
+  // What it then shows is the view pushed as of now (its times' words), when it showed that before.
+  const ticker = setInterval(() => model?.fetchedAt && draw(drawn !== null && view ? shows(view, Date.now()) : null), TICK_MS);
 
   return {
     get view() {

@@ -237,10 +237,8 @@ describe('each ticket’s rendered view, kept', () => {
     expect(root.textContent).toContain(en.messages.updatedNow);
   });
 
-  it('a switch back to a view still as it was drawn renders nothing: its element is put back as it is', async () => {
-    const v = mount();
-    v.setView(tabView(answered(AIKO, '1')));
-    const aside = root.querySelector('aside');
+  /** Kenji's ticket shown, then Aiko's ticket 1 reported again: its element put back as it was, nothing rendered. */
+  const switchBackPutsBack = async (v: ViewHandle, aside: Element | null): Promise<number> => {
     v.setView(tabView(answered(KENJI, '2')));
     const renders = sidebarRenders;
     const back = await changesIn(() => v.reported(report(AIKO, '1')));
@@ -248,9 +246,35 @@ describe('each ticket’s rendered view, kept', () => {
     expect(back, 'DOM changes inside the view').toBe(0);
     expect(root.querySelector('aside')).toBe(aside);
     expect(shownName()).toContain(AIKO.name);
+    return renders;
+  };
+
+  it('a switch back to a view still as it was drawn renders nothing: its element is put back as it is', async () => {
+    const v = mount();
+    v.setView(tabView(answered(AIKO, '1')));
+    const aside = root.querySelector('aside');
+    const renders = await switchBackPutsBack(v, aside);
     // The background's view after the report, the same: nothing drawn either.
     v.setView(tabView(answered(AIKO, '1')));
     expect(sidebarRenders).toBe(renders);
+  });
+
+  it('a switch back to a view whose answer was revalidated since (fetched again, the same words on screen) renders nothing either', async () => {
+    const v = mount();
+    v.setView(tabView(answered(AIKO, '1', Date.now() - 10_000)));
+    const aside = root.querySelector('aside');
+    // The background's revalidation of the shown ticket: the same answer, fetched again.
+    v.setView(tabView(answered(AIKO, '1', Date.now() - 5_000)));
+    await switchBackPutsBack(v, aside);
+    expect(root.textContent).toContain(en.messages.updatedNow);
+    // Once its words would change ("1 min ago"), the same answer is drawn again, not put back.
+    v.setView(tabView(answered(KENJI, '2')));
+    const later = sidebarRenders;
+    v.reported(report(AIKO, '1', { url: url('1') }));
+    expect(sidebarRenders).toBe(later);
+    v.setView(tabView(answered(AIKO, '1', Date.now() - 90_000)));
+    expect(sidebarRenders).toBeGreaterThan(later);
+    expect(root.textContent).not.toContain(en.messages.updatedNow);
   });
 
   it('a kept view drawn longer than TICK_MS ago is put back at once, then drawn again when the browser is idle (its times)', async () => {
