@@ -35,9 +35,13 @@ export const OVERTAKEN_MS = 2_000;
 /**
  * How many tickets' rendered relays a view keeps beside the one shown (its DOM, out of the page
  * while another is shown): a switch back puts that DOM in again and updates what changed (the
- * answer's age, say), instead of rendering the whole relay over the last ticket's.
+ * answer's age, say), instead of rendering the whole relay over the last ticket's. 16: an agent's
+ * queue of new tickets (each a new key: its own customer and subject) does not push out the few
+ * tickets gone back to (the bench's cached switches: 5 tickets between blocks of 10 new questions;
+ * at 8, every first switch back after such a block rendered its relay whole, the createElementNS
+ * of a fresh mount in the Chromium trace). Each kept is one relay's elements (about 250), detached.
  */
-export const SHELF_MAX = 8;
+export const SHELF_MAX = 16;
 /** How often the shown view is drawn again to keep its times ("Updated 2 min ago") with the clock. */
 export const TICK_MS = 30_000;
 

@@ -312,6 +312,17 @@ describe('each ticket’s rendered view, kept', () => {
     expect(shownName()).toContain(AIKO.name);
   });
 
+  it('a queue of ten new questions between does not push out a ticket gone back to', async () => {
+    const v = mount();
+    v.setView(tabView(answered(AIKO, '1')));
+    const aside = root.querySelector('aside');
+    for (let i = 0; i < 10; i++) {
+      const m = answered(KENJI, String(300 + i));
+      v.setView(tabView({ ...m, customer: { ...m.customer, subject: `question ${i}` } }));
+    }
+    await switchBackPutsBack(v, aside);
+  });
+
   it('beyond SHELF_MAX other tickets, a ticket’s view is let go (unmounted) and made anew', () => {
     const v = mount();
     v.setView(tabView(answered(AIKO, '1')));
