@@ -45,6 +45,12 @@ export const SHELF_MAX = 16;
 /** How often the shown view is drawn again to keep its times ("Updated 2 min ago") with the clock. */
 export const TICK_MS = 30_000;
 
+/** What a view shows: `body`, the view but for when its answer was fetched; `words`, that time as shown ('' for none). */
+interface Shown {
+  body: string;
+  words: string;
+}
+
 export interface ViewHandle {
   readonly view: TabView | null;
   readonly model: SidebarModel | null;
@@ -126,7 +132,9 @@ export function mountView(opts: ViewOptions): ViewHandle {
    * What a view shows: the view, with its answer's time as the words it is shown in ("Updated
    * just now", "2 min ago"). A revalidation that brings the same answer shows the same.
    */
-  const shows = (v: TabView, now: number): string => `${timeless(v)}\u0000${timeWords(v, now)}`;
+  const shows = (v: TabView, now: number): Shown => ({ body: timeless(v), words: timeWords(v, now) });
+  /** What `drawn` holds for what a view shows. */
+  const mark = (s: Shown): string => `${s.body}\u0000${s.words}`;
   /** The view but for when its answer was fetched. */
   const timeless = (v: TabView): string => JSON.stringify(v.model && typeof v.model.fetchedAt === 'number' ? { ...v, model: { ...v.model, fetchedAt: 0 } } : v);
   /** The words its answer's time is shown in now ('' for none). */
@@ -192,10 +200,9 @@ export function mountView(opts: ViewOptions): ViewHandle {
   /** Shows `v`: drawn, unless it shows what is on screen already (a revalidated equal answer). */
   function present(v: TabView): void {
     const at = Date.now();
-    const body = timeless(v);
-    const words = timeWords(v, at);
-    const now = `${body}\u0000${words}`;
-    const same = now === drawn;
+    const now = shows(v, at);
+    const { body, words } = now;
+    const same = mark(now) === drawn;
     view = v;
     model = v.model;
     ui = v.ui;
@@ -205,7 +212,7 @@ export function mountView(opts: ViewOptions): ViewHandle {
     // Another ticket's element (this one's is on screen: it is drawn, at once).
     if (was && place !== opts.root.firstChild && was.as === drawnAs(body)) {
       placeFor(model); // its element, on screen again as it was drawn
-      drawn = `${body}\u0000${was.words}`;
+      drawn = mark({ body, words: was.words });
       // Its times in other words now (or drawn long ago: a thanks since expired), once idle.
       if (was.words !== words || at - was.at >= TICK_MS) whenIdle(() => view === v && draw(shows(v, Date.now())));
       return;
@@ -213,9 +220,9 @@ export function mountView(opts: ViewOptions): ViewHandle {
     draw(now);
   }
 
-  /** Draws the view; `as`: the shows() of the view pushed that this draws (what `drawn` becomes). */
-  function draw(as: string | null = null): void {
-    drawn = as;
+  /** Draws the view; `as`: the shows() of the view pushed that this draws (`drawn` becomes its mark). */
+  function draw(as: Shown | null = null): void {
+    drawn = as && mark(as);
     const now = Date.now();
     const place = placeFor(model);
     render(
@@ -227,8 +234,10 @@ export function mountView(opts: ViewOptions): ViewHandle {
       place,
     );
     // What it shows now is the view pushed (not a model or ui changed here since): kept as such.
-    if (view && model === view.model && ui === view.ui) kept.set(place, { as: drawnAs(timeless(view)), words: timeWords(view, now), at: now });
-    else kept.delete(place);
+    if (view && model === view.model && ui === view.ui) {
+      const shown = as ?? shows(view, now);
+      kept.set(place, { as: drawnAs(shown.body), words: shown.words, at: now });
+    } else kept.delete(place);
   }
   const whenIdle = (fn: () => void) => {
     const w = doc.defaultView as (Window & { requestIdleCallback?: (cb: () => void, o: { timeout: number }) => number }) | null;
