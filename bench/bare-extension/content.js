@@ -2,11 +2,13 @@
 // the demo desk's DOM for the ticket's customer element, reads the email and sends it to the
 // extension's views with one runtime message (the same hop Baton's content script uses to tell
 // its views of the ticket). Inline display: it first adds the view's frame (an extension page)
-// beside the desk.
+// beside the desk. Display "frame" (the bench's frame alone): the same frame, told the customer
+// once it has loaded, and nothing watching the page after that: what the frame itself costs.
 (async () => {
   const { display = 'inline' } = await chrome.storage.local.get('display');
-  if (display === 'inline') {
-    const frame = document.createElement('iframe');
+  let frame = null;
+  if (display === 'inline' || display === 'frame') {
+    frame = document.createElement('iframe');
     frame.src = chrome.runtime.getURL('src/frame/index.html');
     frame.style.cssText = 'position:fixed;top:0;right:0;width:380px;height:100vh;border:0;border-left:1px solid #ddd;background:#fff;z-index:2147483647';
     document.documentElement.appendChild(frame);
@@ -19,6 +21,10 @@
     last = email;
     chrome.runtime.sendMessage({ bare: 'ticket', email }).catch(() => undefined);
   };
+  if (display === 'frame') {
+    frame.addEventListener('load', look, { once: true });
+    return;
+  }
   new MutationObserver(look).observe(document.documentElement, { childList: true, subtree: true });
   look();
 })();
