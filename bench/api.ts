@@ -52,9 +52,12 @@ export const api: Section = {
     const peers = await startPeers(b, '100k', true);
     // Short runs, many rounds: this VM's speed drifts by ±20 % within seconds (the bare server
     // alone: 21k-28k lookups/s in runs a few seconds apart), so a pair's two runs are best close
-    // in time, and a median of more pairs is steadier. 9 rounds of 3 s: 27 s a peer (was 5 of 5 s).
-    const rounds = b.rounds(9);
-    const seconds = b.seconds(3);
+    // in time, and a median of more pairs is steadier. 15 rounds of 2 s: 30 s a peer (was 9 of 3 s,
+    // and 5 of 5 s before that). The pairs' ratios spread by ±0.15 (one SD) on this VM, so the
+    // median of 9 moved by ~0.06 from run to run on the same code (0.87 to 1.07 in full runs);
+    // of 15, by ~0.05. (2 s is wrk's shortest steady run here: at 1.5 s it fails to start.)
+    const rounds = b.rounds(15);
+    const seconds = b.seconds(2);
     const runs = await alternate(gen, peers, { shape: cfg.shape, rounds, seconds, warmupS: b.seconds(3) });
     b.line(`${gen.name} ${gen.version} with ${CONNECTIONS} connections in its own process, ${seconds} s per run after a warm-up, ${rounds} rounds with the order rotating; every request a different contact (spread over all accounts) on ${cfg.describe}. Each server is its own process on its own SQLite file; the bare server answers the same JSON (its bytes and headers checked against the real server's at start) from a Map.`);
     b.line();
